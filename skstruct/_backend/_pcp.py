@@ -1,0 +1,112 @@
+"""Principal component pursuit by the inexact augmented Lagrangian method.
+
+Solves ``min ||L||_* + lam ||P(S)||_1  s.t.  P(L + S) = P(D)`` where ``P``
+keeps the observed entries (all of them when there is no mask), following
+Lin, Chen & Ma (2010), with the singular value thresholding step computed by
+:func:`skstruct._backend._svd.svt` (only the triplets above the threshold,
+warm-started from the previous right singular vectors).
+"""
+
+from typing import NamedTuple
+
+import numpy as np
+
+from ._prox import soft_threshold
+from ._svd import partial_svd, svt
+
+
+class PCPResult(NamedTuple):
+    low_rank: np.ndarray  # (m, n)
+    sparse: np.ndarray  # (m, n), zero where the entry is not observed
+    U: np.ndarray  # (m, r) left singular vectors of low_rank
+    s: np.ndarray  # (r,) singular values of low_rank
+    Vt: np.ndarray  # (r, n) right singular vectors of low_rank
+    n_iter: int
+    converged: bool
+    residuals: np.ndarray  # relative residual after each iteration
+
+
+def pcp_ialm(D, lam, *, mask=None, tol=1e-7, max_iter=1000, mu=None, rho=1.5,
+             mu_max_factor=1e7, rank_guess=None, random_state=None):
+    """Inexact ALM for (masked) principal component pursuit.
+
+    Parameters
+    ----------
+    D : ndarray of shape (m, n)
+        Finite data; entries outside ``mask`` are ignored (any finite value).
+    lam : float
+        Weight of the l1 term.
+    mask : ndarray of bool of shape (m, n), optional
+        Observed entries. ``None`` means all.
+    tol : float
+        Stop when ``||P(D - L - S)||_F / ||P(D)||_F < tol``.
+    max_iter : int
+    mu : float, optional
+        Initial penalty; default ``1.25 / ||P(D)||_2``.
+    rho : float
+        Growth factor of ``mu`` per iteration (``mu`` capped at
+        ``mu_max_factor`` times its initial value).
+    rank_guess : int, optional
+        Triplets computed at the first SVT; default ``min(10, min(m, n))``.
+    random_state : numpy.random.Generator or int or None
+
+    Returns
+    -------
+    PCPResult
+    """
+    rng = np.random.default_rng(random_state)
+    m, n = D.shape
+    p = min(m, n)
+    D = np.array(D, dtype=np.float64, copy=True)
+    if mask is not None:
+        D[~mask] = 0.0
+    norm_fro = np.linalg.norm(D)
+    if norm_fro == 0.0:
+        zero = np.zeros((m, n))
+        return PCPResult(zero, zero.copy(), np.zeros((m, 0)), np.zeros(0), np.zeros((0, n)),
+                         0, True, np.zeros(0))
+    norm_two = partial_svd(D, 1, n_iter=4, random_state=rng)[1][0]
+    norm_inf = np.abs(D).max() / lam
+    Y = D / max(norm_two, norm_inf)
+    if mu is None:
+        mu = 1.25 / norm_two
+    mu_max = mu * mu_max_factor
+    L = np.zeros_like(D)
+    S = np.zeros_like(D)
+    k = min(10, p) if rank_guess is None else int(rank_guess)
+    V0 = None
+    # growth margin of the rank prediction (PROPACK-style): a few percent of p
+    margin = max(5, int(round(0.02 * p)))
+    residuals = []
+    converged = False
+    U = np.zeros((m, 0))
+    s = np.zeros(0)
+    Vt = np.zeros((0, n))
+    for it in range(1, max_iter + 1):
+        T = D - L
+        T += Y / mu
+        if mask is None:
+            S = soft_threshold(T, lam / mu, out=S)
+        else:
+            S = np.where(mask, soft_threshold(T, lam / mu), T)
+        A = D - S
+        A += Y / mu
+        U, s, Vt, _ = svt(A, 1.0 / mu, rank_guess=k, V0=V0, random_state=rng)
+        r = s.size
+        L = (U * s) @ Vt
+        Z = D - L
+        Z -= S
+        if mask is not None:
+            Z[~mask] = 0.0
+        res = np.linalg.norm(Z) / norm_fro
+        residuals.append(res)
+        if res < tol:
+            converged = True
+            break
+        Y += mu * Z
+        mu = min(mu * rho, mu_max)
+        V0 = Vt.T if r > 0 else None
+        k = min(r + margin, p)
+    if mask is not None:
+        S[~mask] = 0.0
+    return PCPResult(L, S, U, s, Vt, it, converged, np.asarray(residuals))

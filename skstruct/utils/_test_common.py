@@ -1,0 +1,61 @@
+"""Instances and expected failures for the scikit-learn common checks.
+
+``tests/test_common.py`` builds one instance per public estimator with the
+parameters below (defaults when absent), so the checks run fast, and passes
+the expected failures (each with its reason) to ``parametrize_with_checks``.
+One block per family keeps edits apart.
+"""
+
+# --- decomposition ------------------------------------------------------------------
+DECOMPOSITION_PARAMS = {
+    "RobustPCA": {"random_state": 0},
+}
+DECOMPOSITION_EXPECTED_FAILED = {}
+
+# --- linear_model -------------------------------------------------------------------
+LINEAR_MODEL_PARAMS = {}
+LINEAR_MODEL_EXPECTED_FAILED = {}
+
+# --- cluster ------------------------------------------------------------------------
+CLUSTER_PARAMS = {}
+CLUSTER_EXPECTED_FAILED = {}
+
+# --- mixture ------------------------------------------------------------------------
+MIXTURE_PARAMS = {}
+MIXTURE_EXPECTED_FAILED = {}
+
+# --- spd ----------------------------------------------------------------------------
+SPD_PARAMS = {}
+SPD_EXPECTED_FAILED = {}
+
+# --- density ------------------------------------------------------------------------
+DENSITY_PARAMS = {}
+DENSITY_EXPECTED_FAILED = {}
+
+
+CHECK_PARAMS = {
+    **DECOMPOSITION_PARAMS,
+    **LINEAR_MODEL_PARAMS,
+    **CLUSTER_PARAMS,
+    **MIXTURE_PARAMS,
+    **SPD_PARAMS,
+    **DENSITY_PARAMS,
+}
+EXPECTED_FAILED_CHECKS = {
+    **DECOMPOSITION_EXPECTED_FAILED,
+    **LINEAR_MODEL_EXPECTED_FAILED,
+    **CLUSTER_EXPECTED_FAILED,
+    **MIXTURE_EXPECTED_FAILED,
+    **SPD_EXPECTED_FAILED,
+    **DENSITY_EXPECTED_FAILED,
+}
+
+
+def make_instance(cls):
+    """An instance of ``cls`` configured for the common checks."""
+    return cls(**CHECK_PARAMS.get(cls.__name__, {}))
+
+
+def expected_failed_checks(estimator):
+    """``{check_name: reason}`` for ``estimator`` (may be empty)."""
+    return EXPECTED_FAILED_CHECKS.get(type(estimator).__name__, {})
