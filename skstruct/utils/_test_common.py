@@ -9,6 +9,7 @@ One block per family keeps edits apart.
 # --- decomposition ------------------------------------------------------------------
 DECOMPOSITION_PARAMS = {
     "RobustPCA": {"random_state": 0},
+    "OutlierRobustPCA": {"random_state": 0},
 }
 DECOMPOSITION_EXPECTED_FAILED = {}
 
