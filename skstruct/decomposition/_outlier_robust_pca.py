@@ -306,8 +306,11 @@ class OutlierRobustPCA(ClassNamePrefixFeaturesOutMixin, OutlierMixin, Transforme
             if have_filter:
                 mu = weighted_mean(X, w)
             tau = centered_sq_norms(X, mu, U)
-            BG = weighted_moment_matmul(X, w, mu, G, U) / w.sum()
-            r_eff = norm_effective_rank(float(w @ tau) / w.sum(), BG, m)
+            # shape of the inlier norms from the samples below the (1 - eps)
+            # weighted quantile, so far-away points do not set it
+            wt = w * (tau <= weighted_quantile(tau, w, 1.0 - eps))
+            BG = weighted_moment_matmul(X, wt, mu, G, U) / wt.sum()
+            r_eff = norm_effective_rank(float(wt @ tau) / wt.sum(), BG, m)
             T = filter_threshold(weighted_quantile(tau, w, 0.5), r_eff, eps)
             w, _ = _apply_round(w, tau, T)
             filters.append((mu.copy(), None, T, j))
@@ -457,8 +460,11 @@ class OutlierRobustPCA(ClassNamePrefixFeaturesOutMixin, OutlierMixin, Transforme
             tau = centered_sq_norms(Xb, mu, U)
             acc["tau"].append(tau)
             acc["w"].append(w)
-            acc["SQ"] += float(w @ tau)
-            acc["S"] += weighted_moment_matmul(Xb, w, mu, st["G"], U)
+            if st["s"] == 1:  # second step: shape of the norms below the trim level
+                wt = w * (tau <= st["trim"])
+                acc["SQ"] += float(wt @ tau)
+                acc["WT"] = acc.get("WT", 0.0) + wt.sum()
+                acc["S"] += weighted_moment_matmul(Xb, wt, mu, st["G"], U)
         elif phase == "power":
             acc["S"] += weighted_moment_matmul(Xb, w, mu, st["Y"], U)
         elif phase == "threshold":
@@ -480,14 +486,22 @@ class OutlierRobustPCA(ClassNamePrefixFeaturesOutMixin, OutlierMixin, Transforme
         new_mu = acc["Sx"] / W
         phase = st["phase"]
         eps = float(self.contamination)
-        if phase == "norm":
+        if phase == "norm" and st["s"] == 0:
+            # first step: the (1 - eps) quantile of the squared norms
+            st["trim"] = weighted_quantile(np.concatenate(acc["tau"]),
+                                           np.concatenate(acc["w"]), 1.0 - eps)
+            st["s"] = 1
+        elif phase == "norm":
             tau = np.concatenate(acc["tau"])
             w = np.concatenate(acc["w"])
-            r_eff = norm_effective_rank(acc["SQ"] / W, acc["S"] / W, self._m)
+            WT = acc.get("WT", 0.0)
+            r_eff = (norm_effective_rank(acc["SQ"] / WT, acc["S"] / WT, self._m)
+                     if WT > 0 else 1.0)
             T = filter_threshold(weighted_quantile(tau, w, 0.5), r_eff, eps)
             self._filters.append((self._mu.copy(), None, T, self._U_all.shape[1]))
             self.n_iter_ += 1
             st["phase"] = "power"
+            st["s"] = 0
         elif phase == "power":
             S = acc["S"]
             nrm = np.linalg.norm(S)
