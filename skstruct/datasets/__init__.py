@@ -1,5 +1,6 @@
 """Generators of synthetic structured data (no download needed)."""
 
 from ._low_rank import make_low_rank_sparse
+from ._spd import make_meeg_signals, make_spd_distributions
 
-__all__ = ["make_low_rank_sparse"]
+__all__ = ["make_low_rank_sparse", "make_meeg_signals", "make_spd_distributions"]

@@ -1,0 +1,23 @@
+"""Distributions of SPD matrices: covariances, sliced-Wasserstein distances, kernels.
+
+* :class:`Covariances` turns multichannel signals into (augmented) covariance matrices.
+* :func:`spd_sliced_wasserstein` and :func:`spd_sliced_wasserstein_pairwise` compute the
+  sliced-Wasserstein distance on the SPD cone (Bonet et al., 2023), with an optional
+  control-variate estimator (Nguyen & Ho, 2024).
+* :class:`SPDSWEmbedding` and :class:`SPDSWKernel` turn each set of SPD matrices (one
+  sample) into features or kernel values for any scikit-learn model.
+"""
+
+from ._covariance import Covariances, delay_embed
+from ._embedding import SPDSWEmbedding, SPDSWKernel
+from ._sliced import SPDProjections, spd_sliced_wasserstein, spd_sliced_wasserstein_pairwise
+
+__all__ = [
+    "Covariances",
+    "SPDProjections",
+    "SPDSWEmbedding",
+    "SPDSWKernel",
+    "delay_embed",
+    "spd_sliced_wasserstein",
+    "spd_sliced_wasserstein_pairwise",
+]
