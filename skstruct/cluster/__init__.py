@@ -1,3 +1,5 @@
 """Clustering: subspace clustering by self-expression, and KDE mode clustering."""
 
-__all__ = []
+from ._mode_clustering import ModeClustering
+
+__all__ = ["ModeClustering"]

@@ -1,0 +1,198 @@
+"""KDE kernels: profiles, weights, normalizers, gradients and blocked evaluation."""
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+from scipy import integrate
+from scipy.special import gammaln, logsumexp
+from sklearn.neighbors import KernelDensity
+
+from skstruct._backend._kernels import (
+    KERNELS,
+    dedupe_points,
+    kde_accumulate,
+    kde_grad_log_density,
+    kde_log_density,
+    log_normalizer,
+    log_profile,
+    log_weight,
+    mean_shift,
+)
+
+SMOOTH = [("gaussian", 2.0), ("generalized_gaussian", 0.5), ("generalized_gaussian", 1.0),
+          ("generalized_gaussian", 1.5), ("generalized_gaussian", 2.0), ("logistic", 2.0),
+          ("sigmoid", 2.0)]
+
+
+@pytest.mark.parametrize("kernel,a", SMOOTH + [("epanechnikov", 2.0)])
+def test_weight_is_minus_profile_derivative(kernel, a):
+    # w(t) = -kappa'(t), checked by central finite differences of kappa
+    t = np.r_[np.linspace(0.02, 0.95, 20), np.linspace(1.05, 6.0, 20)]
+    if kernel == "epanechnikov":
+        t = t[t < 1]
+    e = 1e-6
+    fd = -(np.exp(log_profile(t + e, kernel, a)) - np.exp(log_profile(t - e, kernel, a))) / (2 * e)
+    assert_allclose(np.exp(log_weight(t, kernel, a)), fd, rtol=1e-6, atol=1e-10)
+
+
+def test_weight_limits_at_zero():
+    # closed-form limits of w at t = 0 (logistic 1/16, sigmoid 1/(2 pi), gaussian 1/2)
+    assert_allclose(np.exp(log_weight(np.array([0.0, 1e-12]), "logistic")), 1 / 16, rtol=1e-6)
+    assert_allclose(np.exp(log_weight(np.array([0.0, 1e-12]), "sigmoid")), 1 / (2 * np.pi),
+                    rtol=1e-6)
+    assert_allclose(np.exp(log_weight(np.array([0.0]), "gaussian")), 0.5)
+    assert np.isfinite(log_weight(np.array([0.0]), "generalized_gaussian", 1.0)).all()
+
+
+@pytest.mark.parametrize("d", [1, 2, 5])
+@pytest.mark.parametrize("kernel,sk_kernel,a", [
+    ("gaussian", "gaussian", 2.0), ("flat", "tophat", 2.0),
+    ("epanechnikov", "epanechnikov", 2.0), ("generalized_gaussian", "exponential", 1.0)])
+def test_log_density_matches_sklearn(d, kernel, sk_kernel, a):
+    rng = np.random.default_rng(d)
+    X = rng.normal(size=(150, d))
+    Q = 0.3 * rng.normal(size=(15, d))  # near the bulk: inside every support
+    h = 1.5
+    ours = kde_log_density(Q, X, h, kernel, a, block_elems=64)
+    ref = KernelDensity(kernel=sk_kernel, bandwidth=h, rtol=0, atol=0).fit(X).score_samples(Q)
+    assert np.isfinite(ref).all()
+    assert_allclose(ours, ref, rtol=1e-10, atol=1e-10)
+
+
+def _radial_log_integral(kernel, a, d):
+    # log of int_{R^d} k(||u||) du by quadrature in r (log-shifted for large d)
+    r_peak = max(1.0, d - 1.0)
+    shift = (d - 1) * np.log(r_peak) + log_profile(np.array(r_peak**2), kernel, a)
+
+    def f(r):
+        return np.exp((d - 1) * np.log(r) + log_profile(np.array(r * r), kernel, a) - shift)
+
+    upper = r_peak
+    while (d - 1) * np.log(upper) + log_profile(np.array(upper**2), kernel, a) > shift - 60:
+        upper *= 1.5
+    val = integrate.quad(f, 0, upper, limit=400, epsabs=0, epsrel=1e-11)[0]
+    return np.log(val) + shift + np.log(2) + 0.5 * d * np.log(np.pi) - gammaln(0.5 * d)
+
+
+@pytest.mark.parametrize("d", [1, 2, 3, 7, 40])
+@pytest.mark.parametrize("kernel,a", [("logistic", 2.0), ("sigmoid", 2.0),
+                                      ("generalized_gaussian", 1.5),
+                                      ("generalized_gaussian", 0.7)])
+def test_normalizer_matches_quadrature(kernel, a, d):
+    assert_allclose(log_normalizer(d, kernel, a), _radial_log_integral(kernel, a, d),
+                    rtol=1e-8, atol=1e-8)
+
+
+@pytest.mark.parametrize("kernel", ["logistic", "sigmoid"])
+def test_density_integrates_to_one_2d(kernel):
+    X = np.array([[0.0, 0.0], [1.0, 0.5]])
+    g = np.linspace(-40, 40, 801)
+    G = np.stack(np.meshgrid(g, g), -1).reshape(-1, 2)
+    dens = np.exp(kde_log_density(G, X, 1.0, kernel))
+    assert abs(dens.sum() * (g[1] - g[0]) ** 2 - 1.0) < 2e-3
+
+
+@pytest.mark.parametrize("kernel,a", SMOOTH + [("epanechnikov", 2.0)])
+def test_gradient_matches_finite_differences(kernel, a):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 3))
+    Q = 0.5 * rng.normal(size=(8, 3))
+    h = 1.3
+    g = kde_grad_log_density(Q, X, h, kernel, a, block_elems=37)
+    e = 1e-6
+    fd = np.empty_like(g)
+    for j in range(3):
+        E = np.zeros(3)
+        E[j] = e
+        fd[:, j] = (kde_log_density(Q + E, X, h, kernel, a)
+                    - kde_log_density(Q - E, X, h, kernel, a)) / (2 * e)
+    assert_allclose(g, fd, rtol=1e-5, atol=1e-6)
+
+
+def test_flat_has_no_gradient():
+    with pytest.raises(ValueError, match="no gradient"):
+        kde_grad_log_density(np.zeros((1, 2)), np.ones((3, 2)), 1.0, "flat")
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_blocked_equals_brute_force(kernel):
+    # small blocks force several query and data blocks and the running log-sum-exp
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(90, 4))
+    Q = rng.normal(size=(13, 4)) * 0.5
+    h = 1.7
+    lk, lw, means = kde_accumulate(Q, X, h, kernel, 1.5, density=True, shift=True,
+                                   block_elems=20)
+    T = ((Q[:, None, :] - X[None, :, :]) ** 2).sum(-1) / h**2
+    with np.errstate(divide="ignore"):
+        ref_k = logsumexp(log_profile(T, kernel, 1.5), axis=1)
+    LW = log_weight(T, kernel, 1.5)
+    ref_w = logsumexp(LW, axis=1)
+    W = np.exp(LW - LW.max(1, keepdims=True))
+    ref_m = W @ X / W.sum(1, keepdims=True)
+    assert_allclose(lk, ref_k, rtol=1e-10)
+    assert_allclose(lw, ref_w, rtol=1e-10)
+    assert_allclose(means, ref_m, rtol=1e-10, atol=1e-12)
+
+
+def test_high_dimension_no_underflow():
+    # d = 3000: every kernel value exp(-t/2) underflows to 0 in float64,
+    # the log-space evaluation still gives the exact log density
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(50, 3000))
+    Q = rng.normal(size=(4, 3000))
+    h = 0.5
+    T = ((Q[:, None, :] - X[None, :, :]) ** 2).sum(-1) / h**2
+    assert (np.exp(-0.5 * T) == 0).all()
+    ref = logsumexp(-0.5 * T, axis=1) - np.log(50) - 3000 * np.log(h) - 1500 * np.log(2 * np.pi)
+    assert_allclose(kde_log_density(Q, X, h, "gaussian", block_elems=30), ref, rtol=1e-11)
+    g = kde_grad_log_density(Q, X, h, "gaussian")
+    assert np.isfinite(g).all()
+
+
+def test_lift_with_values():
+    # weights from one representation, averages of another
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(40, 6))
+    Z = X[:, :2]
+    Q = Z[:3] + 0.1
+    _, lifted = kde_accumulate(Q, Z, 1.0, "gaussian", density=False, shift=True, values=X)
+    W = np.exp(-0.5 * ((Q[:, None, :] - Z[None]) ** 2).sum(-1))
+    assert_allclose(lifted, W @ X / W.sum(1, keepdims=True), rtol=1e-12)
+
+
+def test_flat_query_without_neighbours_stays():
+    X = np.zeros((5, 2))
+    Q = np.array([[10.0, 10.0]])
+    lw, means = kde_accumulate(Q, X, 1.0, "flat", density=False, shift=True)
+    assert lw[0] == -np.inf
+    assert_allclose(means, Q)
+    assert kde_log_density(Q, X, 1.0, "flat")[0] == -np.inf
+
+
+@pytest.mark.parametrize("kernel,a", [("gaussian", 2.0), ("logistic", 2.0), ("sigmoid", 2.0),
+                                      ("generalized_gaussian", 1.5)])
+def test_mean_shift_ascends_to_fixed_points(kernel, a):
+    rng = np.random.default_rng(4)
+    X = np.r_[rng.normal(0, 1, (60, 2)), rng.normal(6, 1, (60, 2))]
+    starts = X[::7]
+    P, labels, n_iter, conv = mean_shift(starts, X, 1.0, kernel, a, tol=1e-9, max_iter=2000)
+    assert conv.all()
+    # every start ends at a point with higher density
+    assert (kde_log_density(P[labels], X, 1.0, kernel, a)
+            >= kde_log_density(starts, X, 1.0, kernel, a) - 1e-12).all()
+    # end points are stationary: zero gradient (independent numpy evaluation)
+    T = ((P[:, None, :] - X[None]) ** 2).sum(-1)
+    W = np.exp(log_weight(T, kernel, a))
+    grad = (W[:, :, None] * (X[None] - P[:, None, :])).sum(1)
+    assert np.abs(grad).max() < 1e-6 * W.sum(1).max()
+    # two blobs -> the ends gather at two modes
+    keep, _ = dedupe_points(P, kde_log_density(P, X, 1.0, kernel, a), 0.5)
+    assert keep.size == 2
+
+
+def test_dedupe_points():
+    P = np.array([[0.0], [0.1], [5.0], [5.05], [10.0]])
+    keep, assign = dedupe_points(P, np.array([1.0, 2.0, 0.5, 0.4, 3.0]), 0.2)
+    assert keep.tolist() == [4, 1, 2]
+    assert assign.tolist() == [1, 1, 2, 2, 0]
