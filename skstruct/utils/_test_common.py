@@ -19,7 +19,15 @@ LINEAR_MODEL_PARAMS = {
     "LassoCV": {"tol": 1e-10, "alphas": 20, "cv": 3},
     "ElasticNetCV": {"tol": 1e-10, "alphas": 20, "cv": 3},
 }
-LINEAR_MODEL_EXPECTED_FAILED = {}
+LINEAR_MODEL_EXPECTED_FAILED = {
+    "ElasticNetCV": {
+        name: "the check picks alpha=2e-4 where the elastic net is strongly convex only with "
+        "modulus ~1e-4: a duality gap of 1e-11 still allows 1e-6 differences in predictions "
+        "between the weighted and the repeated fit (both converged to tol)"
+        for name in ("check_sample_weight_equivalence_on_dense_data",
+                     "check_sample_weight_equivalence_on_sparse_data")
+    },
+}
 
 # --- cluster ------------------------------------------------------------------------
 CLUSTER_PARAMS = {}

@@ -1,0 +1,265 @@
+"""Separable penalties for coordinate descent, behind one small interface.
+
+Every penalty is ``sum_j pen(w_j; a_j)`` with a per-feature level
+``a_j = alpha * weights[j]`` (``weights[j] == 0`` leaves feature ``j``
+unpenalised) and one shape parameter ``gamma``. The coordinate-descent solver
+of :mod:`skstruct._backend._cd` never asks which penalty it has: it calls the
+three 1-D functions below, which dispatch on an integer code. They are numba
+functions compiled once (one signature each), which keeps the compile time of
+a clean checkout small; numba jitclasses (skglm's design) cannot be cached on
+disk, which is why the penalty is a ``(kind, alpha, gamma, weights,
+positive)`` tuple here and not an object inside the kernel.
+
+The Python classes (:class:`L1`, :class:`ElasticNetPenalty`, :class:`MCP`,
+:class:`SCAD`, :class:`L0`) carry those five fields, expose the same three
+methods on arrays (``value``, ``prox_1d``, ``subdiff_distance``) plus
+``is_convex`` and ``alpha_max``, and hand the solver their ``spec()``.
+
+Codes and meaning of ``gamma``
+------------------------------
+====== ====== ============================================================
+code   name   ``pen(x; a)``
+====== ====== ============================================================
+0      ENET   ``a * (gamma |x| + (1 - gamma) x^2 / 2)``; ``gamma`` is the
+              l1 ratio (``gamma = 1`` is the l1 norm, the Lasso)
+1      MCP    ``a|x| - x^2 / (2 gamma)`` if ``|x| <= a gamma``, else
+              ``gamma a^2 / 2`` (Zhang 2010); ``gamma > 0``
+2      SCAD   ``a|x|`` if ``|x| <= a``; ``(2 gamma a|x| - x^2 - a^2) /
+              (2 (gamma - 1))`` if ``a < |x| <= a gamma``; else
+              ``a^2 (gamma + 1) / 2`` (Fan & Li 2001); ``gamma > 1``
+3      L0     ``a * [x != 0]``
+====== ====== ============================================================
+
+``positive=True`` adds the constraint ``x >= 0`` to every penalised feature.
+"""
+
+import numpy as np
+from numba import njit
+
+ENET = 0
+MCP_CODE = 1
+SCAD_CODE = 2
+L0_CODE = 3
+CONVEX = (ENET,)
+
+
+@njit(cache=True)
+def pen_value_1d(kind, a, gamma, x):
+    """Value of the 1-D penalty ``pen(x; a)`` (see the module table)."""
+    ax = abs(x)
+    if kind == 0:
+        return a * (gamma * ax + 0.5 * (1.0 - gamma) * x * x)
+    if kind == 1:
+        if ax <= a * gamma:
+            return a * ax - x * x / (2.0 * gamma)
+        return 0.5 * gamma * a * a
+    if kind == 2:
+        if ax <= a:
+            return a * ax
+        if ax <= a * gamma:
+            return (2.0 * gamma * a * ax - x * x - a * a) / (2.0 * (gamma - 1.0))
+        return 0.5 * a * a * (gamma + 1.0)
+    # L0
+    return a if x != 0.0 else 0.0
+
+
+@njit(cache=True)
+def _obj_1d(kind, a, gamma, x, z, step):
+    d = x - z
+    return d * d / (2.0 * step) + pen_value_1d(kind, a, gamma, x)
+
+
+@njit(cache=True)
+def prox_1d(kind, a, gamma, z, step, positive):
+    """``argmin_x (x - z)^2 / (2 step) + pen(x; a)`` (and ``x >= 0`` if positive).
+
+    For MCP and SCAD the 1-D problem may be nonconvex (``gamma <= step`` for
+    MCP, ``gamma <= 1 + step`` for SCAD): the candidates of every region
+    (stationary points clipped to the region, region edges, 0) are compared
+    and the best is returned, so the result is the exact global minimiser in
+    every case. Cost O(1).
+    """
+    if positive and z <= 0.0:
+        return 0.0
+    if a == 0.0:
+        return z
+    s = 1.0 if z > 0 else -1.0
+    az = abs(z)
+    if kind == 0:
+        m = az - step * a * gamma
+        if m <= 0.0:
+            return 0.0
+        return s * m / (1.0 + step * a * (1.0 - gamma))
+    if kind == 3:
+        if az * az > 2.0 * step * a:
+            return z
+        return 0.0
+    # candidates: 0, then per region its stationary point clipped to the region
+    # (region edges when the 1-D problem is concave there); keep the best.
+    best = 0.0
+    best_obj = _obj_1d(kind, a, gamma, 0.0, z, step)
+    edge = a * gamma
+    if kind == 1:
+        c1 = min(max(az - step * a, 0.0), edge)
+        den = 1.0 - step / gamma
+        c2 = min(max((az - step * a) / den, 0.0), edge) if den > 0.0 else edge
+        c3 = max(az, edge)
+        c4 = c3
+    else:
+        c1 = min(max(az - step * a, 0.0), a)
+        den = gamma - 1.0 - step
+        if den > 0.0:
+            c2 = min(max(((gamma - 1.0) * az - step * gamma * a) / den, a), edge)
+        else:
+            c2 = a
+        c3 = edge
+        c4 = max(az, edge)
+    for c in (c1, c2, c3, c4):
+        x = s * c
+        o = _obj_1d(kind, a, gamma, x, z, step)
+        if o < best_obj:
+            best_obj = o
+            best = x
+    if positive and best < 0.0:
+        return 0.0
+    return best
+
+
+@njit(cache=True)
+def subdiff_distance_1d(kind, a, gamma, w, g, step, positive):
+    """Violation of the first-order condition of coordinate ``j``.
+
+    ``dist(-g, ∂pen(w))`` for ENET, MCP and SCAD (the limiting subdifferential
+    for the nonconvex ones), with ``g`` the datafit gradient at ``w``. Zero iff
+    the coordinate is stationary. For L0, whose limiting subdifferential at 0
+    is the whole line, the fixed-point residual ``|w - prox(w - step g)| /
+    step`` is used instead (zero iff ``w`` is a coordinate-wise minimiser).
+    With ``positive`` a negative ``w`` scores ``inf``. Cost O(1).
+    """
+    if positive and w < 0.0:
+        return np.inf
+    if kind == 3 or a == 0.0:
+        if a == 0.0:
+            return abs(g) if not (positive and w == 0.0) else max(0.0, -g)
+        return abs(w - prox_1d(kind, a, gamma, w - step * g, step, positive)) / step
+    a1 = a * gamma if kind == 0 else a
+    if w == 0.0:
+        if positive:
+            return max(0.0, -g - a1)
+        return max(0.0, abs(g) - a1)
+    s = 1.0 if w > 0 else -1.0
+    aw = abs(w)
+    if kind == 0:
+        return abs(g + a1 * s + a * (1.0 - gamma) * w)
+    if kind == 1:
+        if aw < a * gamma:
+            return abs(g + a * s - w / gamma)
+        return abs(g)
+    # SCAD
+    if aw <= a:
+        return abs(g + a * s)
+    if aw <= a * gamma:
+        return abs(g + (a * gamma * s - w) / (gamma - 1.0))
+    return abs(g)
+
+
+class _Penalty:
+    """Common Python face of the penalties (arrays in, arrays out)."""
+
+    code = -1
+    is_convex = False
+
+    def __init__(self, alpha, gamma, weights=None, positive=False):
+        self.alpha = float(alpha)
+        self.gamma = float(gamma)
+        self.weights = None if weights is None else np.asarray(weights, dtype=np.float64)
+        self.positive = bool(positive)
+
+    def _levels(self, p):
+        w = np.ones(p) if self.weights is None else self.weights
+        return self.alpha * w
+
+    def spec(self, n_features):
+        """``(kind, alpha, gamma, weights (n_features,), positive)`` for the solver."""
+        w = np.ones(n_features) if self.weights is None else self.weights
+        return self.code, self.alpha, self.gamma, np.ascontiguousarray(w, np.float64), self.positive
+
+    def value(self, w):
+        """Penalty value ``sum_j pen(w_j; a_j)`` of ``w`` of shape (p,)."""
+        a = self._levels(w.shape[0])
+        return float(sum(pen_value_1d(self.code, a[j], self.gamma, float(w[j]))
+                         for j in range(w.shape[0])))
+
+    def prox_1d(self, z, step, j):
+        """Prox of ``step * pen(.; a_j)`` at the scalar ``z``."""
+        a = self.alpha * (1.0 if self.weights is None else self.weights[j])
+        return prox_1d(self.code, a, self.gamma, float(z), float(step), self.positive)
+
+    def subdiff_distance(self, w, grad, step=None):
+        """Per-feature stationarity violation, shape (p,); ``step`` (p,) only for L0."""
+        p = w.shape[0]
+        a = self._levels(p)
+        step = np.ones(p) if step is None else step
+        return np.array([subdiff_distance_1d(self.code, a[j], self.gamma, float(w[j]),
+                                             float(grad[j]), float(step[j]), self.positive)
+                         for j in range(p)])
+
+    def alpha_max(self, grad0):
+        """Smallest ``alpha`` for which ``w = 0`` is stationary, from the gradient at 0."""
+        w = np.ones(grad0.shape[0]) if self.weights is None else self.weights
+        g = -grad0 if self.positive else np.abs(grad0)
+        pen = w > 0
+        if not pen.any():
+            return 0.0
+        ratio = self.gamma if self.code == ENET else 1.0
+        return float(np.max(np.maximum(g[pen], 0) / (w[pen] * ratio)))
+
+
+class L1(_Penalty):
+    """``alpha * sum_j weights_j |w_j|`` (the Lasso; weighted for the adaptive Lasso)."""
+
+    code = ENET
+    is_convex = True
+
+    def __init__(self, alpha, weights=None, positive=False):
+        super().__init__(alpha, 1.0, weights, positive)
+
+
+class ElasticNetPenalty(_Penalty):
+    """``alpha * sum_j weights_j (l1_ratio |w_j| + (1 - l1_ratio) w_j^2 / 2)``."""
+
+    code = ENET
+    is_convex = True
+
+    def __init__(self, alpha, l1_ratio=0.5, weights=None, positive=False):
+        super().__init__(alpha, l1_ratio, weights, positive)
+
+
+class MCP(_Penalty):
+    """Minimax concave penalty with concavity ``gamma`` (> 0; > 1 for unit-variance columns)."""
+
+    code = MCP_CODE
+
+    def __init__(self, alpha, gamma=3.0, weights=None, positive=False):
+        super().__init__(alpha, gamma, weights, positive)
+
+
+class SCAD(_Penalty):
+    """Smoothly clipped absolute deviation with shape ``gamma`` (> 2 for unit-variance columns)."""
+
+    code = SCAD_CODE
+
+    def __init__(self, alpha, gamma=3.7, weights=None, positive=False):
+        super().__init__(alpha, gamma, weights, positive)
+
+
+class L0(_Penalty):
+    """``alpha * #{j : w_j != 0}`` (hard thresholding prox)."""
+
+    code = L0_CODE
+
+    def __init__(self, alpha, weights=None, positive=False):
+        super().__init__(alpha, 0.0, weights, positive)
+
+    def alpha_max(self, grad0):
+        raise NotImplementedError("the l0 penalty has no finite alpha_max without column scales")

@@ -1,0 +1,27 @@
+"""Sparse regression: l1, elastic net, MCP, SCAD, group lasso, best subset (l0), adaptive l1.
+
+Every estimator solves penalised least squares with the working-set
+coordinate-descent solver of :mod:`skstruct._backend._cd` (or its group / l0
+variants), shares scikit-learn's parametrisation and conventions, and comes
+with a path function and cross-validation where they make sense.
+"""
+
+from ._coordinate_descent import (
+    ElasticNet,
+    ElasticNetCV,
+    Lasso,
+    LassoCV,
+    enet_path,
+    lasso_path,
+    nonconvex_path,
+)
+
+__all__ = [
+    "ElasticNet",
+    "ElasticNetCV",
+    "Lasso",
+    "LassoCV",
+    "enet_path",
+    "lasso_path",
+    "nonconvex_path",
+]
