@@ -15,8 +15,12 @@ from ._coordinate_descent import (
     lasso_path,
     nonconvex_path,
 )
+from ._nonconvex import AdaptiveLasso, MCPRegressor, SCADRegressor
 
 __all__ = [
+    "AdaptiveLasso",
+    "MCPRegressor",
+    "SCADRegressor",
     "ElasticNet",
     "ElasticNetCV",
     "Lasso",
