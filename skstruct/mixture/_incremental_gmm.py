@@ -19,16 +19,25 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._backend._rank_one import (
-    igmn_update_coefficients,
+    _STREAM_GROW,
+    _STREAM_REFRESH,
+    igmn_stream,
     refresh_precision,
-    scaled_rank_one_,
-    weighted_update_coefficients,
 )
 
 _LOG_2PI = np.log(2.0 * np.pi)
-# A component whose relative update weight w satisfies w * (1 + d2) below this
-# would change by less than rounding: its O(D^2) update is skipped.
-_NEGLIGIBLE = 1e-16
+
+
+def _with_capacity(cap, D, means, precisions, log_dets, counts, ages):
+    """Copies of the live state in arrays with room for ``cap`` components."""
+    K = means.shape[0]
+    M = np.zeros((cap, D))
+    P = np.zeros((cap, D, D))
+    logdet = np.zeros(cap)
+    sp = np.zeros(cap)
+    age = np.zeros(cap, dtype=np.int64)
+    M[:K], P[:K], logdet[:K], sp[:K], age[:K] = means, precisions, log_dets, counts, ages
+    return M, P, logdet, sp, age
 
 
 def _resolve_range(data_range, X, n_features):
@@ -290,92 +299,53 @@ class IncrementalGaussianMixture(DensityMixin, BaseEstimator):
         self.n_repaired_ = 0
 
     def _stream(self, X):
-        """The per-sample loop; every array op inside is vectorized over K."""
+        """The per-sample loop: :func:`skstruct._backend._rank_one.igmn_stream`
+        (compiled), with capacity growth and the periodic refresh done here."""
         D = X.shape[1]
+        X = np.array(X, dtype=np.float64, order="C")  # writable, C-contiguous: one signature
         sigma2 = (self.init_scale * self.data_range_) ** 2
-        P_init = np.diag(1.0 / sigma2)
+        p_init_diag = 1.0 / sigma2
         logdet_init = float(np.log(sigma2).sum())
-        thr = self.novelty_distance_
-        kmax = self.max_components
+        kmax = -1 if self.max_components is None else int(self.max_components)
         sp_min = D + 1.0 if self.prune_min_count is None else float(self.prune_min_count)
         v_min = max(50, 2 * D) if self.prune_min_age is None else int(self.prune_min_age)
-        igmn = self.update_rule == "igmn"
-        refresh = self.refresh_interval
+        refresh = 0 if self.refresh_interval is None else int(self.refresh_interval)
 
-        M = self.means_
-        P = self.precisions_
-        logdet = self.log_dets_
-        sp = self.counts_
-        age = self.ages_
-        n_seen = self.n_samples_seen_
-        n_created = self.n_created_
-        n_pruned = self.n_pruned_
+        K = self.means_.shape[0]
+        cap = max(8, 2 * K)
+        if kmax > 0:
+            cap = min(cap, max(kmax, K))
+        M, P, logdet, sp, age = _with_capacity(
+            cap, D, self.means_, self.precisions_, self.log_dets_, self.counts_, self.ages_)
+        counters = np.array([self.n_created_, self.n_pruned_], dtype=np.int64)
+        n_seen = int(self.n_samples_seen_)
         n_repaired = self.n_repaired_
-
-        for x in X:
-            K = sp.shape[0]
-            if K:
-                E = x - M
-                T = np.matmul(P, E[:, :, None])[:, :, 0]
-                d2 = np.einsum("ki,ki->k", E, T)
-            create = K == 0 or (d2.min() >= thr and (kmax is None or K < kmax))
-            age += 1
-            if create:
-                M = np.concatenate([M, x[None]])
-                P = np.concatenate([P, P_init[None]])
-                logdet = np.append(logdet, logdet_init)
-                sp = np.append(sp, 1.0)
-                age = np.append(age, 1)
-                n_created += 1
-            else:
-                logpost = np.log(sp) - 0.5 * (logdet + d2)
-                post = np.exp(logpost - logpost.max())
-                post /= post.sum()
-                sp += post
-                w = post / sp
-                if igmn:
-                    alpha, beta, dld, ok = igmn_update_coefficients(w, d2, D)
-                    if not ok.all():
-                        ea, eb, ed = weighted_update_coefficients(w, d2, D)
-                        alpha = np.where(ok, alpha, ea)
-                        beta = np.where(ok, beta, eb)
-                        dld = np.where(ok, dld, ed)
-                else:
-                    alpha, beta, dld = weighted_update_coefficients(w, d2, D)
-                active = w * (1.0 + d2) > _NEGLIGIBLE
-                if active.all():
-                    M += w[:, None] * E
-                    scaled_rank_one_(P, T, alpha, beta)
-                    logdet += dld
-                else:
-                    idx = np.flatnonzero(active)
-                    M[idx] += w[idx, None] * E[idx]
-                    P[idx] = scaled_rank_one_(P[idx], T[idx], alpha[idx], beta[idx])
-                    logdet[idx] += dld[idx]
-            if sp_min > 0 and K:
-                prune = (age > v_min) & (sp < sp_min)
-                if prune.any():
-                    if prune.all():  # keep the strongest component
-                        prune[np.argmax(sp)] = False
-                    keep = ~prune
-                    M, P, logdet, sp, age = M[keep], P[keep], logdet[keep], sp[keep], age[keep]
-                    n_pruned += int(prune.sum())
-            n_seen += 1
-            if refresh is not None and n_seen % refresh == 0:
-                P, logdet, repaired = refresh_precision(P)
+        row = 0
+        while True:
+            row, K, n_seen, status = igmn_stream(
+                X, row, M, P, logdet, sp, age, K, p_init_diag, logdet_init,
+                float(self.novelty_distance_), kmax, sp_min, v_min,
+                self.update_rule == "igmn", refresh, n_seen, counters)
+            if status == _STREAM_GROW:
+                M, P, logdet, sp, age = _with_capacity(
+                    2 * M.shape[0], D, M[:K], P[:K], logdet[:K], sp[:K], age[:K])
+            elif status == _STREAM_REFRESH:
+                P[:K], logdet[:K], repaired = refresh_precision(P[:K])
                 n_repaired += int(repaired.sum())
+            else:
+                break
 
-        self.means_ = M
-        self.precisions_ = P
-        self.log_dets_ = logdet
-        self.counts_ = sp
-        self.ages_ = age
-        self.weights_ = sp / sp.sum()
-        self.n_components_ = int(sp.shape[0])
-        self.n_samples_seen_ = n_seen
-        self.n_created_ = n_created
-        self.n_pruned_ = n_pruned
-        self.n_repaired_ = n_repaired
+        self.means_ = M[:K].copy()
+        self.precisions_ = P[:K].copy()
+        self.log_dets_ = logdet[:K].copy()
+        self.counts_ = sp[:K].copy()
+        self.ages_ = age[:K].copy()
+        self.weights_ = self.counts_ / self.counts_.sum()
+        self.n_components_ = int(K)
+        self.n_samples_seen_ = int(n_seen)
+        self.n_created_ = int(counters[0])
+        self.n_pruned_ = int(counters[1])
+        self.n_repaired_ = int(n_repaired)
 
     # --------------------------------------------------------------- inference
     @property
