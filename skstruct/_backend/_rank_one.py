@@ -291,7 +291,10 @@ def _update_coefficients(w, d2, D, igmn):
     return alpha, -alpha * w / a, D * np.log1p(-w) + np.log(a)
 
 
-@njit(cache=True)
+# reassoc lets LLVM vectorize the matrix-vector reductions; no nnan / ninf
+# flag (the loop compares against inf). Symmetry survives contraction into
+# fma: the product u_a u_b is the same for (a, b) and (b, a).
+@njit(cache=True, fastmath={"reassoc", "contract", "nsz", "arcp"})
 def igmn_stream(X, start, M, P, logdet, sp, age, K, p_init_diag, logdet_init, thr, kmax,
                 sp_min, v_min, igmn, refresh, n_seen, counters):
     """Run the IGMN per-sample procedure on ``X[start:]``, in place.
