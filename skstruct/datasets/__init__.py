@@ -2,5 +2,6 @@
 
 from ._low_rank import make_low_rank_sparse
 from ._spd import make_meeg_signals, make_spd_distributions
+from ._subspaces import make_subspaces
 
-__all__ = ["make_low_rank_sparse", "make_meeg_signals", "make_spd_distributions"]
+__all__ = ["make_low_rank_sparse", "make_meeg_signals", "make_spd_distributions", "make_subspaces"]

@@ -1,0 +1,717 @@
+"""Self-expression kernels for subspace clustering.
+
+Every function here writes each point (a row of ``X``, shape
+``(n_samples, n_features)``) as a combination of the OTHER points and returns
+the coefficients; the row convention is ``X ~ C @ X`` with ``C[i, i] = 0``
+(``C[i, j]`` is the weight of point ``j`` in the representation of point
+``i``). Sparse methods return COO triplets ``(rows, cols, vals)`` so that
+memory stays ``O(n_samples * nonzeros)``; nothing of size
+``n_samples x n_samples`` is ever formed, correlations are computed in row
+blocks ``X_B @ X.T`` whose size is set by a memory budget.
+
+Kernels:
+
+- :func:`elastic_net_self_expression`: elastic net / lasso per point with an
+  oracle-guided active set (ORGEN, You et al. 2016) around a numba
+  coordinate-descent solver on the working set. Optional extra atoms (the
+  scaled identity for SSC's sparse-outlier term).
+- :func:`omp_self_expression`: orthogonal matching pursuit, all points of a
+  block in lock-step (one GEMM per greedy step).
+- :func:`lsr_self_expression`: least squares regression (LSR1), closed form
+  through the Woodbury identity.
+- :func:`lrr_ialm`: low-rank representation by inexact ALM on the
+  ``rank(X)``-dimensional reduced problem.
+- :func:`thresholding_neighbors`: thresholding (TSC) top-q correlations.
+- :func:`top_k_rows`: sparsify dense row blocks to their ``k`` largest
+  entries in absolute value.
+"""
+
+import numpy as np
+from joblib import Parallel, delayed
+from numba import njit
+from threadpoolctl import threadpool_limits
+
+from ._svd import svt
+
+# Elements of one correlation block (rows x n_atoms); a few such float64
+# blocks are alive at once, so 4e6 keeps a worker under ~150 MB.
+_BLOCK_ELEMENTS = 4_000_000
+
+
+def _block_size(n_atoms, batch_size):
+    return int(max(1, min(batch_size, _BLOCK_ELEMENTS // max(n_atoms, 1))))
+
+
+def _run_blocks(fn, n, block, n_jobs):
+    """Apply ``fn(start, stop)`` over row blocks, threads when ``n_jobs != 1``.
+
+    BLAS is held to one thread per worker when several workers run, so the
+    threads do not oversubscribe the cores.
+    """
+    bounds = [(s, min(s + block, n)) for s in range(0, n, block)]
+    if n_jobs in (None, 1) or len(bounds) == 1:
+        return [fn(a, b) for a, b in bounds]
+    with threadpool_limits(limits=1, user_api="blas"):
+        return Parallel(n_jobs=n_jobs, prefer="threads")(delayed(fn)(a, b) for a, b in bounds)
+
+
+# ----------------------------------------------------------------------------------------
+# Elastic net with an oracle-guided active set
+# ----------------------------------------------------------------------------------------
+@njit(cache=True, nogil=True)
+def _gram_column(A, Ti, p, G):
+    """``G[r, p] = A[Ti[r]] . A[Ti[p]]`` for every slot ``r`` (0 for empty slots)."""
+    tp = Ti[p]
+    D = A.shape[1]
+    for r in range(Ti.shape[0]):
+        tr = Ti[r]
+        if tr < 0:
+            G[r, p] = 0.0
+        else:
+            acc = 0.0
+            for f in range(D):
+                acc += A[tr, f] * A[tp, f]
+            G[r, p] = acc
+
+
+@njit(cache=True, nogil=True)
+def _newton_step(c, g, q, G, Ti, rho, mu, work, Gs):
+    """Exact solve on the current support with fixed signs (Cholesky).
+
+    Returns False (and changes nothing) when the system is singular or a
+    sign would flip; otherwise updates ``c`` and the gradient ``g = q - G c``.
+    """
+    s = c.shape[0]
+    k = 0
+    for p in range(s):
+        if c[p] != 0.0:
+            work[k] = p
+            k += 1
+    if k == 0:
+        return False
+    # Gs[:k, :k] = G_SS + mu I, rhs in Gs[:k, k] is not used; use local arrays
+    L = Gs
+    for a in range(k):
+        pa = int(work[a])
+        for b_ in range(a + 1):
+            pb = int(work[b_])
+            v = G[pa, pb] + (mu if a == b_ else 0.0)
+            for m in range(b_):
+                v -= L[a, m] * L[b_, m]
+            if a == b_:
+                if v <= 1e-12 * (G[pa, pa] + mu + 1e-300):
+                    return False
+                L[a, a] = np.sqrt(v)
+            else:
+                L[a, b_] = v / L[b_, b_]
+    y = np.empty(k)
+    for a in range(k):
+        pa = int(work[a])
+        sgn = 1.0 if c[pa] > 0 else -1.0
+        v = q[pa] - rho * sgn
+        for m in range(a):
+            v -= L[a, m] * y[m]
+        y[a] = v / L[a, a]
+    for a in range(k - 1, -1, -1):
+        v = y[a]
+        for m in range(a + 1, k):
+            v -= L[m, a] * y[m]
+        y[a] = v / L[a, a]
+    # Move towards y up to the first sign change: along that segment the
+    # objective equals the sign-fixed quadratic, so it decreases strictly.
+    t = 1.0
+    for a in range(k):
+        ca = c[int(work[a])]
+        if y[a] * ca < 0.0:
+            ta = ca / (ca - y[a])
+            if ta < t:
+                t = ta
+    for a in range(k):
+        pa = int(work[a])
+        ca = c[pa]
+        new = ca + t * (y[a] - ca)
+        if y[a] * ca < 0.0 and abs(ca / (ca - y[a]) - t) <= 1e-15:
+            new = 0.0
+        delta = new - ca
+        if delta != 0.0:
+            for r in range(s):
+                g[r] -= delta * G[r, pa]
+            c[pa] = new
+    return True
+
+
+@njit(cache=True, nogil=True)
+def _enet_cd_batch(A, Xb, T, C, rho, mu, which, tol, max_sweeps, R):
+    """Coordinate descent on the working set of each point listed in ``which``.
+
+    For point ``i`` of the block, minimizes over ``c`` (indexed by the working
+    set ``T[i]``, ``-1`` = empty slot)::
+
+        0.5 ||Xb[i] - sum_p c_p A[T[i, p]]||^2 + rho[i] ||c||_1 + 0.5 mu[i] ||c||^2
+
+    warm-started from ``C[i]`` (updated in place). Only the Gram columns of
+    coordinates that become nonzero are computed, and the gradient
+    ``g = A_T b - G c`` is kept up to date, so the cost per point is
+    ``O(s D)`` for ``A_T b`` plus ``O(s D)`` per coordinate that ever enters,
+    plus ``O(s)`` per coordinate visit. Sweeps alternate between the nonzero
+    coordinates and full passes until a full pass moves no coefficient by more
+    than ``tol``. Writes the residuals ``Xb[i] - A_T c`` to ``R[k]``.
+    """
+    s = T.shape[1]
+    D = A.shape[1]
+    q = np.empty(s)
+    diag = np.empty(s)
+    g = np.empty(s)
+    G = np.empty((s, s))
+    have = np.empty(s, dtype=np.bool_)
+    work = np.empty(s)
+    Gs = np.empty((s, s))
+    for k in range(which.shape[0]):
+        i = which[k]
+        b = Xb[i]
+        Ti = T[i]
+        c = C[i]
+        for p in range(s):
+            have[p] = False
+            t = Ti[p]
+            if t < 0:
+                q[p] = 0.0
+                diag[p] = 0.0
+                c[p] = 0.0
+                continue
+            acc = 0.0
+            nn = 0.0
+            for f in range(D):
+                acc += A[t, f] * b[f]
+                nn += A[t, f] * A[t, f]
+            q[p] = acc
+            diag[p] = nn
+        for p in range(s):
+            g[p] = q[p]
+        for p in range(s):
+            if c[p] != 0.0:
+                _gram_column(A, Ti, p, G)
+                have[p] = True
+                for r in range(s):
+                    g[r] -= c[p] * G[r, p]
+        active_only = False
+        for _ in range(max_sweeps):
+            maxdelta = 0.0
+            for p in range(s):
+                if Ti[p] < 0:
+                    continue
+                cp = c[p]
+                if active_only and cp == 0.0:
+                    continue
+                den = diag[p] + mu[i]
+                z = g[p] + diag[p] * cp
+                new = 0.0
+                if den > 0.0:
+                    if z > rho[i]:
+                        new = (z - rho[i]) / den
+                    elif z < -rho[i]:
+                        new = (z + rho[i]) / den
+                if new != cp:
+                    if not have[p]:
+                        _gram_column(A, Ti, p, G)
+                        have[p] = True
+                    delta = new - cp
+                    for r in range(s):
+                        g[r] -= delta * G[r, p]
+                    c[p] = new
+                    if abs(delta) > maxdelta:
+                        maxdelta = abs(delta)
+            if maxdelta <= tol:
+                if not active_only:
+                    break
+                active_only = False
+            else:
+                # exact solve on the current support with its signs (guarded)
+                _newton_step(c, g, q, G, Ti, rho[i], mu[i], work, Gs)
+                active_only = True
+        for f in range(D):
+            R[k, f] = b[f]
+        for p in range(s):
+            if c[p] != 0.0:
+                tp = Ti[p]
+                for f in range(D):
+                    R[k, f] -= c[p] * A[tp, f]
+
+
+def _enet_block(A, X, start, stop, n_points, l1_ratio, alpha, support_size, max_outer, tol,
+                kkt_tol, max_sweeps):
+    """ORGEN on the points ``start:stop``; returns (rows, cols, vals, n_outer, n_unconverged)."""
+    Xb = np.ascontiguousarray(X[start:stop])
+    B = stop - start
+    M = A.shape[0]
+    rows = np.arange(B)
+    selfidx = np.arange(start, stop)
+    P = Xb @ A.T  # (B, M): the only O(B M D) step, one GEMM
+    absP = np.abs(P)
+    absP[rows, selfidx] = -1.0  # a point never represents itself
+    m = absP[:, :n_points].max(axis=1) if n_points > 1 else np.zeros(B)
+    m = np.maximum(m, 0.0)
+    # Divided form: 0.5||b - Ac||^2 + rho ||c||_1 + 0.5 mu ||c||^2 with rho = m / alpha
+    # (c = 0 exactly when alpha <= 1), mu = (1 - l1_ratio) / l1_ratio * rho.
+    rho = np.where(m > 0, m / alpha, 1.0)
+    mu = (1.0 - l1_ratio) / l1_ratio * rho
+    s = int(min(support_size, M - 1))
+    T = np.argpartition(-absP, s - 1, axis=1)[:, :s] if s < M else np.argsort(-absP, 1)[:, :s]
+    T = T.astype(np.int64)
+    T[absP[rows[:, None], T] <= 0] = -1  # drop self and atoms orthogonal to the point
+    C = np.zeros((B, s))
+    del P
+    todo = np.arange(B)
+    n_outer = 0
+    for n_outer in range(1, max_outer + 1):
+        R = np.empty((todo.size, A.shape[1]))
+        _enet_cd_batch(A, Xb, T, C, rho, mu, todo, tol, max_sweeps, R)
+        corr = np.abs(R @ A.T)  # (n_todo, M)
+        sub = np.arange(todo.size)
+        corr[sub, selfidx[todo]] = 0.0
+        Tt = T[todo]
+        valid = Tt >= 0
+        corr[np.repeat(sub, s)[valid.ravel()], Tt[valid]] = 0.0
+        viol = corr > rho[todo, None] * (1.0 + kkt_tol)
+        has = viol.any(axis=1)
+        if not has.any():
+            todo = todo[:0]
+            break
+        todo, corr, viol, Tt = todo[has], corr[has], viol[has], Tt[has]
+        Ct = C[todo]
+        nz = Ct != 0.0
+        nnz_max = int(nz.sum(axis=1).max())
+        if nnz_max > 0.8 * s and s < M - 1:  # grow the working sets of this block
+            s_new = int(min(max(int(1.1 * max(nnz_max, s)) + 1, s + 1), M - 1))
+            T = np.hstack([T, np.full((B, s_new - s), -1, dtype=np.int64)])
+            C = np.hstack([C, np.zeros((B, s_new - s))])
+            Tt = np.hstack([Tt, np.full((todo.size, s_new - s), -1, dtype=np.int64)])
+            Ct = np.hstack([Ct, np.zeros((todo.size, s_new - s))])
+            nz = Ct != 0.0
+            s = s_new
+        # next working set: current nonzeros first, then the strongest violators
+        score = np.where(viol, corr, 0.0)
+        sub = np.arange(todo.size)
+        rr, pp = np.nonzero(nz)
+        score[rr, Tt[rr, pp]] = np.inf
+        kk = min(s, M)
+        newT = np.argpartition(-score, kk - 1, axis=1)[:, :kk].astype(np.int64)
+        newscore = score[sub[:, None], newT]
+        newT[newscore <= 0] = -1
+        # carry the nonzero coefficients to their new slots (dense scratch row)
+        score[:] = 0.0
+        score[rr, Tt[rr, pp]] = Ct[rr, pp]
+        newC = np.where(newT >= 0, score[sub[:, None], np.maximum(newT, 0)], 0.0)
+        T[todo] = newT
+        C[todo] = newC
+    n_unconverged = int(todo.size)
+    keep = (T >= 0) & (C != 0.0)
+    r_, p_ = np.nonzero(keep)
+    return (selfidx[r_], T[r_, p_], C[r_, p_], n_outer, n_unconverged)
+
+
+def elastic_net_self_expression(X, *, l1_ratio=1.0, alpha=50.0, extra_atoms=None,
+                                support_size=100, max_outer=40, tol=1e-6, kkt_tol=1e-4,
+                                max_sweeps=1000, batch_size=1024, n_jobs=None):
+    """Elastic-net self-expression of every row of X by the other rows.
+
+    For each point ``b = X[j]`` with dictionary ``A`` = the other rows (plus
+    ``extra_atoms``), solves::
+
+        min_c  0.5 ||b - A c||^2 + rho_j ||c||_1 + 0.5 mu_j ||c||^2
+        rho_j = m_j / alpha,   mu_j = (1 - l1_ratio) / l1_ratio * rho_j
+
+    where ``m_j = max_{i != j} |x_i . b|``, i.e. EnSC's
+    ``l1_ratio ||c||_1 + (1 - l1_ratio)/2 ||c||^2 + gamma/2 ||b - Ac||^2``
+    with ``gamma = alpha * l1_ratio / m_j`` (``alpha > 1`` gives a nonzero
+    solution; ``l1_ratio = 1`` is SSC's lasso). The solver is ORGEN's
+    oracle-guided active set: solve on a working set of ``support_size``
+    atoms (initially the most correlated ones), compute the correlations of
+    the residual with all atoms (one GEMM per block of points), add the atoms
+    that violate the optimality condition ``|a_i . r| <= rho_j``, repeat until
+    none does; the result is then optimal for the full problem.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features), float64
+        Points, ideally with unit-norm rows.
+    l1_ratio : float in (0, 1], default=1.0
+    alpha : float > 1, default=50.0
+    extra_atoms : ndarray of shape (n_extra, n_features), optional
+        Atoms appended to the dictionary (never excluded).
+    support_size : int, default=100
+        Initial working-set size (grown when the support fills it).
+    max_outer : int, default=40
+        Maximum working-set updates per point.
+    tol : float, default=1e-6
+        Coordinate-descent stop: largest coefficient change in a full sweep.
+    kkt_tol : float, default=1e-4
+        Relative slack in the violation test ``|a_i . r| > rho_j (1 + kkt_tol)``.
+    max_sweeps : int, default=1000
+    batch_size : int, default=1024
+        Points per block (capped by a memory budget).
+    n_jobs : int or None
+        Blocks solved in parallel threads.
+
+    Returns
+    -------
+    rows, cols : ndarray of shape (nnz,), int64
+        ``cols >= n_samples`` index ``extra_atoms``.
+    vals : ndarray of shape (nnz,), float64
+    n_outer : int
+        Largest number of working-set iterations over the blocks.
+    n_unconverged : int
+        Points still violating optimality after ``max_outer`` iterations.
+
+    Notes
+    -----
+    Cost: ``O(n_outer * n * (n + n_extra) * D)`` for the correlation GEMMs,
+    ``O(n * s * D)`` for the working-set problems; memory
+    ``O(block * (n + n_extra) + n * s)``.
+    """
+    X = np.ascontiguousarray(X, dtype=np.float64)
+    n = X.shape[0]
+    A = X if extra_atoms is None else np.ascontiguousarray(
+        np.vstack([X, np.asarray(extra_atoms, dtype=np.float64)]))
+    if A.shape[0] < 2:
+        e = np.zeros(0, dtype=np.int64)
+        return e, e, np.zeros(0), 0, 0
+    block = _block_size(A.shape[0], batch_size)
+
+    def fn(a, b):
+        return _enet_block(A, X, a, b, n, float(l1_ratio), float(alpha), int(support_size),
+                           int(max_outer), float(tol), float(kkt_tol), int(max_sweeps))
+
+    out = _run_blocks(fn, n, block, n_jobs)
+    rows = np.concatenate([o[0] for o in out]).astype(np.int64)
+    cols = np.concatenate([o[1] for o in out]).astype(np.int64)
+    vals = np.concatenate([o[2] for o in out])
+    return rows, cols, vals, max(o[3] for o in out), sum(o[4] for o in out)
+
+
+# ----------------------------------------------------------------------------------------
+# Orthogonal matching pursuit, batched
+# ----------------------------------------------------------------------------------------
+def _omp_block(X, start, stop, n_nonzero, tol):
+    # sklearn.linear_model.orthogonal_mp_gram shares one Gram matrix between all
+    # targets, so it cannot exclude a different atom (the point itself) for each
+    # target; hence this lock-step version: one GEMM per greedy step for the block.
+    Xb = X[start:stop]
+    B, D = Xb.shape
+    k = n_nonzero
+    S = np.full((B, k), -1, dtype=np.int64)
+    length = np.zeros(B, dtype=np.int64)
+    R = Xb.copy()
+    todo = np.arange(B)
+    selfidx = np.arange(start, stop)
+    thr = tol * np.maximum(np.einsum("ij,ij->i", Xb, Xb), np.finfo(float).tiny)
+    for t in range(k):
+        if todo.size == 0:
+            break
+        P = np.abs(R[todo] @ X.T)
+        sub = np.arange(todo.size)
+        P[sub, selfidx[todo]] = -1.0
+        if t:
+            P[sub[:, None], S[todo, :t]] = -1.0
+        sel = np.argmax(P, axis=1)
+        best = P[sub, sel]
+        rnorm = np.sqrt(np.einsum("ij,ij->i", R[todo], R[todo]))
+        ok = best > 1e-12 * np.maximum(rnorm, np.finfo(float).tiny)
+        todo, sel, sub = todo[ok], sel[ok], sub[: int(ok.sum())]
+        if todo.size == 0:
+            break
+        S[todo, t] = sel
+        length[todo] = t + 1
+        At = X[S[todo, : t + 1]]  # (n_todo, t+1, D)
+        coef = np.linalg.pinv(np.transpose(At, (0, 2, 1))) @ Xb[todo, :, None]
+        R[todo] = Xb[todo] - np.einsum("nkd,nk->nd", At, coef[:, :, 0])
+        res2 = np.einsum("ij,ij->i", R[todo], R[todo])
+        todo = todo[res2 > thr[todo]]
+    rows, cols, vals = [], [], []
+    for L in np.unique(length):
+        if L == 0:
+            continue
+        idx = np.flatnonzero(length == L)
+        At = X[S[idx, :L]]
+        coef = (np.linalg.pinv(np.transpose(At, (0, 2, 1))) @ Xb[idx, :, None])[:, :, 0]
+        rows.append(np.repeat(selfidx[idx], L))
+        cols.append(S[idx, :L].ravel())
+        vals.append(coef.ravel())
+    if not rows:
+        e = np.zeros(0, dtype=np.int64)
+        return e, e, np.zeros(0)
+    return np.concatenate(rows), np.concatenate(cols), np.concatenate(vals)
+
+
+def omp_self_expression(X, *, n_nonzero=10, tol=1e-6, batch_size=1024, n_jobs=None):
+    """Orthogonal matching pursuit of every row of X on the other rows.
+
+    For each point ``b = X[j]``: repeat {pick the other point most correlated
+    with the residual; least-squares fit of ``b`` on the picked points}
+    until ``||r||^2 <= tol * ||b||^2`` or ``n_nonzero`` points are picked. All
+    points of a block advance together: each greedy step is one GEMM
+    ``R_B @ X.T`` plus small batched least squares.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features), float64
+        Points, ideally with unit-norm rows.
+    n_nonzero : int, default=10
+        Maximum number of points in a representation
+        (``<= min(n_features, n_samples - 1)`` is sensible).
+    tol : float, default=1e-6
+        Relative squared residual at which a point stops.
+    batch_size : int, default=1024
+    n_jobs : int or None
+
+    Returns
+    -------
+    rows, cols : ndarray of shape (nnz,), int64
+    vals : ndarray of shape (nnz,), float64
+
+    Notes
+    -----
+    Cost: ``O(k n^2 D)`` for the correlations and ``O(n k^2 D)`` for the
+    least squares, ``k = n_nonzero``; memory ``O(block * n + n k)``.
+    """
+    X = np.ascontiguousarray(X, dtype=np.float64)
+    n = X.shape[0]
+    k = int(min(n_nonzero, n - 1))
+    if k < 1:
+        e = np.zeros(0, dtype=np.int64)
+        return e, e, np.zeros(0)
+    out = _run_blocks(lambda a, b: _omp_block(X, a, b, k, float(tol)), n,
+                      _block_size(n, batch_size), n_jobs)
+    return (np.concatenate([o[0] for o in out]), np.concatenate([o[1] for o in out]),
+            np.concatenate([o[2] for o in out]))
+
+
+# ----------------------------------------------------------------------------------------
+# Dense methods: LSR, LRR, TSC and block-wise top-k sparsification
+# ----------------------------------------------------------------------------------------
+def top_k_rows(block, k):
+    """Column indices and values of the ``k`` largest ``|entries|`` of each row.
+
+    Parameters
+    ----------
+    block : ndarray of shape (b, n)
+    k : int or None
+        ``None`` keeps every nonzero entry.
+
+    Returns
+    -------
+    r, c : ndarray of shape (nnz,), int64
+        Row (within the block) and column indices.
+    v : ndarray of shape (nnz,)
+    """
+    b, n = block.shape
+    if k is None or k >= n:
+        r, c = np.nonzero(block)
+        return r.astype(np.int64), c.astype(np.int64), block[r, c]
+    idx = np.argpartition(-np.abs(block), k - 1, axis=1)[:, :k]
+    r = np.repeat(np.arange(b), k)
+    c = idx.ravel()
+    v = block[r, c]
+    nz = v != 0
+    return r[nz].astype(np.int64), c[nz].astype(np.int64), v[nz]
+
+
+def lsr_self_expression(X, lam, *, n_nonzero=None, batch_size=1024, n_jobs=None):
+    """Least squares regression (LSR1, Lu et al. 2012) with a zero diagonal.
+
+    Row ``i`` of ``C`` minimizes ``||x_i - sum_{j != i} c_j x_j||^2 + lam ||c||^2``;
+    with ``K = (X X^T + lam I)^{-1}`` the solution is ``C[i] = -K[i] / K[i, i]``,
+    ``C[i, i] = 0``. ``K`` is formed block by block through Woodbury,
+    ``K = (I - X (X^T X + lam I)^{-1} X^T) / lam``, at ``O(D^3 + n^2 D)``.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    lam : float > 0
+    n_nonzero : int or None, default=None
+        Keep the ``n_nonzero`` largest ``|c|`` per row (None: all, dense).
+    batch_size : int, default=1024
+    n_jobs : int or None
+
+    Returns
+    -------
+    rows, cols : ndarray of shape (nnz,), int64
+    vals : ndarray of shape (nnz,)
+    """
+    X = np.ascontiguousarray(X, dtype=np.float64)
+    n, D = X.shape
+    Minv = np.linalg.inv(X.T @ X + lam * np.eye(D))
+    XM = X @ Minv
+
+    def fn(a, b):
+        K = -(XM[a:b] @ X.T)
+        K[np.arange(b - a), np.arange(a, b)] += 1.0
+        K /= lam
+        d = np.diag(K[:, a:b]).copy()
+        Cb = -K / d[:, None]
+        Cb[np.arange(b - a), np.arange(a, b)] = 0.0
+        r, c, v = top_k_rows(Cb, n_nonzero)
+        return r + a, c, v
+
+    out = _run_blocks(fn, n, _block_size(n, batch_size), n_jobs)
+    return (np.concatenate([o[0] for o in out]), np.concatenate([o[1] for o in out]),
+            np.concatenate([o[2] for o in out]))
+
+
+def _col_shrink(M, tau):
+    """Column-wise l2 shrinkage: prox of ``tau * ||.||_{2,1}`` over columns."""
+    nrm = np.linalg.norm(M, axis=0)
+    scale = np.maximum(1.0 - tau / np.maximum(nrm, np.finfo(float).tiny), 0.0)
+    return M * scale
+
+
+def _svt_wide(A, tau, rng):
+    """Singular value thresholding of a wide ``(r, n)`` matrix, ``r <= n``.
+
+    ``A^T = Q R`` (thin QR, ``O(n r^2)``), so ``svt(A) = svt(R^T) Q^T`` with
+    the thresholding done by :func:`skstruct._backend._svd.svt` on ``r x r``.
+    """
+    Q, Rm = np.linalg.qr(A.T)
+    U, s, Vt, _ = svt(Rm.T, tau, rank_guess=Rm.shape[0], random_state=rng)
+    return (U * s) @ (Vt @ Q.T)
+
+
+def lrr_ialm(X, lam, *, tol=1e-8, max_iter=1000, rho=1.1, mu=1e-6, mu_max=1e10,
+             random_state=None):
+    """Low-rank representation by inexact ALM (Liu et al.).
+
+    Solves ``min ||Z||_* + lam ||E||_{2,1}  s.t.  X^T = X^T Z + E`` (points as
+    columns of ``X^T``; ``E`` has one column per point, so the l2,1 norm
+    tolerates corrupted points). With ``X = Q S V^T`` the solution lies in
+    ``range(Q)``: ``Z = Q Zr``, and the iterations run on the ``r x n``
+    matrix ``Zr`` (``r = rank(X)``), each at ``O(r n D + r^2 n)`` with the
+    singular value thresholding of :func:`skstruct._backend._svd.svt`.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    lam : float > 0
+    tol : float, default=1e-8
+        Stop when both constraint residuals are below ``tol`` (max norm).
+    max_iter : int, default=1000
+    rho, mu, mu_max : float
+        Penalty schedule ``mu <- min(rho * mu, mu_max)``.
+    random_state : int or None
+        Passed to ``svt``.
+
+    Returns
+    -------
+    Q : ndarray of shape (n_samples, r)
+        Orthonormal basis of the column space of ``X``.
+    Zr : ndarray of shape (r, n_samples)
+        Reduced representation, ``Z = Q @ Zr`` (column ``j`` represents point
+        ``j``; the row convention used elsewhere is ``C = Z.T``).
+    E : ndarray of shape (n_features, n_samples)
+        Error part, columns per point.
+    n_iter : int
+    converged : bool
+    """
+    X = np.asarray(X, dtype=np.float64)
+    n, D = X.shape
+    U, s, Vt = np.linalg.svd(X, full_matrices=False)
+    r = int(np.count_nonzero(s > s[0] * max(n, D) * np.finfo(float).eps)) if s.size else 0
+    r = max(r, 1)
+    Q = U[:, :r]
+    Xc = X.T
+    Bm = Vt[:r].T * s[:r]  # = Xc @ Q, shape (D, r)
+    H = np.linalg.inv(Bm.T @ Bm + np.eye(r))
+    Zr = np.zeros((r, n))
+    J = np.zeros((r, n))
+    E = np.zeros((D, n))
+    Y1 = np.zeros((D, n))
+    Y2 = np.zeros((r, n))
+    rng = np.random.default_rng(random_state)
+    converged = False
+    it = 0
+    # The iterations work on r x n and D x n matrices: for small ones, BLAS
+    # threading costs more than it brings (measured 50x slower on a loaded
+    # 2-core machine), so use one thread below ~5e7 flops per product.
+    limit = 1 if r * n * max(D, r) < 5e7 else None
+    with threadpool_limits(limits=limit, user_api="blas"):
+        for it in range(1, max_iter + 1):
+            J = _svt_wide(Zr + Y2 / mu, 1.0 / mu, rng)
+            Zr = H @ (Bm.T @ (Xc - E) + J + (Bm.T @ Y1 - Y2) / mu)
+            xmaz = Xc - Bm @ Zr
+            E = _col_shrink(xmaz + Y1 / mu, lam / mu)
+            leq1 = xmaz - E
+            leq2 = Zr - J
+            if max(np.abs(leq1).max(), np.abs(leq2).max()) < tol:
+                converged = True
+                break
+            Y1 += mu * leq1
+            Y2 += mu * leq2
+            mu = min(rho * mu, mu_max)
+    return Q, Zr, E, it, converged
+
+
+def lrr_coefficients(Q, Zr, *, n_nonzero=None, batch_size=1024, n_jobs=None):
+    """Rows of ``C = (Q Zr)^T`` with the diagonal dropped, sparsified by blocks.
+
+    Parameters
+    ----------
+    Q : ndarray of shape (n_samples, r)
+    Zr : ndarray of shape (r, n_samples)
+    n_nonzero : int or None
+    batch_size : int, default=1024
+    n_jobs : int or None
+
+    Returns
+    -------
+    rows, cols : ndarray of shape (nnz,), int64
+    vals : ndarray of shape (nnz,)
+    """
+    n = Q.shape[0]
+
+    def fn(a, b):
+        Cb = Zr[:, a:b].T @ Q.T
+        Cb[np.arange(b - a), np.arange(a, b)] = 0.0
+        r, c, v = top_k_rows(Cb, n_nonzero)
+        return r + a, c, v
+
+    out = _run_blocks(fn, n, _block_size(n, batch_size), n_jobs)
+    return (np.concatenate([o[0] for o in out]), np.concatenate([o[1] for o in out]),
+            np.concatenate([o[2] for o in out]))
+
+
+def thresholding_neighbors(X, n_neighbors, *, batch_size=1024, n_jobs=None):
+    """TSC affinities (Heckel & Boelcskei): top-q absolute correlations per point.
+
+    For unit-norm rows, keeps for each point the ``q`` other points with the
+    largest ``|x_i . x_j|`` and weights them ``exp(-2 arccos |x_i . x_j|)``.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features), unit-norm rows
+    n_neighbors : int
+    batch_size : int, default=1024
+    n_jobs : int or None
+
+    Returns
+    -------
+    rows, cols : ndarray of shape (n_samples * q,), int64
+    vals : ndarray of shape (n_samples * q,)
+    """
+    X = np.ascontiguousarray(X, dtype=np.float64)
+    n = X.shape[0]
+    q = int(min(n_neighbors, n - 1))
+
+    def fn(a, b):
+        P = np.abs(X[a:b] @ X.T)
+        P[np.arange(b - a), np.arange(a, b)] = -1.0
+        idx = np.argpartition(-P, q - 1, axis=1)[:, :q]
+        r = np.repeat(np.arange(b - a), q)
+        c = idx.ravel()
+        v = np.exp(-2.0 * np.arccos(np.clip(P[r, c], 0.0, 1.0)))
+        return r + a, c.astype(np.int64), v
+
+    if q < 1:
+        e = np.zeros(0, dtype=np.int64)
+        return e, e, np.zeros(0)
+    out = _run_blocks(fn, n, _block_size(n, batch_size), n_jobs)
+    return (np.concatenate([o[0] for o in out]), np.concatenate([o[1] for o in out]),
+            np.concatenate([o[2] for o in out]))

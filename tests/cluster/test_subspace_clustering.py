@@ -1,0 +1,369 @@
+"""Tests of the subspace clustering estimators, their kernels and the spectral step."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from scipy.linalg import subspace_angles
+from scipy.optimize import linear_sum_assignment
+from sklearn.base import clone
+from sklearn.linear_model import ElasticNet, Lasso
+from sklearn.metrics import adjusted_rand_score
+
+from skstruct._backend._self_expression import (
+    elastic_net_self_expression,
+    lrr_coefficients,
+    lrr_ialm,
+    lsr_self_expression,
+    omp_self_expression,
+)
+from skstruct.cluster import (
+    ElasticNetSubspaceClustering,
+    LeastSquaresSubspaceClustering,
+    LowRankRepresentation,
+    OMPSubspaceClustering,
+    SparseSubspaceClustering,
+    ThresholdingSubspaceClustering,
+    affinity_from_coefficients,
+    spectral_clustering_from_affinity,
+)
+from skstruct.datasets import make_subspaces
+
+ALL = [
+    SparseSubspaceClustering,
+    ElasticNetSubspaceClustering,
+    OMPSubspaceClustering,
+    LeastSquaresSubspaceClustering,
+    LowRankRepresentation,
+    ThresholdingSubspaceClustering,
+]
+SELF_EXPRESSIVE = ALL[:5]
+
+
+def accuracy(y, pred):
+    """Clustering accuracy under the best one-to-one matching of labels."""
+    k = max(y.max(), pred.max()) + 1
+    M = np.zeros((k, k))
+    np.add.at(M, (y, pred), 1)
+    r, c = linear_sum_assignment(-M)
+    return M[r, c].sum() / y.size
+
+
+def make(cls, n_clusters, **kw):
+    extra = {"n_nonzero": 3} if cls is OMPSubspaceClustering else {}
+    if cls is ThresholdingSubspaceClustering:
+        extra = {"n_neighbors": 5}
+    extra.update(kw)
+    return cls(n_clusters=n_clusters, random_state=0, **extra)
+
+
+@pytest.fixture(scope="module")
+def independent():
+    # 4 random 3-dim subspaces in R^15: independent (sum of dims 12 <= 15)
+    return make_subspaces(160, 15, n_subspaces=4, subspace_dim=3, random_state=1)
+
+
+@pytest.fixture(scope="module")
+def close():
+    # every principal angle between any two subspaces is 35 degrees, plus noise
+    return make_subspaces(300, 30, n_subspaces=5, subspace_dim=5, angle=35, noise=0.05,
+                          random_state=2)
+
+
+# --- data generator ---------------------------------------------------------------
+def test_make_subspaces_angles_and_membership():
+    X, y, bases = make_subspaces(120, 20, n_subspaces=3, subspace_dim=4, angle=30,
+                                 return_bases=True, random_state=0)
+    for j in range(3):
+        for k in range(j + 1, 3):
+            np.testing.assert_allclose(np.rad2deg(subspace_angles(bases[j], bases[k])), 30,
+                                       atol=1e-8)
+    # each point lies in its subspace, with unit norm
+    for k in range(3):
+        P = bases[k] @ bases[k].T
+        np.testing.assert_allclose(X[y == k] @ P, X[y == k], atol=1e-12)
+    np.testing.assert_allclose(np.linalg.norm(X, axis=1), 1.0)
+    assert np.bincount(y).tolist() == [40, 40, 40]
+    with pytest.raises(ValueError, match="n_features >="):
+        make_subspaces(10, 8, n_subspaces=3, subspace_dim=3, angle=20)
+
+
+# --- kernels against independent solvers -------------------------------------------
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.6])
+def test_elastic_net_kernel_matches_sklearn(l1_ratio):
+    X, _ = make_subspaces(200, 10, n_subspaces=4, subspace_dim=3, noise=0.05, random_state=3)
+    alpha = 20.0
+    rows, cols, vals, _, n_bad = elastic_net_self_expression(
+        X, l1_ratio=l1_ratio, alpha=alpha, support_size=15)
+    assert n_bad == 0
+    C = sp.csr_matrix((vals, (rows, cols)), shape=(200, 200)).toarray()
+    assert np.all(np.diag(C) == 0)
+    for j in [0, 17, 111]:
+        A = np.delete(X, j, axis=0)
+        m = np.abs(A @ X[j]).max()
+        rho = m / alpha
+        mu = (1 - l1_ratio) / l1_ratio * rho
+        # sklearn: 1/(2 D) ||b - A^T c||^2 + a r ||c||_1 + a (1 - r)/2 ||c||^2
+        D = X.shape[1]
+        if l1_ratio == 1.0:
+            ref = Lasso(alpha=rho / D, fit_intercept=False, tol=1e-14, max_iter=100000)
+        else:
+            ref = ElasticNet(alpha=(rho + mu) / D, l1_ratio=rho / (rho + mu),
+                             fit_intercept=False, tol=1e-14, max_iter=100000)
+        coef = np.insert(ref.fit(A.T, X[j]).coef_, j, 0.0)
+        np.testing.assert_allclose(C[j], coef, atol=1e-7)
+
+
+def test_omp_kernel_matches_brute_force():
+    X, _ = make_subspaces(60, 8, n_subspaces=3, subspace_dim=3, noise=0.1, random_state=4)
+    rows, cols, vals = omp_self_expression(X, n_nonzero=3, tol=0.0)
+    C = sp.csr_matrix((vals, (rows, cols)), shape=(60, 60)).toarray()
+    for j in range(0, 60, 7):
+        # plain OMP by hand for this one point
+        r, S = X[j].copy(), []
+        for _ in range(3):
+            corr = np.abs(X @ r)
+            corr[[j] + S] = -1
+            S.append(int(np.argmax(corr)))
+            c, *_ = np.linalg.lstsq(X[S].T, X[j], rcond=None)
+            r = X[j] - X[S].T @ c
+        expect = np.zeros(60)
+        expect[S] = c
+        np.testing.assert_allclose(C[j], expect, atol=1e-10)
+
+
+def test_lsr_equals_closed_form_and_ridge():
+    X, _ = make_subspaces(50, 8, n_subspaces=2, subspace_dim=3, noise=0.1, random_state=5)
+    lam = 0.1
+    rows, cols, vals = lsr_self_expression(X, lam, batch_size=16)
+    C = sp.csr_matrix((vals, (rows, cols)), shape=(50, 50)).toarray()
+    K = np.linalg.inv(X @ X.T + lam * np.eye(50))
+    closed = -K / np.diag(K)[:, None]
+    np.fill_diagonal(closed, 0.0)
+    np.testing.assert_allclose(C, closed, atol=1e-10)
+    # each row is the ridge regression of x_i on the other points
+    for i in [0, 13, 49]:
+        A = np.delete(X, i, axis=0)
+        c = np.linalg.solve(A @ A.T + lam * np.eye(49), A @ X[i])
+        np.testing.assert_allclose(np.delete(C[i], i), c, atol=1e-10)
+
+
+def test_lsr_estimator_representation_is_closed_form():
+    X, y = make_subspaces(60, 10, n_subspaces=3, subspace_dim=2, noise=0.05, random_state=6)
+    est = LeastSquaresSubspaceClustering(3, lam=0.05, random_state=0).fit(X)
+    Xn = X / np.linalg.norm(X, axis=1, keepdims=True)
+    K = np.linalg.inv(Xn @ Xn.T + 0.05 * np.eye(60))
+    closed = -K / np.diag(K)[:, None]
+    np.fill_diagonal(closed, 0.0)
+    np.testing.assert_allclose(est.representation_.toarray(), closed, atol=1e-10)
+
+
+def test_lrr_noiseless_is_shape_interaction_matrix():
+    X, _ = make_subspaces(60, 12, n_subspaces=3, subspace_dim=2, random_state=7)
+    Q, Zr, E, n_iter, converged = lrr_ialm(X, 1e4, tol=1e-9)
+    assert converged
+    Z = Q @ Zr
+    U, s, _ = np.linalg.svd(X, full_matrices=False)
+    V = U[:, s > 1e-10 * s[0]]
+    np.testing.assert_allclose(Z, V @ V.T, atol=1e-5)
+    assert np.abs(E).max() < 1e-6
+    rows, cols, vals = lrr_coefficients(Q, Zr, n_nonzero=5)
+    assert np.all(np.bincount(rows, minlength=60) <= 5)
+    assert np.all(rows != cols)
+
+
+# --- clustering quality --------------------------------------------------------------
+@pytest.mark.parametrize("cls", ALL)
+def test_independent_subspaces_perfect(cls, independent):
+    X, y = independent
+    est = make(cls, 4).fit(X)
+    assert accuracy(y, est.labels_) == 1.0
+
+
+@pytest.mark.parametrize("cls", [SparseSubspaceClustering, ElasticNetSubspaceClustering])
+def test_close_subspaces_ssc_ensc(cls, close):
+    X, y = close
+    est = make(cls, 5).fit(X)
+    assert accuracy(y, est.labels_) >= 0.95
+
+
+def test_close_subspaces_defeat_neighbors(close):
+    # the same data is hard for a pure neighbor graph: TSC falls well short
+    X, y = close
+    est = ThresholdingSubspaceClustering(5, n_neighbors=10, random_state=0).fit(X)
+    assert accuracy(y, est.labels_) < 0.9
+
+
+@pytest.mark.parametrize("cls", [SparseSubspaceClustering, ElasticNetSubspaceClustering,
+                                 OMPSubspaceClustering])
+def test_subspace_preserving_on_noiseless_data(cls):
+    X, y = make_subspaces(150, 12, n_subspaces=3, subspace_dim=3, random_state=8)
+    est = make(cls, 3).fit(X)
+    C = est.representation_.tocoo()
+    big = np.abs(C.data) > 1e-8
+    assert big.sum() >= 150
+    assert np.all(y[C.row[big]] == y[C.col[big]])
+    # and it does represent the points
+    Xn = X / np.linalg.norm(X, axis=1, keepdims=True)
+    resid = np.linalg.norm(Xn - est.representation_ @ Xn) / np.linalg.norm(Xn)
+    assert resid < 0.2
+
+
+@pytest.mark.parametrize("cls", ALL)
+def test_affinity_symmetric_nonnegative_no_self(cls, independent):
+    X, _ = independent
+    est = make(cls, 4).fit(X)
+    W = est.affinity_matrix_
+    assert sp.issparse(W)
+    assert abs(W - W.T).max() < 1e-12
+    assert W.data.min() >= 0
+    assert np.all(W.diagonal() == 0)
+    if hasattr(est, "representation_"):
+        assert np.all(est.representation_.diagonal() == 0)
+
+
+@pytest.mark.parametrize("cls", ALL)
+def test_permutation_invariance(cls, independent):
+    X, y = independent
+    perm = np.random.default_rng(0).permutation(X.shape[0])
+    a = make(cls, 4).fit_predict(X)
+    b = make(cls, 4).fit_predict(X[perm])
+    assert adjusted_rand_score(a[perm], b) == 1.0
+
+
+def test_sparse_outliers_absorb_gross_errors():
+    X, y = make_subspaces(150, 30, n_subspaces=3, subspace_dim=3, random_state=9)
+    rng = np.random.default_rng(0)
+    Xc = X.copy()
+    bad = rng.choice(150, 15, replace=False)
+    coord = rng.choice(30, 15, replace=False)  # distinct: no two points share a spike
+    Xc[bad, coord] += rng.choice([-1, 1], 15)
+    est = SparseSubspaceClustering(3, alpha=50, outliers=True, random_state=0).fit(Xc)
+    assert est.errors_.shape == Xc.shape
+    # the largest error entry of each corrupted point is at the corrupted coordinate
+    assert np.mean(np.argmax(np.abs(est.errors_[bad]), axis=1) == coord) >= 0.9
+    assert accuracy(y, est.labels_) >= 0.95
+
+
+def test_ssc_outliers_without_corruption_match_plain_ssc_labels(independent):
+    X, y = independent
+    a = SparseSubspaceClustering(4, random_state=0).fit_predict(X)
+    b = SparseSubspaceClustering(4, outliers=True, random_state=0).fit_predict(X)
+    assert adjusted_rand_score(a, b) == 1.0
+
+
+def test_nearest_neighbors_affinity(independent):
+    X, y = independent
+    est = ElasticNetSubspaceClustering(4, affinity="nearest_neighbors", random_state=0).fit(X)
+    assert accuracy(y, est.labels_) == 1.0
+    W = est.affinity_matrix_
+    assert set(np.unique(W.data)) <= {0.5, 1.0}
+
+
+def test_n_nonzero_caps_each_row(independent):
+    X, _ = independent
+    est = ElasticNetSubspaceClustering(4, l1_ratio=0.3, n_nonzero=4, random_state=0).fit(X)
+    assert np.diff(est.representation_.indptr).max() <= 4
+
+
+def test_n_jobs_gives_same_result(independent):
+    X, _ = independent
+    a = OMPSubspaceClustering(4, n_nonzero=3, random_state=0).fit(X)
+    b = OMPSubspaceClustering(4, n_nonzero=3, random_state=0, n_jobs=2).fit(X)
+    np.testing.assert_allclose(a.representation_.toarray(), b.representation_.toarray())
+    rows, cols, vals, _, _ = elastic_net_self_expression(X, batch_size=40)
+    rows2, cols2, vals2, _, _ = elastic_net_self_expression(X, batch_size=40, n_jobs=2)
+    C1 = sp.csr_matrix((vals, (rows, cols)), shape=(160, 160)).toarray()
+    C2 = sp.csr_matrix((vals2, (rows2, cols2)), shape=(160, 160)).toarray()
+    np.testing.assert_allclose(C1, C2, atol=1e-12)
+
+
+# --- spectral step --------------------------------------------------------------------
+def test_spectral_on_user_affinity_block_graph():
+    rng = np.random.default_rng(0)
+    sizes = [30, 40, 50]
+    W = sp.block_diag([sp.random(n, n, density=0.3, random_state=i) for i, n in
+                       enumerate(sizes)]).tocsr()
+    W = W + W.T
+    W = W + sp.diags(np.ones(120))  # connected blocks, diagonal is ignored
+    perm = rng.permutation(120)
+    y = np.repeat([0, 1, 2], sizes)[perm]
+    labels = spectral_clustering_from_affinity(W[perm][:, perm], 3, random_state=0)
+    assert accuracy(y, labels) == 1.0
+    labels_dense, emb = spectral_clustering_from_affinity(
+        W[perm][:, perm].toarray(), 3, random_state=0, return_embedding=True)
+    assert adjusted_rand_score(labels, labels_dense) == 1.0
+    np.testing.assert_allclose(np.linalg.norm(emb, axis=1), 1.0)
+
+
+def test_spectral_sparse_solver_matches_dense(monkeypatch):
+    # force the sparse eigensolver (used above the dense threshold) and compare with eigh
+    from skstruct.cluster import _spectral
+
+    monkeypatch.setattr(_spectral, "_DENSE_EIG_MAX", 50)
+    X, y = make_subspaces(150, 12, n_subspaces=3, subspace_dim=3, random_state=10)
+    est = OMPSubspaceClustering(3, n_nonzero=3, random_state=0).fit(X)
+    W = est.affinity_matrix_
+    _, vals = _spectral.spectral_embedding_normalized(W, 3, random_state=0)
+    d = np.asarray(W.sum(axis=1)).ravel()
+    M = W.toarray() / np.sqrt(np.outer(d, d))
+    np.testing.assert_allclose(vals, np.linalg.eigvalsh(M)[::-1][:3], atol=1e-6)
+    assert accuracy(y, est.labels_) == 1.0
+
+
+def test_affinity_from_coefficients():
+    C = np.array([[0.0, 2.0, -2.0], [1.0, 0.0, 0.0], [0.5, 0.5, 3.0]])
+    W = affinity_from_coefficients(C, normalize=None).toarray()
+    A = np.abs(C)
+    np.fill_diagonal(A, 0)
+    np.testing.assert_allclose(W, (A + A.T) / 2)
+    W = affinity_from_coefficients(C, normalize="linf").toarray()
+    assert W[0, 1] == pytest.approx((1.0 + 1.0) / 2)
+    with pytest.raises(ValueError, match="square"):
+        affinity_from_coefficients(np.ones((2, 3)))
+
+
+@pytest.mark.parametrize("bad, err, msg", [
+    (-np.ones((3, 3)), ValueError, "non-negative"),
+    (np.ones((3, 4)), ValueError, "square"),
+    (np.full((3, 3), np.nan), ValueError, "NaN"),
+    (np.ones((3, 3), dtype=complex), TypeError, "real"),
+])
+def test_spectral_bad_affinity(bad, err, msg):
+    with pytest.raises(err, match=msg):
+        spectral_clustering_from_affinity(bad, 2)
+
+
+def test_spectral_n_clusters_too_large():
+    with pytest.raises(ValueError, match="n_clusters"):
+        spectral_clustering_from_affinity(np.ones((3, 3)), 4)
+
+
+# --- bad input and contract ---------------------------------------------------------------
+@pytest.mark.parametrize("cls", ALL)
+def test_bad_input(cls):
+    X, _ = make_subspaces(20, 6, n_subspaces=2, subspace_dim=2, random_state=0)
+    with pytest.raises(ValueError, match="n_clusters=30 must be <= n_samples=20"):
+        cls(n_clusters=30).fit(X)
+    with pytest.raises(ValueError, match="all zeros"):
+        cls(n_clusters=2).fit(np.zeros((10, 3)))
+    with pytest.raises(ValueError, match="constant"):
+        cls(n_clusters=2).fit(np.ones((10, 3)))
+    Xn = X.copy()
+    Xn[0, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        cls(n_clusters=2).fit(Xn)
+    with pytest.raises(ValueError, match="1 sample"):
+        cls(n_clusters=1).fit(X[:1])
+    with pytest.raises(ValueError, match="2D array"):
+        cls(n_clusters=2).fit(X[0])
+    with pytest.raises(TypeError, match="[Ss]parse"):
+        cls(n_clusters=2).fit(sp.csr_matrix(X))
+    with pytest.raises(ValueError, match="[Cc]omplex"):
+        cls(n_clusters=2).fit(X + 1j)
+    with pytest.raises(ValueError):
+        cls(n_clusters=0).fit(X)
+
+
+def test_clone_keeps_params():
+    est = ElasticNetSubspaceClustering(3, l1_ratio=0.5, alpha=30, n_nonzero=7)
+    assert clone(est).get_params() == est.get_params()
