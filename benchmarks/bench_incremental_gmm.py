@@ -109,8 +109,9 @@ def bench_scaling(quick):
                   "samples/s", "max rel. diff. of precisions"], rows)
     text += (f"\n\nFitted log-log slope of time per sample against D: rank-one **{s_f:.2f}** "
              f"(goal <= 2.2), naive **{s_n:.2f}** (expected ~3). Over D >= 64 only: rank-one "
-             f"{s_f_big:.2f}, naive {s_n_big:.2f}. At small D the rank-one time is Python "
-             "overhead per sample (about 25 numpy calls), hence slopes below 2.")
+             f"{s_f_big:.2f}, naive {s_n_big:.2f}. The rank-one loop is compiled (numba); "
+             "its time is set by memory traffic over the K D^2 precision entries, so the "
+             "slope also reflects which cache level the K x D x D array fits in.")
     return text
 
 
@@ -196,14 +197,18 @@ def bench_digits(quick):
 
 
 def main(quick=False):
+    import os
+
+    load = os.getloadavg()[0]
     with threadpool_limits(1):
         sections = [
             ("Per-sample update time against D (K = 8), single-threaded BLAS", bench_scaling(quick)),
             ("Blobs: density estimation and streaming throughput", bench_blobs(quick)),
             ("Digits: class-conditional classification", bench_digits(quick)),
         ]
-    notes = ("The machine was shared with other jobs (load average about 10 on 2 cores): "
-             "absolute times are noisy; compare within a table. BLAS was limited to one "
+    notes = (f"Load average at the start: {load:.1f} on {os.cpu_count()} cores (a load above "
+             "the core count means the machine was shared and times are noisy: compare "
+             "within a table). BLAS was limited to one "
              "thread for every method. The naive anchor runs the same soft update in "
              "covariance form and re-inverts each covariance at each sample; the last column "
              "of the first table checks that both produce the same precisions. The default "
