@@ -202,7 +202,8 @@ def main(quick=False):
     load = os.getloadavg()[0]
     with threadpool_limits(1):
         sections = [
-            ("Per-sample update time against D (K = 8), single-threaded BLAS", bench_scaling(quick)),
+            ("Per-sample update time against D (K = 8), single-threaded BLAS",
+             bench_scaling(quick)),
             ("Blobs: density estimation and streaming throughput", bench_blobs(quick)),
             ("Digits: class-conditional classification", bench_digits(quick)),
         ]
