@@ -58,19 +58,22 @@ def l1_regression_rows(X, V, *, mask=None, max_iter=200, tol=1e-10):
     Z = weighted_ls(M)
     active = np.ones(n, dtype=bool)
     scale = np.maximum(np.sqrt((M * X * X).sum(axis=1) / np.maximum(M.sum(axis=1), 1)), 1e-300)
-    eps = scale.copy()
+    floor = 1e-12 * scale
+    eps = np.median(np.abs(X - Z @ V.T), axis=1)
     for _ in range(max_iter):
         idx = np.flatnonzero(active)
         if idx.size == 0:
             break
         R = np.abs(X[idx] - Z[idx] @ V.T)
-        # smoothing shrinks with the residuals (Daubechies et al. IRLS rule)
-        eps[idx] = np.maximum(np.minimum(eps[idx], 0.1 * np.median(R, axis=1)), 1e-14 * scale[idx])
         Wt = M[idx] / np.maximum(R, eps[idx, None])
         Znew = weighted_ls(Wt) if idx.size == n else _solve_subset(Wt, X[idx], V, ridge)
         step = np.linalg.norm(Znew - Z[idx], axis=1)
         Z[idx] = Znew
-        done = step <= tol * (np.linalg.norm(Znew, axis=1) + scale[idx])
+        # the smoothing halves each iteration: IRLS then converges to the
+        # l1 optimum (a fixed smoothing stalls at a biased point)
+        eps[idx] = np.maximum(0.5 * eps[idx], floor[idx])
+        done = (step <= tol * (np.linalg.norm(Znew, axis=1) + scale[idx])) & (
+            eps[idx] <= floor[idx])
         active[idx[done]] = False
     return _polish(X, V, Z, M, scale, ridge)
 
@@ -82,19 +85,32 @@ def _solve_subset(Wt, X, V, ridge):
     return np.linalg.solve(G, b[..., None])[..., 0]
 
 
-def _polish(X, V, Z, M, scale, ridge):
-    # Refit each row by least squares on the entries its l1 fit interpolates;
-    # keep the refit only where it does not increase the l1 objective.
-    r = V.shape[1]
-    R = np.abs(X - Z @ V.T) * M
-    interp = (R <= 1e-6 * scale[:, None]) & (M > 0)
-    ok = interp.sum(axis=1) >= r
-    if not ok.any():
-        return Z
-    idx = np.flatnonzero(ok)
-    Zp = _solve_subset(interp[idx].astype(np.float64), X[idx], V, ridge)
-    obj_old = R[idx].sum(axis=1)
-    obj_new = (np.abs(X[idx] - Zp @ V.T) * M[idx]).sum(axis=1)
-    better = obj_new <= obj_old * (1 + 1e-12)
-    Z[idx[better]] = Zp[better]
+def _polish(X, V, Z, M, scale, ridge, n_rounds=5):
+    # An l1 regression optimum interpolates at least r entries (a vertex of
+    # the linear program). Refit each row exactly on the r entries with the
+    # smallest residuals and keep the refit where the l1 objective drops;
+    # repeat a few rounds. On sparse corruption this gives the exact answer.
+    n, r = Z.shape
+    obj = (np.abs(X - Z @ V.T) * M).sum(axis=1)
+    enough = M.sum(axis=1) >= r
+    rows = np.flatnonzero(enough)
+    for _ in range(n_rounds):
+        if rows.size == 0:
+            break
+        R = np.abs(X[rows] - Z[rows] @ V.T)
+        R[M[rows] == 0] = np.inf
+        J = np.argpartition(R, r - 1, axis=1)[:, :r]
+        A = V[J]  # (k, r, r)
+        b = np.take_along_axis(X[rows], J, axis=1)
+        try:
+            Zc = np.linalg.solve(A, b[..., None])[..., 0]
+        except np.linalg.LinAlgError:
+            Zc = np.stack([np.linalg.lstsq(a, bb, rcond=None)[0] for a, bb in zip(A, b)])
+        obj_c = (np.abs(X[rows] - Zc @ V.T) * M[rows]).sum(axis=1)
+        better = np.isfinite(obj_c) & (obj_c < obj[rows] * (1 - 1e-15))
+        if not better.any():
+            break
+        Z[rows[better]] = Zc[better]
+        obj[rows[better]] = obj_c[better]
+        rows = rows[better]
     return Z

@@ -24,10 +24,12 @@ class PCPResult(NamedTuple):
     n_iter: int
     converged: bool
     residuals: np.ndarray  # relative residual after each iteration
+    dual: np.ndarray  # (m, n) Lagrange multiplier Y (a dual certificate at convergence)
 
 
 def pcp_ialm(D, lam, *, mask=None, tol=1e-7, max_iter=1000, mu=None, rho=1.5,
-             mu_max_factor=1e7, rank_guess=None, random_state=None):
+             mu_max_factor=1e7, rank_guess=None, tol_dual=None, balance=10.0,
+             random_state=None):
     """Inexact ALM for (masked) principal component pursuit.
 
     Parameters
@@ -55,6 +57,8 @@ def pcp_ialm(D, lam, *, mask=None, tol=1e-7, max_iter=1000, mu=None, rho=1.5,
     PCPResult
     """
     rng = np.random.default_rng(random_state)
+    if tol_dual is None:
+        tol_dual = tol
     m, n = D.shape
     p = min(m, n)
     D = np.array(D, dtype=np.float64, copy=True)
@@ -64,7 +68,7 @@ def pcp_ialm(D, lam, *, mask=None, tol=1e-7, max_iter=1000, mu=None, rho=1.5,
     if norm_fro == 0.0:
         zero = np.zeros((m, n))
         return PCPResult(zero, zero.copy(), np.zeros((m, 0)), np.zeros(0), np.zeros((0, n)),
-                         0, True, np.zeros(0))
+                         0, True, np.zeros(0), zero.copy())
     norm_two = partial_svd(D, 1, n_iter=4, random_state=rng)[1][0]
     norm_inf = np.abs(D).max() / lam
     Y = D / max(norm_two, norm_inf)
@@ -93,20 +97,28 @@ def pcp_ialm(D, lam, *, mask=None, tol=1e-7, max_iter=1000, mu=None, rho=1.5,
         A += Y / mu
         U, s, Vt, _ = svt(A, 1.0 / mu, rank_guess=k, V0=V0, random_state=rng)
         r = s.size
+        L_old = L
         L = (U * s) @ Vt
         Z = D - L
         Z -= S
         if mask is not None:
             Z[~mask] = 0.0
         res = np.linalg.norm(Z) / norm_fro
+        # dual residual: the change of L scaled by mu; both residuals must be
+        # small at an optimum (a small primal residual alone is not enough)
+        dres = mu * np.linalg.norm(L - L_old) / norm_fro
         residuals.append(res)
-        if res < tol:
+        Y += mu * Z
+        if res < tol and dres < tol_dual:
             converged = True
             break
-        Y += mu * Z
-        mu = min(mu * rho, mu_max)
+        # residual balancing (Boyd et al. 2011, sec. 3.4.1)
+        if res > balance * dres:
+            mu = min(mu * rho, mu_max)
+        elif dres > balance * res:
+            mu = mu / rho
         V0 = Vt.T if r > 0 else None
         k = min(r + margin, p)
     if mask is not None:
         S[~mask] = 0.0
-    return PCPResult(L, S, U, s, Vt, it, converged, np.asarray(residuals))
+    return PCPResult(L, S, U, s, Vt, it, converged, np.asarray(residuals), Y)

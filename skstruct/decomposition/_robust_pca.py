@@ -230,7 +230,7 @@ class RobustPCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
         dtype = X.dtype
         self.low_rank_ = res.low_rank.astype(dtype, copy=False)
         self.sparse_ = res.sparse.astype(dtype, copy=False)
-        self.components_ = res.Vt[:r].astype(dtype, copy=False)
+        self.components_ = np.ascontiguousarray(res.Vt[:r], dtype=dtype)
         self.singular_values_ = res.s[:r].astype(dtype, copy=False)
         self.n_components_ = r
         self.lam_ = float(lam)
@@ -257,7 +257,7 @@ class RobustPCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
                           ensure_all_finite="allow-nan", reset=False)
         mask = ~np.isnan(X)
         X64 = np.where(mask, X, 0.0).astype(np.float64, copy=False)
-        Z = l1_regression_rows(X64, self.components_.T.astype(np.float64),
+        Z = l1_regression_rows(X64, np.asarray(self.components_.T, dtype=np.float64, order="C"),
                                mask=None if mask.all() else mask)
         return Z.astype(X.dtype, copy=False)
 
