@@ -15,6 +15,7 @@ from ._coordinate_descent import (
     lasso_path,
     nonconvex_path,
 )
+from ._l0 import L0Regressor, l0_path
 from ._nonconvex import AdaptiveLasso, MCPRegressor, SCADRegressor
 
 __all__ = [
@@ -23,9 +24,11 @@ __all__ = [
     "SCADRegressor",
     "ElasticNet",
     "ElasticNetCV",
+    "L0Regressor",
     "Lasso",
     "LassoCV",
     "enet_path",
+    "l0_path",
     "lasso_path",
     "nonconvex_path",
 ]
