@@ -275,9 +275,14 @@ _STREAM_DONE, _STREAM_GROW, _STREAM_REFRESH = 0, 1, 2
 
 
 @njit(cache=True)
-def _update_coefficients(w, d2, D, igmn):
+def _update_coefficients(w, wc, d2, D, igmn):
     """Scalar ``(alpha, beta, dlogdet)`` of the exact rule, or of the IGMN rule
-    where its downdate factor is positive (else the exact rule)."""
+    where its downdate factor is positive (else the exact rule).
+
+    ``w`` is the weight of the mean update and ``wc`` that of the covariance
+    (``wc = w`` unless the initial covariance counts as several
+    pseudo-samples): ``C <- (1 - wc) C + wc (1 - w) e e^T``.
+    """
     if igmn:
         a = 1.0 + w * (1.0 - w) * d2
         g = 1.0 / (1.0 - w) - w * d2 / a
@@ -286,9 +291,10 @@ def _update_coefficients(w, d2, D, igmn):
             alpha = 1.0 / (1.0 - w)
             beta = -w / a + (w * g) ** 2 / b
             return alpha, beta, D * np.log1p(-w) + np.log(a) + np.log(b)
-    a = 1.0 + w * d2
-    alpha = 1.0 / (1.0 - w)
-    return alpha, -alpha * w / a, D * np.log1p(-w) + np.log(a)
+    g = wc * (1.0 - w) / (1.0 - wc)
+    a = 1.0 + g * d2
+    alpha = 1.0 / (1.0 - wc)
+    return alpha, -alpha * g / a, D * np.log1p(-wc) + np.log(a)
 
 
 # reassoc lets LLVM vectorize the matrix-vector reductions; no nnan / ninf
@@ -296,7 +302,7 @@ def _update_coefficients(w, d2, D, igmn):
 # fma: the product u_a u_b is the same for (a, b) and (b, a).
 @njit(cache=True, fastmath={"reassoc", "contract", "nsz", "arcp"})
 def igmn_stream(X, start, M, P, logdet, sp, age, K, p_init_diag, logdet_init, thr, kmax,
-                sp_min, v_min, igmn, refresh, n_seen, counters):
+                sp_min, v_min, igmn, refresh, n_seen, counters, prior_count):
     """Run the IGMN per-sample procedure on ``X[start:]``, in place.
 
     Parameters
@@ -332,6 +338,11 @@ def igmn_stream(X, start, M, P, logdet, sp, age, K, p_init_diag, logdet_init, th
         Samples seen before ``X[start]``.
     counters : ndarray of int64 of shape (2,)
         ``[created, pruned]``, incremented in place.
+    prior_count : float
+        Weight of the initial covariance, in samples (1 in the IGMN); used
+        by the exact rule only. The covariance is then the scatter plus
+        ``prior_count`` times the initial covariance, divided by
+        ``count + prior_count - 1``.
 
     Returns
     -------
@@ -400,9 +411,10 @@ def igmn_stream(X, start, M, P, logdet, sp, age, K, p_init_diag, logdet_init, th
                 post = logpost[k] / total
                 sp[k] += post
                 w = post / sp[k]
-                if w * (1.0 + d2[k]) <= 1e-16:
+                wc = w if igmn else post / (sp[k] + prior_count - 1.0)
+                if wc * (1.0 + d2[k]) <= 1e-16:
                     continue  # the change would be below rounding
-                alpha, beta, dld = _update_coefficients(w, d2[k], D, igmn)
+                alpha, beta, dld = _update_coefficients(w, wc, d2[k], D, igmn)
                 # beta t t^T as sign(beta) u u^T with u = sqrt(|beta|) t: entries
                 # (a, b) and (b, a) are then bitwise equal (see scaled_rank_one_),
                 # and the rows are updated in memory order.

@@ -126,6 +126,13 @@ class IncrementalGaussianMixture(DensityMixin, BaseEstimator):
         ``C <- (1 - w) C + w e* e*^T - dm dm^T``, which can make ``C``
         indefinite; where its downdate factor is not positive the exact rule
         is used for that component.
+    prior_count : float >= 1, default=1.0
+        Weight, in samples, of the initial covariance in the exact rule: a
+        component's covariance is ``(prior_count * C_init + scatter) /
+        (count + prior_count - 1)``. The IGMN uses 1. Larger values keep young
+        components from shrinking in directions they have not seen yet,
+        which in high dimension makes samples of their own cluster look
+        novel. Ignored by ``update_rule="igmn"``.
     prune_min_count : float, default=None
         ``sp_min``; ``None`` means ``n_features + 1``. ``0`` disables pruning.
     prune_min_age : int, default=None
@@ -168,6 +175,9 @@ class IncrementalGaussianMixture(DensityMixin, BaseEstimator):
     n_pruned_ : int
     n_repaired_ : int
         Precisions whose eigenvalues had to be clipped at a refresh.
+    max_refresh_drift_ : float
+        Largest ``|maintained - recomputed|`` log-determinant seen at a refresh
+        (the rounding drift the refreshes removed; 0 before the first).
     data_range_ : ndarray of shape (n_features,)
     novelty_distance_ : float
         The chi-square quantile used by the novelty test.
@@ -215,6 +225,7 @@ class IncrementalGaussianMixture(DensityMixin, BaseEstimator):
         "init_scale": [Interval(Real, 0, None, closed="neither")],
         "data_range": ["array-like", Interval(Real, 0, None, closed="neither"), None],
         "update_rule": [StrOptions({"exact", "igmn"})],
+        "prior_count": [Interval(Real, 1, None, closed="left")],
         "prune_min_count": [Interval(Real, 0, None, closed="left"), None],
         "prune_min_age": [Interval(Integral, 0, None, closed="left"), None],
         "n_passes": [Interval(Integral, 1, None, closed="left")],
@@ -223,13 +234,14 @@ class IncrementalGaussianMixture(DensityMixin, BaseEstimator):
     }
 
     def __init__(self, max_components=None, *, novelty_threshold=0.01, init_scale=0.1,
-                 data_range=None, update_rule="exact", prune_min_count=None,
+                 data_range=None, update_rule="exact", prior_count=1.0, prune_min_count=None,
                  prune_min_age=None, n_passes=1, refresh_interval=1000, random_state=None):
         self.max_components = max_components
         self.novelty_threshold = novelty_threshold
         self.init_scale = init_scale
         self.data_range = data_range
         self.update_rule = update_rule
+        self.prior_count = prior_count
         self.prune_min_count = prune_min_count
         self.prune_min_age = prune_min_age
         self.n_passes = n_passes
@@ -297,6 +309,7 @@ class IncrementalGaussianMixture(DensityMixin, BaseEstimator):
         self.n_created_ = 0
         self.n_pruned_ = 0
         self.n_repaired_ = 0
+        self.max_refresh_drift_ = 0.0
 
     def _stream(self, X):
         """The per-sample loop: :func:`skstruct._backend._rank_one.igmn_stream`
@@ -320,18 +333,23 @@ class IncrementalGaussianMixture(DensityMixin, BaseEstimator):
         counters = np.array([self.n_created_, self.n_pruned_], dtype=np.int64)
         n_seen = int(self.n_samples_seen_)
         n_repaired = self.n_repaired_
+        drift = self.max_refresh_drift_
         row = 0
         while True:
             row, K, n_seen, status = igmn_stream(
                 X, row, M, P, logdet, sp, age, K, p_init_diag, logdet_init,
                 float(self.novelty_distance_), kmax, sp_min, v_min,
-                self.update_rule == "igmn", refresh, n_seen, counters)
+                self.update_rule == "igmn", refresh, n_seen, counters,
+                float(self.prior_count))
             if status == _STREAM_GROW:
                 M, P, logdet, sp, age = _with_capacity(
                     2 * M.shape[0], D, M[:K], P[:K], logdet[:K], sp[:K], age[:K])
             elif status == _STREAM_REFRESH:
+                old = logdet[:K].copy()
                 P[:K], logdet[:K], repaired = refresh_precision(P[:K])
                 n_repaired += int(repaired.sum())
+                if (~repaired).any():
+                    drift = max(drift, float(np.abs(old - logdet[:K])[~repaired].max()))
             else:
                 break
 
@@ -346,6 +364,7 @@ class IncrementalGaussianMixture(DensityMixin, BaseEstimator):
         self.n_created_ = int(counters[0])
         self.n_pruned_ = int(counters[1])
         self.n_repaired_ = int(n_repaired)
+        self.max_refresh_drift_ = drift
 
     # --------------------------------------------------------------- inference
     @property

@@ -20,7 +20,8 @@ from ._incremental_gmm import IncrementalGaussianMixture, _resolve_range
 _LOG_2PI = np.log(2.0 * np.pi)
 
 _MIXTURE_PARAMS = [
-    "max_components", "novelty_threshold", "init_scale", "update_rule", "prune_min_count",
+    "max_components", "novelty_threshold", "init_scale", "update_rule", "prior_count",
+    "prune_min_count",
     "prune_min_age", "n_passes", "refresh_interval",
 ]
 
@@ -38,6 +39,9 @@ _SHARED_DOC = """max_components : int, default=None
         New components have standard deviations ``init_scale * range``.
     update_rule : {"exact", "igmn"}, default="exact"
         Covariance update; see :class:`IncrementalGaussianMixture`.
+    prior_count : float >= 1, default=1.0
+        Weight of the initial covariance in samples (exact rule); see
+        :class:`IncrementalGaussianMixture`.
     prune_min_count : float, default=None
         Pruning count ``sp_min`` (``None``: dimension + 1; ``0``: no pruning).
     prune_min_age : int, default=None
@@ -163,12 +167,13 @@ class IncrementalGaussianMixtureRegressor(_SharedParamsMixin, RegressorMixin, Ba
     _parameter_constraints = dict(_SHARED_CONSTRAINTS)
 
     def __init__(self, max_components=None, *, novelty_threshold=0.01, init_scale=0.1,
-                 update_rule="exact", prune_min_count=None, prune_min_age=None, n_passes=1,
-                 refresh_interval=1000, data_range=None):
+                 update_rule="exact", prior_count=1.0, prune_min_count=None,
+                 prune_min_age=None, n_passes=1, refresh_interval=1000, data_range=None):
         self.max_components = max_components
         self.novelty_threshold = novelty_threshold
         self.init_scale = init_scale
         self.update_rule = update_rule
+        self.prior_count = prior_count
         self.prune_min_count = prune_min_count
         self.prune_min_age = prune_min_age
         self.n_passes = n_passes
@@ -311,7 +316,7 @@ class IncrementalGaussianMixtureClassifier(_SharedParamsMixin, ClassifierMixin, 
     }
 
     def __init__(self, method="class_conditional", *, max_components=None,
-                 novelty_threshold=0.01, init_scale=0.1, update_rule="exact",
+                 novelty_threshold=0.01, init_scale=0.1, update_rule="exact", prior_count=1.0,
                  prune_min_count=None, prune_min_age=None, n_passes=1, refresh_interval=1000,
                  data_range=None):
         self.method = method
@@ -319,6 +324,7 @@ class IncrementalGaussianMixtureClassifier(_SharedParamsMixin, ClassifierMixin, 
         self.novelty_threshold = novelty_threshold
         self.init_scale = init_scale
         self.update_rule = update_rule
+        self.prior_count = prior_count
         self.prune_min_count = prune_min_count
         self.prune_min_age = prune_min_age
         self.n_passes = n_passes

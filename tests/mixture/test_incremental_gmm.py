@@ -25,7 +25,7 @@ def _blobs(n, D, K, seed, sep=10.0):
     return X, y
 
 
-def _reference_igmn(X, sigma2, thr, sp_min, v_min, rule="exact"):
+def _reference_igmn(X, sigma2, thr, sp_min, v_min, rule="exact", n0=1.0):
     """The same algorithm written in covariance form with explicit inverses."""
     D = X.shape[1]
     means, covs, sps, ages = [], [], [], []
@@ -48,7 +48,9 @@ def _reference_igmn(X, sigma2, thr, sp_min, v_min, rule="exact"):
                 w = post[k] / sps[k]
                 e = x - means[k]
                 means[k] = means[k] + w * e
-                exact = (1 - w) * (covs[k] + w * np.outer(e, e))
+                # Welford with prior scatter n0 * C_init: S / (count + n0 - 1)
+                wc = post[k] / (sps[k] + n0 - 1)
+                exact = (1 - wc) * covs[k] + wc * (1 - w) * np.outer(e, e)
                 if rule == "igmn":
                     es, dm = x - means[k], w * e
                     C_new = (1 - w) * covs[k] + w * np.outer(es, es) - np.outer(dm, dm)
@@ -66,15 +68,15 @@ def _reference_igmn(X, sigma2, thr, sp_min, v_min, rule="exact"):
     return np.array(means), np.array(covs), np.array(sps)
 
 
-@pytest.mark.parametrize("rule", ["exact", "igmn"])
-def test_matches_covariance_form_reference(rule):
+@pytest.mark.parametrize("rule, n0", [("exact", 1.0), ("igmn", 1.0), ("exact", 4.0)])
+def test_matches_covariance_form_reference(rule, n0):
     """Thousands of rank-one updates vs inverse / slogdet of the covariance form."""
     X, _ = _blobs(1500, 3, 3, seed=0)
     X = X / 10
     igmn = IncrementalGaussianMixture(update_rule=rule, refresh_interval=None,
-                                      prune_min_age=30).fit(X)
+                                      prune_min_age=30, prior_count=n0).fit(X)
     sigma2 = (0.1 * (X.max(0) - X.min(0))) ** 2
-    means, covs, sps = _reference_igmn(X, sigma2, chi2.ppf(0.99, 3), 4.0, 30, rule)
+    means, covs, sps = _reference_igmn(X, sigma2, chi2.ppf(0.99, 3), 4.0, 30, rule, n0)
     assert igmn.n_components_ == len(means)
     np.testing.assert_allclose(igmn.means_, means, rtol=1e-8, atol=1e-10)
     np.testing.assert_allclose(igmn.counts_, sps, rtol=1e-8)
@@ -105,6 +107,7 @@ def test_chunks_equal_sample_by_sample_and_fit():
     for part in np.array_split(X, [7, 100, 333, 334]):
         chunks.partial_fit(part)
     full = IncrementalGaussianMixture(refresh_interval=100).fit(X)
+    assert one.n_samples_seen_ == 600 and 0 < one.max_refresh_drift_ < 1e-10
     for other in (chunks, full):
         assert other.n_components_ == one.n_components_
         for attr in ("means_", "precisions_", "log_dets_", "counts_", "weights_"):
