@@ -15,6 +15,7 @@ from ._coordinate_descent import (
     lasso_path,
     nonconvex_path,
 )
+from ._group import GroupLasso
 from ._l0 import L0Regressor, l0_path
 from ._nonconvex import AdaptiveLasso, MCPRegressor, SCADRegressor
 
@@ -24,6 +25,7 @@ __all__ = [
     "SCADRegressor",
     "ElasticNet",
     "ElasticNetCV",
+    "GroupLasso",
     "L0Regressor",
     "Lasso",
     "LassoCV",

@@ -1,0 +1,146 @@
+"""Group lasso by working-set block coordinate descent."""
+
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from .._backend._cd import group_bcd_solve, group_lipschitz
+from ._base import _PenalizedRegressor, _warn_not_converged, make_design
+
+
+def _parse_groups(groups, n_features):
+    """Groups as int (equal sizes), list of sizes, or list of index lists -> list of arrays."""
+    if groups is None:
+        return [np.array([j]) for j in range(n_features)]
+    if isinstance(groups, Integral):
+        if groups <= 0 or n_features % groups:
+            raise ValueError(f"groups={groups} must be a positive divisor of n_features="
+                             f"{n_features}.")
+        return [np.arange(s, s + groups) for s in range(0, n_features, groups)]
+    groups = list(groups)
+    if len(groups) == 0:
+        raise ValueError("groups must not be empty.")
+    if all(isinstance(g, Integral) for g in groups):
+        sizes = np.asarray(groups)
+        if np.any(sizes <= 0) or sizes.sum() != n_features:
+            raise ValueError(f"group sizes must be positive and sum to n_features={n_features};"
+                             f" got sum {sizes.sum()}.")
+        edges = np.concatenate([[0], np.cumsum(sizes)])
+        return [np.arange(edges[i], edges[i + 1]) for i in range(len(sizes))]
+    out = [np.asarray(g, dtype=int).ravel() for g in groups]
+    allidx = np.concatenate(out)
+    if np.any(allidx < 0) or np.any(allidx >= n_features) or \
+            np.unique(allidx).size != allidx.size or allidx.size != n_features:
+        raise ValueError("groups given as index lists must partition range(n_features) "
+                         f"(n_features={n_features}): each feature in exactly one group.")
+    return out
+
+
+class GroupLasso(_PenalizedRegressor):
+    """Linear regression with a group-lasso penalty (block coordinate descent).
+
+    Minimises ``||y - X w - b||^2 / (2 n) + alpha * sum_g weights_g ||w_g||_2``:
+    whole groups of coefficients enter or leave the model together.
+
+    The solver keeps a working set of groups chosen by their violation of the
+    optimality conditions ``dist(-grad_g, alpha weights_g ∂||w_g||)`` (the
+    Gauss-Southwell-s rule applied to blocks), and updates each group by block
+    soft thresholding with step ``1 / L_g``, ``L_g = ||X_g||_2^2 / n``. It
+    stops when the duality gap is at most ``tol * ||y||^2 / n``.
+
+    Parameters
+    ----------
+    alpha : float, default=1.0
+        Penalty level (>= 0).
+    groups : int, list of int, list of array-like, or None, default=None
+        An int splits the features into consecutive groups of that size; a list
+        of ints gives consecutive group sizes (summing to n_features); a list of
+        index lists gives each group (a partition of the features). None puts
+        each feature in its own group (the Lasso).
+    group_weights : "sqrt_size", "ones" or array-like of shape (n_groups,), default="sqrt_size"
+        ``weights_g``; ``sqrt(|g|)`` is the usual choice.
+    fit_intercept : bool, default=True
+    precompute : bool or "auto", default="auto"
+        Gram matrix for dense tall data.
+    max_iter : int, default=100
+        Outer working-set iterations.
+    tol : float, default=1e-4
+        Duality gap tolerance (see above).
+    warm_start : bool, default=False
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_features,)
+    intercept_ : float
+    groups_ : list of ndarray
+        Feature indices of each group.
+    n_iter_ : int
+        Block-coordinate epochs.
+    dual_gap_ : float
+        Duality gap reached (normalised by n).
+    kkt_violation_ : float
+        Largest group violation.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+
+    References
+    ----------
+    Yuan & Lin (2006), Model selection and estimation in regression with grouped
+    variables. Nutini, Laradji & Schmidt (2022), Let's make block coordinate
+    descent converge faster, JMLR.
+    """
+
+    _parameter_constraints = {
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "groups": [Interval(Integral, 1, None, closed="left"), "array-like", list, None],
+        "group_weights": [StrOptions({"sqrt_size", "ones"}), "array-like"],
+        "fit_intercept": ["boolean"],
+        "precompute": ["boolean", StrOptions({"auto"})],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "warm_start": ["boolean"],
+    }
+
+    def __init__(self, alpha=1.0, *, groups=None, group_weights="sqrt_size", fit_intercept=True,
+                 precompute="auto", max_iter=100, tol=1e-4, warm_start=False):
+        self.alpha = alpha
+        self.groups = groups
+        self.group_weights = group_weights
+        self.fit_intercept = fit_intercept
+        self.precompute = precompute
+        self.max_iter = max_iter
+        self.tol = tol
+        self.warm_start = warm_start
+
+    def _fit(self, X, y, sample_weight):
+        p = X.shape[1]
+        groups = _parse_groups(self.groups, p)
+        if isinstance(self.group_weights, str):
+            weights = (np.sqrt([len(g) for g in groups]) if self.group_weights == "sqrt_size"
+                       else np.ones(len(groups)))
+        else:
+            weights = np.asarray(self.group_weights, dtype=np.float64).ravel()
+            if weights.shape != (len(groups),) or np.any(weights < 0):
+                raise ValueError(f"group_weights must be {len(groups)} non-negative numbers.")
+        design, X_offset, y_offset = make_design(X, y, sample_weight, self.fit_intercept,
+                                                 self.precompute)
+        grp_ptr = np.concatenate([[0], np.cumsum([len(g) for g in groups])])
+        grp_idx = np.concatenate(groups)
+        w0 = None
+        if self.warm_start and getattr(self, "coef_", None) is not None \
+                and np.shape(self.coef_) == (p,):
+            w0 = np.asarray(self.coef_, dtype=np.float64)
+        lips = group_lipschitz(design, grp_ptr, grp_idx)
+        res = group_bcd_solve(design, grp_ptr, grp_idx, self.alpha, weights, w0, tol=self.tol,
+                              max_iter=self.max_iter, lipschitz=lips)
+        self.groups_ = groups
+        self._set_fitted(res.coef, X_offset, y_offset, X.dtype)
+        self.n_iter_ = res.n_epochs
+        self.dual_gap_ = float(res.dual_gap)
+        self.kkt_violation_ = float(res.kkt)
+        if not res.converged:
+            crit = (f"duality gap {res.dual_gap:.2e}" if np.isfinite(res.dual_gap)
+                    else f"stationarity violation {res.kkt:.2e}")
+            _warn_not_converged("GroupLasso", crit, self.tol)
+        return self
