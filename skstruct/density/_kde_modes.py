@@ -21,6 +21,8 @@ from .._backend._kernels import (
 
 # Distinct fixed points closer than this many bandwidths are reported as one mode.
 _MODE_MERGE = 1e-2
+# Starts are ranked by a KDE with at most this many random centres.
+_RANK_CENTRES = 2000
 
 
 def _bandwidth_rule(X, rule):
@@ -96,10 +98,11 @@ class KDEModeFinder(DensityMixin, BaseEstimator):
         variance.
     method : {"auto", "projection", "gradient"}, default="auto"
         ``"gradient"``: mean shift in the original space from ``n_init``
-        data points: the densest half (ranked by one ``O(n^2 d)`` pass) and
-        a random half of the others. ``"projection"``: sketch to
-        ``n_components_`` dimensions, choose the starts the same way in the
-        sketch (``O(n^2 k)``), mean shift there, lift the ``n_lift`` best
+        data points: the densest half (ranked by the KDE of at most 2000
+        random data points, ``O(n min(n, 2000) d)``) and a random half of
+        the others. ``"projection"``: sketch to ``n_components_``
+        dimensions, choose the starts the same way in the sketch, mean shift
+        there, lift the ``n_lift`` best
         sketched modes back and polish them in full dimension.
         ``"auto"``: projection when the sketch dimension is below the
         number of features, gradient otherwise.
@@ -167,9 +170,9 @@ class KDEModeFinder(DensityMixin, BaseEstimator):
 
     Notes
     -----
-    Cost: gradient, ``O(n^2 d)`` to rank the starts (none with
+    Cost: gradient, ``O(n min(n, 2000) d)`` to rank the starts (none with
     ``n_init="all"``) and ``O(n_init * n * d)`` per iteration; projection,
-    ``O(n d k)`` for the sketch, ``O(n^2 k)`` to rank the starts,
+    ``O(n d k)`` for the sketch, ``O(n min(n, 2000) k)`` to rank the starts,
     ``O(n_init * n * k)`` per sketched iteration and ``O(n_lift * n * d)``
     per polishing iteration. Memory is bounded by ``block_size`` plus the
     data.
@@ -233,13 +236,19 @@ class KDEModeFinder(DensityMixin, BaseEstimator):
                     block_elems=int(self.block_size))
 
     def _pick_starts(self, Z, h, rng, kw):
-        """Indices of the starts: the densest half (by the KDE of Z at its own
-        points, one O(n^2 k) pass) and a random half of the other points."""
+        """Indices of the starts: the densest half and a random half of the others.
+
+        Density is ranked by the KDE of (at most ``_RANK_CENTRES`` random rows
+        of) ``Z`` at every row of ``Z``: ``O(n min(n, 2000) k)``.
+        """
         n = Z.shape[0]
         m = n if self.n_init == "all" else min(int(self.n_init), n)
         if m >= n:
             return np.arange(n)
-        g0 = kde_accumulate(Z, Z, h, density=True, **kw)
+        centres = Z
+        if n > _RANK_CENTRES:
+            centres = Z[rng.choice(n, size=_RANK_CENTRES, replace=False)]
+        g0 = kde_accumulate(Z, centres, h, density=True, **kw)
         top = np.argsort(-g0, kind="stable")[: (m + 1) // 2]
         rest = np.setdiff1d(np.arange(n), top)
         extra = rng.choice(rest, size=m - top.size, replace=False)

@@ -52,9 +52,9 @@ def test_mode_1d_equals_grid_search(kernel, a):
 def test_mode_2d_equals_grid_search(kernel, a):
     rng = np.random.default_rng(1)
     X = np.r_[rng.normal(0, 1, (80, 2)), rng.normal([3, 1], 0.6, (50, 2))]
-    est = KDEModeFinder(kernel, exponent=a, bandwidth=0.5, method="gradient", n_init=40,
+    est = KDEModeFinder(kernel, exponent=a, bandwidth=0.5, method="gradient", n_init=20,
                         tol=1e-9, max_iter=3000, random_state=0).fit(X)
-    g = np.linspace(-3, 5, 321)
+    g = np.linspace(-3, 5, 241)
     G = np.stack(np.meshgrid(g, g), -1).reshape(-1, 2)
     logf = est.score_samples(G)
     best = G[np.argmax(logf)]
