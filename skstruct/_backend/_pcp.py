@@ -28,7 +28,7 @@ class PCPResult(NamedTuple):
 
 
 def pcp_ialm(D, lam, *, mask=None, tol=1e-7, max_iter=1000, mu=None, rho=1.5,
-             mu_max_factor=1e7, rank_guess=None, tol_dual=None, balance=10.0,
+             mu_max_factor=1e7, rank_guess=None, tol_gap=1e-6, balance=10.0,
              random_state=None):
     """Inexact ALM for (masked) principal component pursuit.
 
@@ -41,7 +41,7 @@ def pcp_ialm(D, lam, *, mask=None, tol=1e-7, max_iter=1000, mu=None, rho=1.5,
     mask : ndarray of bool of shape (m, n), optional
         Observed entries. ``None`` means all.
     tol : float
-        Stop when ``||P(D - L - S)||_F / ||P(D)||_F < tol``.
+        Primal tolerance: ``||P(D - L - S)||_F / ||P(D)||_F < tol``.
     max_iter : int
     mu : float, optional
         Initial penalty; default ``1.25 / ||P(D)||_2``.
@@ -50,6 +50,15 @@ def pcp_ialm(D, lam, *, mask=None, tol=1e-7, max_iter=1000, mu=None, rho=1.5,
         ``mu_max_factor`` times its initial value).
     rank_guess : int, optional
         Triplets computed at the first SVT; default ``min(10, min(m, n))``.
+    tol_gap : float
+        Once the primal tolerance is met, stop if the relative duality gap
+        certified by the multiplier is below ``tol_gap``. Otherwise (the
+        point is feasible but not optimal, which fast growth of ``mu`` can
+        cause) continue with residual balancing of ``mu`` until both the
+        primal and the dual residual ``mu ||L_k - L_{k-1}||_F / ||P(D)||_F``
+        are below ``tol``.
+    balance : float
+        Residual-balancing ratio of that second phase.
     random_state : numpy.random.Generator or int or None
 
     Returns
@@ -57,8 +66,6 @@ def pcp_ialm(D, lam, *, mask=None, tol=1e-7, max_iter=1000, mu=None, rho=1.5,
     PCPResult
     """
     rng = np.random.default_rng(random_state)
-    if tol_dual is None:
-        tol_dual = tol
     m, n = D.shape
     p = min(m, n)
     D = np.array(D, dtype=np.float64, copy=True)
@@ -83,6 +90,7 @@ def pcp_ialm(D, lam, *, mask=None, tol=1e-7, max_iter=1000, mu=None, rho=1.5,
     margin = max(5, int(round(0.02 * p)))
     residuals = []
     converged = False
+    balancing = False
     U = np.zeros((m, 0))
     s = np.zeros(0)
     Vt = np.zeros((0, n))
@@ -104,21 +112,44 @@ def pcp_ialm(D, lam, *, mask=None, tol=1e-7, max_iter=1000, mu=None, rho=1.5,
         if mask is not None:
             Z[~mask] = 0.0
         res = np.linalg.norm(Z) / norm_fro
-        # dual residual: the change of L scaled by mu; both residuals must be
-        # small at an optimum (a small primal residual alone is not enough)
-        dres = mu * np.linalg.norm(L - L_old) / norm_fro
         residuals.append(res)
         Y += mu * Z
-        if res < tol and dres < tol_dual:
-            converged = True
-            break
-        # residual balancing (Boyd et al. 2011, sec. 3.4.1)
-        if res > balance * dres:
+        if balancing:
+            # dual residual: the change of L scaled by mu
+            dres = mu * np.linalg.norm(L - L_old) / norm_fro
+            if res < tol and dres < tol:
+                converged = True
+                break
+            # residual balancing (Boyd et al. 2011, sec. 3.4.1)
+            if res > balance * dres:
+                mu = min(mu * rho, mu_max)
+            elif dres > balance * res:
+                mu = mu / rho
+        else:
+            if res < tol:
+                if _relative_gap(D, lam, s, S, Y, mask, rng) <= tol_gap:
+                    converged = True
+                    break
+                balancing = True  # feasible but not yet optimal
             mu = min(mu * rho, mu_max)
-        elif dres > balance * res:
-            mu = mu / rho
         V0 = Vt.T if r > 0 else None
         k = min(r + margin, p)
     if mask is not None:
         S[~mask] = 0.0
     return PCPResult(L, S, U, s, Vt, it, converged, np.asarray(residuals), Y)
+
+
+def _relative_gap(D, lam, s, S, Y, mask, rng):
+    """Relative duality gap of (L, S) certified by the multiplier Y.
+
+    Any W with ``|W_ij| <= lam`` (and zero off the mask) and ``||W||_2 <= 1``
+    gives the lower bound ``<W, D>`` on the optimal value (weak duality), so
+    ``f(L, S) - <W, D>`` bounds the suboptimality of a feasible (L, S).
+    """
+    W = np.clip(Y, -lam, lam)
+    if mask is not None:
+        W[~mask] = 0.0
+    spec = partial_svd(W, 1, n_iter=4, random_state=rng)[1][0]
+    W /= max(1.0, spec)
+    f = s.sum() + lam * np.abs(S if mask is None else S[mask]).sum()
+    return (f - np.vdot(W, D)) / max(f, np.finfo(float).tiny)

@@ -48,6 +48,11 @@ def test_optimality_conditions_small_instance():
     W = Y - U @ V.T
     assert np.abs(U.T @ W).max() < 1e-5 and np.abs(W @ V).max() < 1e-5
     assert np.linalg.norm(W, 2) <= 1 + 1e-5
+    # weak duality: any W with |W_ij| <= lam and ||W||_2 <= 1 bounds the optimum from below
+    Wd = np.clip(Y, -lam, lam)
+    Wd /= max(1.0, np.linalg.norm(Wd, 2))
+    primal = s.sum() + lam * np.abs(S).sum()
+    assert primal - np.vdot(Wd, X) <= 1e-6 * primal
     # and the objective does not drop under random feasible perturbations
     f = lambda L_: np.linalg.svd(L_, compute_uv=False).sum() + lam * np.abs(X - L_).sum()  # noqa: E731
     rng = np.random.default_rng(0)
