@@ -11,12 +11,14 @@ deflation basis ``U`` of shape ``(d, j)`` is applied as the projector
 is only used through products ``B_w @ V`` with thin ``V`` of shape ``(d, m)``,
 each costing ``O(nnz(X) m + d m j)``.
 
-The scores follow the idea of Diakonikolas, Kane, Pensia and Pittas (ICML
-2023): instead of filtering along one eigenvector at a time, weight every
-direction by a high power of ``B_w`` (a soft projector onto the top of its
-spectrum), estimated with ``m`` Gaussian probes, ``Y = B_w^q G``; the score of
-a point is ``tau_i = ||Y^T P (x_i - mu)||^2 / ||Y||_F^2``. The threshold and
-the soft filter rule below are our own choices (see the user guide).
+The scores are in the spirit of the nearly-linear-time filters for robust
+statistics (Diakonikolas, Kane, Pensia and Pittas, ICML 2023, for PCA):
+instead of filtering along one eigenvector at a time, push ``m`` Gaussian
+probes through a power of ``B_w``, ``Y = B_w^q G`` (a randomized soft
+projector onto the top of the spectrum), rotate them onto their Ritz
+directions and score every point against all the top directions at once.
+The thresholds and the soft filter rule are our own choices (see the user
+guide).
 """
 
 import numpy as np
@@ -193,31 +195,6 @@ def sketch_scores(Z):
     return np.einsum("ij,ij->i", Z, Z)
 
 
-def effective_rank(Z, w):
-    """Effective number of directions behind the scores.
-
-    With ``M = Z^T diag(w) Z / sum w`` (``= Y^T B_w Y``), returns
-    ``(tr M)^2 / ||M||_F^2``, between 1 (the scores look along one direction)
-    and ``m``. The score of a Gaussian point is then close to a scaled
-    chi-square with that many degrees of freedom (Satterthwaite).
-
-    Parameters
-    ----------
-    Z : ndarray of shape (n, m)
-    w : ndarray of shape (n,)
-
-    Returns
-    -------
-    r : float. Cost ``O(n m^2)``.
-    """
-    Z = np.asarray(Z, dtype=np.float64)
-    M = (Z * w[:, None]).T @ Z / w.sum()
-    fro2 = float((M * M).sum())
-    if fro2 <= 0:
-        return 1.0
-    return float(np.clip(np.trace(M) ** 2 / fro2, 1.0, Z.shape[1]))
-
-
 def weighted_quantile(values, weights, q):
     """Weighted ``q``-quantile (inverted CDF).
 
@@ -278,31 +255,112 @@ def soft_filter(tau, T):
     return np.clip(2.0 - tau / T, 0.0, 1.0)
 
 
+def ritz_rotation(Z, w, keep_ratio=0.5):
+    """Rayleigh-Ritz rotation of an orthonormal sketch, keeping the top directions.
+
+    With ``Z = (X - mu) P Q`` for an orthonormal ``Q`` of shape (d, m),
+    ``M = Z^T diag(w) Z / sum w = Q^T B_w Q``; its eigenvectors rotate ``Q``
+    onto the Ritz directions of ``B_w`` in the sketch. Directions whose Ritz
+    value is at least ``keep_ratio`` times the largest are kept: the ones
+    that carry (or could soon carry) the top of the spectrum.
+
+    Parameters
+    ----------
+    Z : ndarray of shape (n, m)
+    w : ndarray of shape (n,)
+    keep_ratio : float in (0, 1]
+
+    Returns
+    -------
+    R : ndarray of shape (m, k)
+        Orthonormal columns, ``k >= 1``, by decreasing Ritz value.
+    nu : ndarray of shape (k,)
+        The Ritz values. Cost ``O(n m^2 + m^3)``.
+    """
+    Z = np.asarray(Z, dtype=np.float64)
+    M = (Z * w[:, None]).T @ Z / w.sum()
+    nu, E = np.linalg.eigh(0.5 * (M + M.T))
+    order = np.argsort(nu)[::-1]
+    nu, E = nu[order], E[:, order]
+    k = max(1, int(np.count_nonzero(nu >= keep_ratio * nu[0]))) if nu[0] > 0 else 1
+    return E[:, :k], nu[:k]
+
+
+def direction_thresholds(Zr, w, contamination):
+    """Per-direction thresholds on squared projections.
+
+    The squared projection of a Gaussian point on a fixed direction is a
+    scaled chi-square with one degree of freedom; its scale comes from the
+    weighted median (robust to a minority of outliers) and the threshold is
+    its ``contamination / (30 k)`` upper quantile, so that the ``k``
+    directions together cut about a ``contamination / 30`` fraction of
+    inliers.
+
+    Parameters
+    ----------
+    Zr : ndarray of shape (n, k)
+        Projections of the centred points on ``k`` orthonormal directions.
+    w : ndarray of shape (n,)
+    contamination : float in (0, 0.5)
+
+    Returns
+    -------
+    T : ndarray of shape (k,). Cost ``O(k n log n)``.
+    """
+    k = Zr.shape[1]
+    q = chi2.isf(contamination / (30.0 * k), 1) / chi2.median(1)
+    sq = np.asarray(Zr, dtype=np.float64) ** 2
+    return np.array([q * weighted_quantile(sq[:, j], w, 0.5) for j in range(k)])
+
+
+def max_scores(Zr, T):
+    """``max_j Zr[i, j]^2 / T[j]``: the worst normalised projection of each point.
+
+    Parameters
+    ----------
+    Zr : ndarray of shape (n, k)
+    T : ndarray of shape (k,), positive (zero entries give inf / nan-free 0-safe scores)
+
+    Returns
+    -------
+    s : ndarray of shape (n,). Cost ``O(n k)``.
+    """
+    sq = np.asarray(Zr, dtype=np.float64) ** 2
+    Tsafe = np.where(T > 0, T, np.inf)
+    s = (sq / Tsafe).max(axis=1)
+    # a direction with zero inlier scale: any non-zero projection is an outlier
+    if np.any(T <= 0):
+        s = np.where((sq[:, T <= 0] > 0).any(axis=1), np.inf, s)
+    return s
+
+
 def apply_filters(X, filters, U_all):
     """Weights of the rows of ``X`` under stored filters: ``min_r f_r(x)``.
 
     Parameters
     ----------
     X : ndarray or sparse matrix of shape (n, d)
-    filters : list of (mu, Y, T, j)
-        ``mu`` (d,), ``Y`` (d, m) with unit Frobenius norm (or None for a
-        norm filter, scoring ``||P_j (x - mu)||^2``), threshold ``T``
-        and deflation stage ``j`` (the filter scores ``P_j (x - mu)`` with
-        ``P_j`` projecting out the first ``j`` columns of ``U_all``).
+    filters : list of (mu, V, T, j)
+        Centre ``mu`` (d,) and deflation stage ``j`` (the filter looks at
+        ``P_j (x - mu)``, ``P_j`` projecting out the first ``j`` columns of
+        ``U_all``). A norm filter has ``V = None`` and a scalar threshold
+        ``T`` on ``||P_j (x - mu)||^2``; a direction filter has orthonormal
+        directions ``V`` (d, k) and thresholds ``T`` (k,) on the squared
+        projections. The factor is ``soft_filter`` of the normalised score.
     U_all : ndarray of shape (d, k)
 
     Returns
     -------
-    w : ndarray of shape (n,), in [0, 1]. Cost ``O(nnz(X) m R)`` for ``R``
+    w : ndarray of shape (n,), in [0, 1]. Cost ``O(nnz(X) k R)`` for ``R``
     filters.
     """
     w = np.ones(X.shape[0])
-    for mu, Y, T, j in filters:
-        if Y is None:  # a norm filter
-            tau = centered_sq_norms(X, mu, U_all[:, :j])
+    for mu, V, T, j in filters:
+        if V is None:  # a norm filter
+            f = soft_filter(centered_sq_norms(X, mu, U_all[:, :j]), T)
         else:
-            tau = sketch_scores(centered_products(X, mu, Y, U_all[:, :j]))
-        np.minimum(w, soft_filter(tau, T), out=w)
+            f = soft_filter(max_scores(centered_products(X, mu, V, U_all[:, :j]), T), 1.0)
+        np.minimum(w, f, out=w)
     return w
 
 

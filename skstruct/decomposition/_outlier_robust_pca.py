@@ -20,13 +20,14 @@ from .._backend._robust_filter import (
     centered_products,
     centered_sq_norms,
     column_median,
-    effective_rank,
+    direction_thresholds,
     filter_threshold,
+    max_scores,
     norm_effective_rank,
     power_sketch,
     project_out,
+    ritz_rotation,
     ritz_top,
-    sketch_scores,
     soft_filter,
     weighted_mean,
     weighted_moment_matmul,
@@ -43,12 +44,20 @@ def _orth(V):
     return Q
 
 
-def _apply_round(w, tau, T):
-    """New weights ``min(w, f(tau))`` and the fraction of score mass removed."""
-    w_new = np.minimum(w, soft_filter(tau, T))
-    mass = float(w @ tau)
-    removed = float((w - w_new) @ tau) / mass if mass > 0 else 0.0
+def _apply_round(w, f, mass):
+    """New weights ``min(w, f)`` and the fraction of the weighted ``mass`` they remove."""
+    w_new = np.minimum(w, f)
+    total = float(w @ mass)
+    removed = float((w - w_new) @ mass) / total if total > 0 else 0.0
     return w_new, removed
+
+
+def _direction_round(Z, w, eps):
+    """Ritz-rotate sketch projections ``Z``; return (R, T, factors, energy per point)."""
+    R, _ = ritz_rotation(Z, w)
+    Zr = np.asarray(Z, dtype=np.float64) @ R
+    T = direction_thresholds(Zr, w, eps)
+    return R, T, soft_filter(max_scores(Zr, T), 1.0), np.einsum("ij,ij->i", Zr, Zr)
 
 
 def _sign_flip(V):
@@ -68,9 +77,11 @@ class OutlierRobustPCA(ClassNamePrefixFeaturesOutMixin, OutlierMixin, Transforme
     large variance of the *inliers*. ``fit`` keeps a weight per sample and
     repeats: push a few Gaussian probes through ``q`` multiplications by the
     weighted covariance (a soft projector onto the top of its spectrum),
-    score every sample by its energy along those directions, and
-    down-weight samples whose score is far in the tail of what Gaussian
-    inliers would give. It stops when a round removes almost no score mass
+    rotate them onto the Ritz directions that carry the top of the
+    spectrum, score every sample by its squared projections on those
+    directions, and down-weight samples whose score is far in the tail of
+    what Gaussian inliers would give (a chi-square law scaled by the
+    weighted median). It stops when a round removes almost no score mass
     and returns the top eigenvector of the filtered covariance. The
     covariance matrix is never formed: every step is a product with the
     data, ``O(nnz(X) m)``, so the cost is ``O(n d m q R)`` for ``m`` probes,
@@ -144,7 +155,7 @@ class OutlierRobustPCA(ClassNamePrefixFeaturesOutMixin, OutlierMixin, Transforme
     n_samples_seen_ : int
         Samples passed to :meth:`fit` or :meth:`partial_fit`.
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (n_features,)
         Defined only when X has feature names that are all strings.
 
     See Also
@@ -161,8 +172,9 @@ class OutlierRobustPCA(ClassNamePrefixFeaturesOutMixin, OutlierMixin, Transforme
     is close to the largest inlier eigenvalue. With nearly equal top
     eigenvalues the axis itself can be far in angle from the top
     eigenvector. The threshold, soft filter rule, stopping rule and
-    deflation are this library's choices, inspired by the paper; the
-    streaming step size is far below the paper's sample bounds.
+    deflation are this library's choices, inspired by the paper (whose
+    guarantee is not claimed for them); the streaming step size is far
+    below the sample sizes of such guarantees.
 
     :meth:`fit` is the multi-pass batch algorithm; :meth:`partial_fit` is the
     single-pass algorithm. They reach the same quality given enough samples,
@@ -312,19 +324,17 @@ class OutlierRobustPCA(ClassNamePrefixFeaturesOutMixin, OutlierMixin, Transforme
             BG = weighted_moment_matmul(X, wt, mu, G, U) / wt.sum()
             r_eff = norm_effective_rank(float(wt @ tau) / wt.sum(), BG, m)
             T = filter_threshold(weighted_quantile(tau, w, 0.5), r_eff, eps)
-            w, _ = _apply_round(w, tau, T)
+            w, _ = _apply_round(w, soft_filter(tau, T), tau)
             filters.append((mu.copy(), None, T, j))
             have_filter = True
             n_iter += 1
             for _ in range(self.max_iter):
                 mu = weighted_mean(X, w)
                 Y = power_sketch(X, w, mu, G, q, U)
-                Z = centered_products(X, mu, Y, U)
-                tau = sketch_scores(Z)
-                r_eff = effective_rank(Z, w)
-                T = filter_threshold(weighted_quantile(tau, w, 0.5), r_eff, eps)
-                w, removed = _apply_round(w, tau, T)
-                filters.append((mu.copy(), Y, T, j))
+                Q = np.linalg.qr(Y)[0]
+                R, T, f, energy = _direction_round(centered_products(X, mu, Q, U), w, eps)
+                w, removed = _apply_round(w, f, energy)
+                filters.append((mu.copy(), Q @ R, T, j))
                 n_iter += 1
                 if removed < self.tol:
                     break
@@ -374,8 +384,9 @@ class OutlierRobustPCA(ClassNamePrefixFeaturesOutMixin, OutlierMixin, Transforme
     # ----------------------------------------------------------------- streaming
     def _reset_acc(self, m):
         d = self.n_features_in_
+        # "tau"/"w" buffer one step of scores (or sketch projections) and weights
         self._acc = {"S": np.zeros((d, m)), "W": 0.0, "Sx": np.zeros(d), "SQ": 0.0,
-                     "M": np.zeros((m, m)), "tau": [], "w": []}
+                     "tau": [], "w": []}
 
     def _init_stream(self, X):
         d = X.shape[1]
@@ -468,11 +479,8 @@ class OutlierRobustPCA(ClassNamePrefixFeaturesOutMixin, OutlierMixin, Transforme
         elif phase == "power":
             acc["S"] += weighted_moment_matmul(Xb, w, mu, st["Y"], U)
         elif phase == "threshold":
-            Z = centered_products(Xb, mu, st["Y"], U)
-            acc["tau"].append(sketch_scores(Z))
+            acc["tau"].append(np.asarray(centered_products(Xb, mu, st["Q"], U), dtype=np.float64))
             acc["w"].append(w)
-            Z = np.asarray(Z, dtype=np.float64)
-            acc["M"] += (Z * w[:, None]).T @ Z
         else:  # "final" (one deflated direction) or "done" (all components)
             acc["S"] += weighted_moment_matmul(Xb, w, mu, st["V"], U)
             acc["SQ"] += float(w @ centered_sq_norms(Xb, mu))
@@ -512,18 +520,13 @@ class OutlierRobustPCA(ClassNamePrefixFeaturesOutMixin, OutlierMixin, Transforme
                 self._mu = new_mu
             if st["s"] >= self._q:
                 st["phase"] = "threshold"
+                st["Q"] = np.linalg.qr(st["Y"])[0]
         elif phase == "threshold":
-            tau = np.concatenate(acc["tau"])
+            Z = np.concatenate(acc["tau"])
             w = np.concatenate(acc["w"])
-            M = acc["M"] / W
-            fro2 = float((M * M).sum())
-            r_eff = float(np.clip(np.trace(M) ** 2 / fro2, 1, M.shape[0])) if fro2 > 0 else 1.0
-            T = filter_threshold(weighted_quantile(tau, w, 0.5), r_eff, eps)
-            w_new = np.minimum(w, soft_filter(tau, T))
-            mass = float(w @ tau)
-            removed = float((w - w_new) @ tau) / mass if mass > 0 else 0.0
-            self._filters.append((self._mu.copy(), st["Y"].copy(), T,
-                                  self._U_all.shape[1]))
+            R, T, f, energy = _direction_round(Z, w, eps)
+            _, removed = _apply_round(w, f, energy)
+            self._filters.append((self._mu.copy(), st["Q"] @ R, T, self._U_all.shape[1]))
             self.n_iter_ += 1
             st["rounds"] += 1
             if removed < self.tol or st["rounds"] >= self.max_iter:
@@ -597,7 +600,7 @@ class OutlierRobustPCA(ClassNamePrefixFeaturesOutMixin, OutlierMixin, Transforme
 
         Returns
         -------
-        X_original : ndarray of shape (n_samples, n_features_in_)
+        X_original : ndarray of shape (n_samples, n_features)
             ``X @ components_ + mean_``.
         """
         check_is_fitted(self)

@@ -324,7 +324,7 @@ def test_power_sketch_is_matrix_power():
     np.testing.assert_allclose(rf.sketch_scores(Z), (((X - mu) @ Y) ** 2).sum(1))
 
 
-def test_column_median_and_quantile_and_rank():
+def test_column_median_quantile_norm_rank():
     rng = np.random.default_rng(22)
     X = rng.standard_normal((31, 5)) * (rng.random((31, 5)) < 0.3)
     X[:, 2] = 0.0
@@ -336,10 +336,10 @@ def test_column_median_and_quantile_and_rank():
     for q in (0.1, 0.5, 0.9):
         assert rf.weighted_quantile(values, counts.astype(float), q) == np.quantile(
             np.repeat(values, counts), q, method="inverted_cdf")
-    Z = np.outer(rng.standard_normal(100), rng.standard_normal(4))
-    assert rf.effective_rank(Z, np.ones(100)) == pytest.approx(1.0)
-    Zi = np.linalg.qr(rng.standard_normal((100, 4)))[0]
-    assert rf.effective_rank(Zi, np.ones(100)) == pytest.approx(4.0)
+    # effective rank of the norm round: (tr B)^2 / ||B||_F^2 for B = diag(4, 1, 1, 1, 1)
+    B = np.diag([4.0, 1.0, 1.0, 1.0, 1.0])
+    G = rng.standard_normal((5, 20000))
+    assert rf.norm_effective_rank(8.0, B @ G, 20000) == pytest.approx(64 / 20, rel=0.03)
     f = rf.soft_filter(np.array([0.0, 1.0, 1.5, 2.0, 5.0]), 1.0)
     np.testing.assert_allclose(f, [1.0, 1.0, 0.5, 0.0, 0.0])
 
@@ -351,3 +351,37 @@ def test_filter_threshold_rarely_cuts_gaussian_inliers():
         tau = (rng.standard_normal((200000, r)) ** 2).sum(1) * 7.0
         T = rf.filter_threshold(np.median(tau), r, 0.1)
         assert np.mean(tau > T) == pytest.approx(0.1 / 30, rel=0.15)
+
+
+def test_direction_kernels():
+    rng = np.random.default_rng(24)
+    # Ritz rotation recovers the eigenvectors of Q^T B Q (a dense eigh on a tiny case)
+    X = rng.standard_normal((400, 6)) * np.sqrt([9.0, 8.0, 1.0, 1.0, 1.0, 1.0])
+    w = rng.random(400)
+    Q = np.linalg.qr(rng.standard_normal((6, 4)))[0]
+    Z = rf.centered_products(X, np.zeros(6), Q)
+    R, nu = rf.ritz_rotation(Z, w, keep_ratio=0.0)
+    M = Q.T @ X.T @ (w[:, None] * X) @ Q / w.sum()
+    np.testing.assert_allclose(nu, np.sort(np.linalg.eigvalsh(M))[::-1], rtol=1e-10)
+    np.testing.assert_allclose(R.T @ M @ R, np.diag(nu), atol=1e-10)
+    assert rf.ritz_rotation(Z, w, keep_ratio=0.5)[0].shape[1] == np.sum(nu >= nu[0] / 2)
+    # per-direction thresholds: eps / (30 k) upper quantile of Gaussian projections
+    G = rng.standard_normal((200000, 2)) * [3.0, 1.0]
+    T = rf.direction_thresholds(G, np.ones(200000), 0.12)
+    for j in range(2):
+        assert np.mean(G[:, j] ** 2 > T[j]) == pytest.approx(0.12 / 60, rel=0.15)
+    s = rf.max_scores(np.array([[1.0, 2.0], [3.0, 0.0]]), np.array([1.0, 8.0]))
+    np.testing.assert_allclose(s, [1.0, 9.0])
+
+
+def test_outliers_creating_a_near_tie_are_filtered():
+    # outliers lift the second axis (variance 4) to about the top one (25);
+    # after the norm round they are partly down-weighted and the two axes
+    # nearly tie: per-direction scores must still find them
+    rng = np.random.default_rng(25)
+    X = rng.standard_normal((4000, D)) * np.sqrt(SPECTRUM)
+    X[:400, 1] = rng.choice([-1.0, 1.0], 400) * np.sqrt(300.0)
+    est = OutlierRobustPCA(random_state=0).fit(X)
+    u = est.components_[0]
+    assert (u ** 2) @ SPECTRUM / SPECTRUM.max() > 0.98
+    assert est.weights_[:400].mean() < 0.1
