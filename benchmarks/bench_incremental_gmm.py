@@ -116,7 +116,7 @@ def bench_scaling(quick):
 
 
 def bench_blobs(quick):
-    cases = [(2, 4), (5, 5)] if quick else [(2, 4), (5, 5), (10, 6), (20, 8)]
+    cases = [(2, 4), (5, 5)] if quick else [(2, 4), (5, 5), (10, 6), (20, 8), (40, 8)]
     n = 3000 if quick else 10000
     rows = []
     for D, K in cases:

@@ -136,10 +136,13 @@ class IncrementalGaussianMixture(DensityMixin, BaseEstimator):
     prune_min_count : float, default=None
         ``sp_min``; ``None`` means ``n_features + 1``. ``0`` disables pruning.
     prune_min_age : int, default=None
-        ``v_min``; ``None`` means ``max(50, 2 * n_features)``. The IGMN
-        papers' ``2 * n_features`` alone prunes real clusters at low
-        dimension: a cluster holding a quarter of a 2-D stream expects only
-        one more sample in the 4 after its creation.
+        ``v_min``; ``None`` means ``max(100, 10 * (n_features + 1))``. A
+        component survives if it gathers ``prune_min_count`` samples within
+        ``prune_min_age``, so the defaults keep clusters holding more than
+        about a tenth of the stream (a thirtieth in 2-D); lower
+        ``prune_min_count`` or raise ``prune_min_age`` for rarer ones. The IGMN papers' ``2 * n_features``
+        with ``n_features + 1`` prunes any cluster holding less than about
+        half of the stream.
     n_passes : int, default=1
         Passes over the data made by ``fit`` (each later pass continues the
         stream: counts keep growing, so later passes move the model less).
@@ -321,7 +324,8 @@ class IncrementalGaussianMixture(DensityMixin, BaseEstimator):
         logdet_init = float(np.log(sigma2).sum())
         kmax = -1 if self.max_components is None else int(self.max_components)
         sp_min = D + 1.0 if self.prune_min_count is None else float(self.prune_min_count)
-        v_min = max(50, 2 * D) if self.prune_min_age is None else int(self.prune_min_age)
+        v_min = (max(100, 10 * (D + 1)) if self.prune_min_age is None
+                 else int(self.prune_min_age))
         refresh = 0 if self.refresh_interval is None else int(self.refresh_interval)
 
         K = self.means_.shape[0]

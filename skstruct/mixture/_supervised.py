@@ -45,7 +45,7 @@ _SHARED_DOC = """max_components : int, default=None
     prune_min_count : float, default=None
         Pruning count ``sp_min`` (``None``: dimension + 1; ``0``: no pruning).
     prune_min_age : int, default=None
-        Pruning age ``v_min`` (``None``: ``max(50, 2 * dimension)``).
+        Pruning age ``v_min`` (``None``: ``max(100, 10 * (dimension + 1))``).
     n_passes : int, default=1
         Passes over the data made by ``fit``.
     refresh_interval : int or None, default=1000
