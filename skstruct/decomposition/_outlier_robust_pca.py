@@ -1,6 +1,7 @@
 """Outlier-robust PCA: a nearly-linear-time filter and its single-pass streaming version."""
 
 import math
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -11,6 +12,7 @@ from sklearn.base import (
     OutlierMixin,
     TransformerMixin,
 )
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_array, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -58,6 +60,15 @@ def _direction_round(Z, w, eps):
     Zr = np.asarray(Z, dtype=np.float64) @ R
     T = direction_thresholds(Zr, w, eps)
     return R, T, soft_filter(max_scores(Zr, T), 1.0), np.einsum("ij,ij->i", Zr, Zr)
+
+
+def _warn_max_iter(max_iter, stage, removed, tol):
+    warnings.warn(
+        f"The outlier filter of component {stage} ran max_iter={max_iter} rounds and its "
+        f"last round still removed {removed:.1%} of the score mass (tol={tol}). Increase "
+        "max_iter, or check that contamination is not far below the true outlier fraction.",
+        ConvergenceWarning,
+    )
 
 
 def _sign_flip(V):
@@ -338,6 +349,8 @@ class OutlierRobustPCA(ClassNamePrefixFeaturesOutMixin, OutlierMixin, Transforme
                 n_iter += 1
                 if removed < self.tol:
                     break
+            else:
+                _warn_max_iter(self.max_iter, j, removed, self.tol)
             mu = weighted_mean(X, w)
             u, lam_j = self._top_direction(X, w, mu, U, Y)
             U = np.column_stack([U, u])
@@ -529,6 +542,8 @@ class OutlierRobustPCA(ClassNamePrefixFeaturesOutMixin, OutlierMixin, Transforme
             self._filters.append((self._mu.copy(), st["Q"] @ R, T, self._U_all.shape[1]))
             self.n_iter_ += 1
             st["rounds"] += 1
+            if removed >= self.tol and st["rounds"] >= self.max_iter:
+                _warn_max_iter(self.max_iter, self._U_all.shape[1], removed, self.tol)
             if removed < self.tol or st["rounds"] >= self.max_iter:
                 st["phase"] = "final"
                 st["V"] = _orth(st["Y"])

@@ -5,7 +5,7 @@ import pytest
 from scipy import sparse
 from sklearn.base import clone
 from sklearn.decomposition import PCA
-from sklearn.exceptions import NotFittedError
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 
 from skstruct._backend import _robust_filter as rf
 from skstruct.decomposition import OutlierRobustPCA
@@ -385,3 +385,10 @@ def test_outliers_creating_a_near_tie_are_filtered():
     u = est.components_[0]
     assert (u ** 2) @ SPECTRUM / SPECTRUM.max() > 0.98
     assert est.weights_[:400].mean() < 0.1
+
+
+def test_max_iter_warns():
+    # outliers in several separate clusters need several rounds; one is not enough
+    X, m = contaminated(3000, 0.1, "subspace", seed=26)
+    with pytest.warns(ConvergenceWarning, match="max_iter=1"):
+        OutlierRobustPCA(max_iter=1, tol=1e-6, random_state=0).fit(X)
