@@ -173,6 +173,8 @@ def bench_digits(quick):
          lambda: IncrementalGaussianMixtureClassifier(init_scale=0.3)),
         ("IncrementalGMMClassifier (init_scale=0.1, default)",
          lambda: IncrementalGaussianMixtureClassifier()),
+        ("IncrementalGMMClassifier (init_scale=1.2, chosen by CV in the gallery)",
+         lambda: IncrementalGaussianMixtureClassifier(init_scale=1.2)),
         ("IncrementalGMMClassifier (joint [x, onehot], init_scale=0.3)",
          lambda: IncrementalGaussianMixtureClassifier(method="joint", init_scale=0.3)),
     ]
