@@ -147,8 +147,13 @@ def wasserstein_1d(u, v, u_weights=None, v_weights=None, p=2):
     """
     if u_weights is None and v_weights is None and u.shape[1] == v.shape[1]:
         return np.mean(np.abs(np.sort(u, axis=1) - np.sort(v, axis=1)) ** p, axis=1)
-    # general weights / sizes: POT's merged-CDF routine is as exact and was
-    # about 1.5x faster than our merge for one-shot calls (L=200, n=m=1000)
+    if u.shape[0] * (u.shape[1] + v.shape[1]) < 100_000:
+        # small problems: our merge avoids POT's per-call backend overhead (~3 ms)
+        uv, ucw = sort_weighted(u, u_weights)
+        vv, vcw = sort_weighted(v, v_weights)
+        return wasserstein_1d_sorted(uv, ucw, vv, vcw, p=p)
+    # large problems: POT's merged-CDF routine is as exact and was about 1.5x
+    # faster than our merge for one-shot calls (L=200, n=m=1000, weighted)
     import ot
 
     a = None if u_weights is None else np.asarray(u_weights, float) / np.sum(u_weights)

@@ -28,6 +28,11 @@ def sym(X):
     return 0.5 * (X + np.swapaxes(X, -1, -2))
 
 
+def logm_from_eigh(w, V):
+    """``V diag(log w) V^T`` from an eigendecomposition: ``(..., n), (..., n, n)``."""
+    return (V * np.log(w)[..., None, :]) @ np.swapaxes(V, -1, -2)
+
+
 def logm(X):
     """Matrix logarithm of SPD matrices.
 
@@ -118,18 +123,20 @@ def spd_eigvalsh(X):
     return np.linalg.eigvalsh(X)
 
 
-def is_spd(X, rtol=None):
+def is_spd(X, rtol=None, eigvals=None):
     """Which matrices of a stack are symmetric positive definite.
 
-    A matrix passes when it is symmetric up to ``1e-8`` relative to its
-    largest absolute entry (``10 eps`` for float32 scale is also accepted
-    through ``rtol``), and its smallest eigenvalue is larger than
-    ``rtol * max(|eigenvalue|)`` (default ``rtol = n * eps`` of the dtype).
+    A matrix passes when it is symmetric up to ``max(1e-8, 100 eps)``
+    relative to its largest absolute entry, and its smallest eigenvalue is
+    larger than ``rtol * max(|eigenvalue|)`` (default ``rtol = n * eps`` of
+    the dtype). Cost: one ``eigvalsh`` per matrix unless ``eigvals`` is given.
 
     Parameters
     ----------
     X : ndarray of shape (..., n, n)
     rtol : float, default=None
+    eigvals : ndarray of shape (..., n), default=None
+        Eigenvalues of the symmetric part of ``X`` when already computed.
 
     Returns
     -------
@@ -142,7 +149,7 @@ def is_spd(X, rtol=None):
     scale = np.max(np.abs(X), axis=(-1, -2))
     asym = np.max(np.abs(X - np.swapaxes(X, -1, -2)), axis=(-1, -2))
     symmetric = asym <= max(1e-8, 100 * eps) * np.maximum(scale, np.finfo(np.float64).tiny)
-    w = np.linalg.eigvalsh(sym(X))
+    w = np.linalg.eigvalsh(sym(X)) if eigvals is None else eigvals
     tol = (n * eps if rtol is None else rtol) * np.max(np.abs(w), axis=-1)
     positive = (w[..., 0] > tol) & (w[..., -1] > 0)
     return symmetric & positive, symmetric

@@ -5,7 +5,7 @@ from numbers import Integral, Real
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
-from sklearn.covariance import empirical_covariance, ledoit_wolf, oas
+from sklearn.covariance import ledoit_wolf, oas
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
@@ -64,6 +64,7 @@ def signal_covariances(X, estimator="empirical", *, order=1, lag=1, assume_cente
     Xa = delay_embed(X, order, lag)
     n, d, T = Xa.shape
     if estimator == "empirical":
+        # batched equivalent of sklearn.covariance.empirical_covariance per trial
         Xc = Xa if assume_centered else Xa - Xa.mean(axis=-1, keepdims=True)
         C = Xc @ np.swapaxes(Xc, -1, -2) / T
     else:

@@ -122,14 +122,38 @@ class SPDSWEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         -------
         self : SPDSWEmbedding
         """
-        sets, _ = check_spd_collection(X, "X")
+        self._fit(check_spd_collection(X, "X")[0])
+        return self
+
+    def _fit(self, sets):
         self.n_channels_ = sets[0].shape[1]
         self.n_quantiles_ = (self.n_quantiles if self.n_quantiles is not None
                              else max(s.shape[0] for s in sets))
         self.projections_ = SPDProjections.draw(self.n_projections, self.n_channels_,
                                                 self.random_state)
         self.n_features_out_ = self.n_projections * self.n_quantiles_
-        return self
+
+    def _features(self, sets, eig):
+        S = SortedProjections(sets, None, self.projections_, self.metric, eig)
+        return S.quantiles(self.n_quantiles_, self.p)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit_transform(self, X, y=None):
+        """Fit, then embed ``X`` (validated and decomposed once).
+
+        Parameters
+        ----------
+        X : 4-D array, list of 3-D arrays or 3-D array
+        y : ignored
+
+        Returns
+        -------
+        F : ndarray of shape (n_sets, n_projections * n_quantiles_)
+        """
+        sets, f32, eig = check_spd_collection(X, "X", return_eigh=self.metric == "log-euclidean")
+        self._fit(sets)
+        F = self._features(sets, eig)
+        return F.astype(np.float32) if f32 else F
 
     @property
     def _n_features_out(self):
@@ -149,9 +173,9 @@ class SPDSWEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             float32 when every input set is float32, else float64.
         """
         check_is_fitted(self)
-        sets, f32 = check_spd_collection(X, "X", n_channels=self.n_channels_)
-        S = SortedProjections(sets, None, self.projections_, self.metric)
-        F = S.quantiles(self.n_quantiles_, self.p)
+        sets, f32, eig = check_spd_collection(X, "X", n_channels=self.n_channels_,
+                                              return_eigh=self.metric == "log-euclidean")
+        F = self._features(sets, eig)
         return F.astype(np.float32) if f32 else F
 
 

@@ -31,6 +31,7 @@ from .._backend._spd import (
     directions_from_eig,
     log_euclidean_coordinates,
     logm,
+    logm_from_eigh,
     sample_symmetric_directions,
     vech,
 )
@@ -88,10 +89,15 @@ class SPDProjections:
         return self.theta.shape[0]
 
 
-def project(X, projections, metric):
-    """Coordinates of the SPD matrices ``X`` (``(N, n, n)``) on every slice: ``(L, N)``."""
+def project(X, projections, metric, eigh=None):
+    """Coordinates of the SPD matrices ``X`` (``(N, n, n)``) on every slice: ``(L, N)``.
+
+    ``eigh``: optional ``(w, V)`` eigendecomposition of ``X``, reused for the
+    matrix logarithms of the log-Euclidean metric.
+    """
     if metric == "log-euclidean":
-        return log_euclidean_coordinates(vech(logm(X)), projections.directions_vech)
+        logX = logm(X) if eigh is None else logm_from_eigh(*eigh)
+        return log_euclidean_coordinates(vech(logX), projections.directions_vech)
     return affine_invariant_coordinates(X, projections.theta, projections.eigvecs)
 
 
@@ -246,10 +252,12 @@ def spd_sliced_wasserstein(
     >>> round(spd_sliced_wasserstein(A, A, random_state=0), 12)
     0.0
     """
-    A = check_spd_set(A, "A")
-    B = check_spd_set(B, "B")
+    A, eA = check_spd_set(A, "A", return_eigh=True)
+    B, eB = check_spd_set(B, "B", return_eigh=True)
     if A.shape[1] != B.shape[1]:
-        raise ValueError(f"A and B hold matrices of different sizes: {A.shape[1:]} vs {B.shape[1:]}.")
+        raise ValueError(
+            f"A and B hold matrices of different sizes: {A.shape[1:]} vs {B.shape[1:]}."
+        )
     a = check_weights(a, A.shape[0], "a")
     b = check_weights(b, B.shape[0], "b")
     if estimator == "cv":
@@ -267,7 +275,7 @@ def spd_sliced_wasserstein(
     else:
         proj = projections
     if metric == "log-euclidean":
-        logA, logB = vech(logm(A)), vech(logm(B))
+        logA, logB = vech(logm_from_eigh(*eA)), vech(logm_from_eigh(*eB))
         ZA = log_euclidean_coordinates(logA, proj.directions_vech)
         ZB = log_euclidean_coordinates(logB, proj.directions_vech)
     else:
@@ -292,9 +300,9 @@ class SortedProjections:
     projections and the sorts is linear in the number of sets.
     """
 
-    def __init__(self, sets, weights, projections, metric):
+    def __init__(self, sets, weights, projections, metric, eigh=None):
         sizes = [s.shape[0] for s in sets]
-        Z = project(np.concatenate(sets, axis=0), projections, metric)
+        Z = project(np.concatenate(sets, axis=0), projections, metric, eigh)
         self.values, self.cum_weights = [], []
         start = 0
         for i, k in enumerate(sizes):
@@ -377,11 +385,15 @@ def spd_sliced_wasserstein_pairwise(
     D : ndarray of shape (n_sets_X, n_sets_Y)
         ``SPDSW_p`` distances.
     """
-    Xs, _ = check_spd_collection(X, "X")
-    Ys = None if Y is None else check_spd_collection(Y, "Y", n_channels=Xs[0].shape[1])[0]
+    le = metric == "log-euclidean"
+    Xs, _, eX = check_spd_collection(X, "X", return_eigh=le)
     proj = SPDProjections.draw(n_projections, Xs[0].shape[1], random_state)
-    SX = SortedProjections(Xs, None, proj, metric)
-    SY = SX if Ys is None else SortedProjections(Ys, None, proj, metric)
+    SX = SortedProjections(Xs, None, proj, metric, eX)
+    if Y is None:
+        SY = SX
+    else:
+        Ys, _, eY = check_spd_collection(Y, "Y", n_channels=Xs[0].shape[1], return_eigh=le)
+        SY = SortedProjections(Ys, None, proj, metric, eY)
     same = len(set(SX.sizes) | set(SY.sizes)) == 1
     if n_quantiles is not None or same:
         K = n_quantiles if n_quantiles is not None else SX.sizes[0]

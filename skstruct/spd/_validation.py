@@ -29,7 +29,8 @@ def _as_real_array(X, name):
     return arr
 
 
-def check_spd_set(X, name="X", *, dtype=np.float64, check_spd=True, symmetrize=True):
+def check_spd_set(X, name="X", *, dtype=np.float64, check_spd=True, symmetrize=True,
+                  return_eigh=False):
     """Validate a set of SPD matrices.
 
     Parameters
@@ -40,11 +41,16 @@ def check_spd_set(X, name="X", *, dtype=np.float64, check_spd=True, symmetrize=T
     dtype : numpy dtype, default=float64
     check_spd : bool, default=True
     symmetrize : bool, default=True
+    return_eigh : bool, default=False
+        Also return the eigendecomposition ``(w, V)`` of the symmetrized
+        matrices (used for the SPD check, reusable for logarithms).
 
     Returns
     -------
     X : ndarray of shape (n_matrices, n, n)
         Copy in ``dtype`` (symmetrized unless ``symmetrize=False``).
+    eigh : tuple (w, V)
+        Only with ``return_eigh``.
     """
     arr = _as_real_array(X, name)
     if arr.ndim != 3:
@@ -59,8 +65,9 @@ def check_spd_set(X, name="X", *, dtype=np.float64, check_spd=True, symmetrize=T
     arr = arr.astype(dtype, copy=True)
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name}: contains NaN or infinity.")
+    eig = np.linalg.eigh(0.5 * (arr + np.swapaxes(arr, 1, 2))) if return_eigh else None
     if check_spd:
-        ok, symmetric = is_spd(arr)
+        ok, symmetric = is_spd(arr, eigvals=None if eig is None else eig[0])
         if not np.all(ok):
             i = int(np.flatnonzero(~ok)[0])
             what = "not symmetric" if not symmetric[i] else "not positive definite"
@@ -69,7 +76,8 @@ def check_spd_set(X, name="X", *, dtype=np.float64, check_spd=True, symmetrize=T
                 f"(matrix {i} is {what}). Use a shrinkage covariance (e.g. Ledoit-Wolf) or "
                 "add a ridge to make them positive definite."
             )
-    return 0.5 * (arr + np.swapaxes(arr, 1, 2)) if symmetrize else arr
+    out = 0.5 * (arr + np.swapaxes(arr, 1, 2)) if symmetrize else arr
+    return (out, eig) if return_eigh else out
 
 
 def check_weights(w, n, name="weights"):
@@ -84,7 +92,7 @@ def check_weights(w, n, name="weights"):
     return w / w.sum()
 
 
-def check_spd_collection(X, name="X", *, n_channels=None):
+def check_spd_collection(X, name="X", *, n_channels=None, return_eigh=False):
     """Validate a collection of sets of SPD matrices (one set per sample).
 
     Accepted forms: a 4-D array ``(n_sets, n_matrices, n, n)``; a list (or
@@ -98,6 +106,10 @@ def check_spd_collection(X, name="X", *, n_channels=None):
         float64, symmetrized, SPD-checked.
     float32 : bool
         Whether every input set was float32 (so outputs can be cast back).
+    eigh : tuple (w, V) of ndarrays of shapes (N, n) and (N, n, n), or None
+        None unless ``return_eigh``: eigendecomposition of all ``N`` matrices,
+        stacked in order (computed once for the SPD check and reusable for
+        matrix logarithms).
     """
     if sp.issparse(X):
         raise TypeError(f"{name}: sparse input is not supported; pass dense arrays.")
@@ -132,14 +144,17 @@ def check_spd_collection(X, name="X", *, n_channels=None):
         sets.append(check_spd_set(arr, f"{name}[{i}]", check_spd=False, symmetrize=False))
     sizes = {s.shape[1] for s in sets}
     if len(sizes) > 1:
-        raise ValueError(f"{name}: all matrices must have the same size, got sizes {sorted(sizes)}.")
+        raise ValueError(
+            f"{name}: all matrices must have the same size, got sizes {sorted(sizes)}."
+        )
     if n_channels is not None and sizes != {n_channels}:
         raise ValueError(
             f"{name}: matrices are {sets[0].shape[1]}x{sets[0].shape[1]} but the estimator was "
             f"fitted on {n_channels}x{n_channels} matrices."
         )
     allm = np.concatenate(sets, axis=0)
-    ok, symmetric = is_spd(allm)
+    eig = np.linalg.eigh(0.5 * (allm + np.swapaxes(allm, 1, 2))) if return_eigh else None
+    ok, symmetric = is_spd(allm, eigvals=None if eig is None else eig[0])
     if not np.all(ok):
         j = int(np.flatnonzero(~ok)[0])
         bounds = np.cumsum([s.shape[0] for s in sets])
@@ -150,4 +165,4 @@ def check_spd_collection(X, name="X", *, n_channels=None):
             f"{what}). Use a shrinkage covariance (e.g. Ledoit-Wolf) or add a ridge."
         )
     sets = [0.5 * (s + np.swapaxes(s, 1, 2)) for s in sets]
-    return sets, bool(f32)
+    return sets, bool(f32), eig

@@ -182,3 +182,13 @@ def test_quantile_function_matches_numpy_inverted_cdf(rng):
         np.testing.assert_allclose(q[l], np.quantile(z[l], levels, method="inverted_cdf",
                                                      weights=w))
         np.testing.assert_allclose(qu[l], np.quantile(z[l], levels, method="inverted_cdf"))
+
+
+def test_wasserstein_1d_large_problems_use_the_same_definition(rng):
+    # above the size threshold the one-shot function delegates to POT
+    u, v = rng.randn(50, 1000), rng.randn(50, 1100) * 1.3
+    a, b = rng.rand(1000), rng.rand(1100)
+    uv, ucw = _ot1d.sort_weighted(u, a)
+    vv, vcw = _ot1d.sort_weighted(v, b)
+    np.testing.assert_allclose(_ot1d.wasserstein_1d(u, v, a, b, p=2),
+                               _ot1d.wasserstein_1d_sorted(uv, ucw, vv, vcw, p=2), rtol=1e-10)

@@ -193,7 +193,7 @@ def test_control_variates_unbiased_with_lower_variance(case, kind):
     else:
         A, B = _spd_set(rng, 20, 4, scale=0.3), _spd_set(rng, 15, 4, scale=0.9)
     ref = spd_sliced_wasserstein(A, B, n_projections=100000, random_state=999) ** 2
-    L, R = 20, 150
+    L, R = 20, 120
     mc = np.array([spd_sliced_wasserstein(A, B, n_projections=L, random_state=s) ** 2
                    for s in range(R)])
     cv = np.array([spd_sliced_wasserstein(A, B, n_projections=L, random_state=s, estimator="cv",
