@@ -64,19 +64,12 @@ def test_outlier_strategies_small_angle(strategy):
     assert est.weights_[:m].mean() < 0.25
     assert est.weights_[m:].mean() > 0.97
     assert est.n_iter_ >= 2
-
-
-@pytest.mark.parametrize("strategy", ["cluster_low", "second", "subspace"])
-def test_pca_fails_where_robust_succeeds(strategy):
-    X, _ = contaminated(4000, 0.1, strategy, seed=1)
-    pca_angle = angle_deg(PCA(1).fit(X).components_[0], E0)
-    rob_angle = angle_deg(OutlierRobustPCA(random_state=0).fit(X).components_[0], E0)
-    assert pca_angle > 60.0
-    assert rob_angle < 4.0
+    if strategy != "scattered":  # these groups turn PCA's first axis away
+        assert angle_deg(PCA(1).fit(X).components_[0], E0) > 60.0
 
 
 def test_no_outliers_agrees_with_pca():
-    X, _ = contaminated(5000, 0.0, "none", seed=2)
+    X, _ = contaminated(3000, 0.0, "none", seed=2)
     est = OutlierRobustPCA(n_components=2, random_state=0).fit(X)
     pca = PCA(2).fit(X)
     for j in range(2):
@@ -109,7 +102,7 @@ def test_random_contaminations_property():
 
 
 def test_deflation_components():
-    X, m = contaminated(6000, 0.1, "cluster_low", seed=4)
+    X, m = contaminated(3000, 0.1, "cluster_low", seed=4)
     est = OutlierRobustPCA(n_components=3, random_state=0).fit(X)
     C = est.components_
     np.testing.assert_allclose(C @ C.T, np.eye(3), atol=1e-8)
@@ -141,7 +134,7 @@ def _state_nbytes(est):
 @pytest.mark.parametrize("strategy", ["cluster_low", "second"])
 def test_streaming_matches_batch_quality(strategy):
     spectrum = np.r_[25.0, 4.0, np.ones(8)]
-    X, m = contaminated(40000, 0.1, strategy, seed=5, d=10, spectrum=spectrum)
+    X, m = contaminated(24000, 0.1, strategy, seed=5, d=10, spectrum=spectrum)
     X = X[np.random.default_rng(0).permutation(X.shape[0])]
     stream = _stream(OutlierRobustPCA(random_state=0, stream_batch_size=500), X, 777)
     batch = OutlierRobustPCA(random_state=0).fit(X)
@@ -186,7 +179,7 @@ def test_partial_fit_after_fit_refines():
 
 # ------------------------------------------------------------------- input handling
 def test_sparse_matches_dense_and_float32():
-    X, _ = contaminated(3000, 0.1, "cluster_low", seed=9)
+    X, _ = contaminated(2000, 0.1, "cluster_low", seed=9)
     X[np.random.default_rng(0).random(X.shape) < 0.3] = 0.0
     dense = OutlierRobustPCA(random_state=0).fit(X)
     sp = OutlierRobustPCA(random_state=0).fit(sparse.csr_matrix(X))
@@ -379,12 +372,12 @@ def test_outliers_creating_a_near_tie_are_filtered():
     # after the norm round they are partly down-weighted and the two axes
     # nearly tie: per-direction scores must still find them
     rng = np.random.default_rng(25)
-    X = rng.standard_normal((4000, D)) * np.sqrt(SPECTRUM)
-    X[:400, 1] = rng.choice([-1.0, 1.0], 400) * np.sqrt(300.0)
+    X = rng.standard_normal((3000, D)) * np.sqrt(SPECTRUM)
+    X[:300, 1] = rng.choice([-1.0, 1.0], 300) * np.sqrt(300.0)
     est = OutlierRobustPCA(random_state=0).fit(X)
     u = est.components_[0]
     assert (u ** 2) @ SPECTRUM / SPECTRUM.max() > 0.98
-    assert est.weights_[:400].mean() < 0.1
+    assert est.weights_[:300].mean() < 0.1
 
 
 def test_max_iter_warns():
