@@ -4,7 +4,11 @@ import numpy as np
 import pytest
 
 from skstruct._backend._rank_one import (
+    _STREAM_DONE,
+    _STREAM_GROW,
+    _STREAM_REFRESH,
     cholesky_rank_one,
+    igmn_stream,
     igmn_update_coefficients,
     refresh_precision,
     scaled_rank_one_,
@@ -137,3 +141,43 @@ def test_cholesky_downdate_to_indefinite_raises():
     L = np.eye(3)
     with pytest.raises(np.linalg.LinAlgError, match="positive definite"):
         cholesky_rank_one(L, np.array([0.0, 2.0, 0.0]), -1.0)
+
+
+def _stream_args(X, cap, refresh=0, kmax=-1):
+    D = X.shape[1]
+    M = np.zeros((cap, D))
+    P = np.zeros((cap, D, D))
+    return dict(X=X, start=0, M=M, P=P, logdet=np.zeros(cap), sp=np.zeros(cap),
+                age=np.zeros(cap, dtype=np.int64), K=0, p_init_diag=np.ones(D),
+                logdet_init=0.0, thr=9.21, kmax=kmax, sp_min=0.0, v_min=10, igmn=False,
+                refresh=refresh, n_seen=0, counters=np.zeros(2, dtype=np.int64),
+                prior_count=1.0)
+
+
+def test_igmn_stream_statuses_and_single_component_closed_form():
+    rng = np.random.default_rng(6)
+    # Two far-apart points: the second must create a component, which needs room.
+    X = np.array([[0.0, 0.0], [100.0, 100.0]])
+    args = _stream_args(X, cap=1)
+    row, K, n_seen, status = igmn_stream(**args)
+    assert (row, K, n_seen, status) == (1, 1, 1, _STREAM_GROW)
+    # One cluster, one component: after n samples (hard posteriors) the mean is
+    # the sample mean and the covariance (I + scatter) / n, in precision form.
+    X = rng.normal(0, 0.5, (40, 2))
+    args = _stream_args(X, cap=2, refresh=15)
+    row, K, n_seen, status = igmn_stream(**args)
+    assert (row, K, n_seen, status) == (15, 1, 15, _STREAM_REFRESH)
+    args.update(start=row, K=K, n_seen=n_seen)
+    row, K, n_seen, status = igmn_stream(**args)
+    assert (row, status) == (30, _STREAM_REFRESH)
+    args.update(start=row, K=K, n_seen=n_seen)
+    row, K, n_seen, status = igmn_stream(**args)
+    assert (row, K, n_seen, status) == (40, 1, 40, _STREAM_DONE)
+    mean = X.mean(0)
+    cov = (np.eye(2) + (X - mean).T @ (X - mean)) / 40
+    np.testing.assert_allclose(args["M"][0], mean, rtol=1e-12)
+    np.testing.assert_allclose(args["sp"][0], 40.0)
+    np.testing.assert_allclose(args["P"][0], np.linalg.inv(cov), rtol=1e-10)
+    np.testing.assert_allclose(args["logdet"][0], np.linalg.slogdet(cov)[1], rtol=1e-10)
+    np.testing.assert_array_equal(args["P"][0], args["P"][0].T)
+    assert args["counters"].tolist() == [1, 0]
