@@ -140,9 +140,9 @@ class IncrementalGaussianMixture(DensityMixin, BaseEstimator):
         component survives if it gathers ``prune_min_count`` samples within
         ``prune_min_age``, so the defaults keep clusters holding more than
         about a tenth of the stream (a thirtieth in 2-D); lower
-        ``prune_min_count`` or raise ``prune_min_age`` for rarer ones. The IGMN papers' ``2 * n_features``
-        with ``n_features + 1`` prunes any cluster holding less than about
-        half of the stream.
+        ``prune_min_count`` or raise ``prune_min_age`` for rarer ones. The
+        IGMN papers' ``2 * n_features`` with ``n_features + 1`` prunes any
+        cluster holding less than about half of the stream.
     n_passes : int, default=1
         Passes over the data made by ``fit`` (each later pass continues the
         stream: counts keep growing, so later passes move the model less).
