@@ -28,7 +28,7 @@ class PCPResult(NamedTuple):
 
 
 def pcp_ialm(D, lam, *, mask=None, tol=1e-7, max_iter=1000, mu=None, rho=1.5,
-             mu_max_factor=1e7, rank_guess=None, tol_gap=1e-6, balance=10.0,
+             mu_max_factor=1e7, rank_guess=None, tol_gap=None, balance=10.0,
              random_state=None):
     """Inexact ALM for (masked) principal component pursuit.
 
@@ -50,8 +50,9 @@ def pcp_ialm(D, lam, *, mask=None, tol=1e-7, max_iter=1000, mu=None, rho=1.5,
         ``mu_max_factor`` times its initial value).
     rank_guess : int, optional
         Triplets computed at the first SVT; default ``min(10, min(m, n))``.
-    tol_gap : float
-        Once the primal tolerance is met, stop if the relative duality gap
+    tol_gap : float or None
+        None: stop as soon as the primal tolerance is met (the published
+        algorithm). A float: once the primal tolerance is met, stop if the relative duality gap
         certified by the multiplier is below ``tol_gap``. Otherwise (the
         point is feasible but not optimal, which fast growth of ``mu`` can
         cause) continue with residual balancing of ``mu`` until both the
@@ -101,6 +102,7 @@ def pcp_ialm(D, lam, *, mask=None, tol=1e-7, max_iter=1000, mu=None, rho=1.5,
             S = soft_threshold(T, lam / mu, out=S)
         else:
             S = np.where(mask, soft_threshold(T, lam / mu), T)
+        mu_prev = mu
         A = D - S
         A += Y / mu
         U, s, Vt, _ = svt(A, 1.0 / mu, rank_guess=k, V0=V0, random_state=rng)
@@ -126,8 +128,13 @@ def pcp_ialm(D, lam, *, mask=None, tol=1e-7, max_iter=1000, mu=None, rho=1.5,
             elif dres > balance * res:
                 mu = mu / rho
         else:
+            if res < tol and tol_gap is None:
+                converged = True
+                break
             if res < tol:
-                if _relative_gap(D, lam, s, S, Y, mask, rng) <= tol_gap:
+                # multiplier of the S-step: mu * (T - S) is the l1 subgradient part
+                Y_s = mu_prev * (T - S)
+                if _relative_gap(D, lam, s, S, Y_s, mask, rng) <= tol_gap:
                     converged = True
                     break
                 balancing = True  # feasible but not yet optimal
