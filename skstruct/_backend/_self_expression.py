@@ -311,7 +311,7 @@ def _enet_block(A, X, start, stop, n_points, l1_ratio, alpha, support_size, max_
 
 
 def elastic_net_self_expression(X, *, l1_ratio=1.0, alpha=50.0, extra_atoms=None,
-                                support_size=100, max_outer=40, tol=1e-6, kkt_tol=1e-4,
+                                support_size=50, max_outer=40, tol=1e-6, kkt_tol=1e-4,
                                 max_sweeps=1000, batch_size=1024, n_jobs=None):
     """Elastic-net self-expression of every row of X by the other rows.
 
@@ -339,7 +339,7 @@ def elastic_net_self_expression(X, *, l1_ratio=1.0, alpha=50.0, extra_atoms=None
     alpha : float > 1, default=50.0
     extra_atoms : ndarray of shape (n_extra, n_features), optional
         Atoms appended to the dictionary (never excluded).
-    support_size : int, default=100
+    support_size : int, default=50
         Initial working-set size (grown when the support fills it).
     max_outer : int, default=40
         Maximum working-set updates per point.

@@ -218,7 +218,7 @@ class SparseSubspaceClustering(_EnetMixin, _BaseSubspaceClustering):
         For ``affinity="nearest_neighbors"``.
     n_nonzero : int or None, default=None
         Keep at most this many largest coefficients per point.
-    support_size : int, default=100
+    support_size : int, default=50
         Initial working-set size of the active-set solver.
     max_iter : int, default=40
         Maximum working-set updates per point.
@@ -282,7 +282,7 @@ class SparseSubspaceClustering(_EnetMixin, _BaseSubspaceClustering):
     }
 
     def __init__(self, n_clusters=8, *, alpha=50.0, outliers=False, outlier_penalty=None,
-                 affinity="symmetrize", n_neighbors=3, n_nonzero=None, support_size=100,
+                 affinity="symmetrize", n_neighbors=3, n_nonzero=None, support_size=50,
                  max_iter=40, tol=1e-6, n_init=20, random_state=None, n_jobs=None):
         self.n_clusters = n_clusters
         self.alpha = alpha
@@ -346,7 +346,7 @@ class ElasticNetSubspaceClustering(_EnetMixin, _BaseSubspaceClustering):
         For ``affinity="nearest_neighbors"``.
     n_nonzero : int or None, default=50
         Keep at most this many largest coefficients per point.
-    support_size : int, default=100
+    support_size : int, default=50
     max_iter : int, default=40
         Maximum working-set updates per point.
     tol : float, default=1e-6
@@ -395,7 +395,7 @@ class ElasticNetSubspaceClustering(_EnetMixin, _BaseSubspaceClustering):
     }
 
     def __init__(self, n_clusters=8, *, l1_ratio=0.9, alpha=50.0, affinity="symmetrize",
-                 n_neighbors=3, n_nonzero=50, support_size=100, max_iter=40, tol=1e-6,
+                 n_neighbors=3, n_nonzero=50, support_size=50, max_iter=40, tol=1e-6,
                  n_init=20, random_state=None, n_jobs=None):
         self.n_clusters = n_clusters
         self.l1_ratio = l1_ratio
