@@ -58,7 +58,7 @@ def l1_regression_rows(X, V, *, mask=None, max_iter=200, tol=1e-10):
     Z = weighted_ls(M)
     active = np.ones(n, dtype=bool)
     scale = np.maximum(np.sqrt((M * X * X).sum(axis=1) / np.maximum(M.sum(axis=1), 1)), 1e-300)
-    floor = 1e-12 * scale
+    floor = 1e-9 * scale
     eps = np.median(np.abs(X - Z @ V.T), axis=1)
     for _ in range(max_iter):
         idx = np.flatnonzero(active)
