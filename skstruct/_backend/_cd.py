@@ -37,8 +37,9 @@ Algorithm (skglm's working-set scheme, Massias et al. 2020; Bertrand et al. 2022
 5. Inner loop: cyclic coordinate descent on the working set,
    ``w_j <- prox(w_j - grad_j / L_j, 1 / L_j)`` with ``L_j = ||X_j||^2 / n``;
    Anderson extrapolation of the last 6 epoch iterates (accepted only when
-   it lowers ``P``); every 10 epochs the working-set violation is checked
-   against ``0.3 x`` the outer one.
+   it lowers ``P``); the inner loop ends when the largest violation met
+   during a sweep (each coordinate scored just before its update) is below
+   ``0.3 x`` the outer one.
 
 Only two numba signatures are compiled (the solver and the Gram-based
 helper, float64 arrays only; callers cast).
@@ -59,8 +60,8 @@ _CHECK_EVERY = 10
 
 
 # ----------------------------------------------------------------------------- storage helpers
-@njit(cache=True)
-def _grad_j(mode, X, data, indices, indptr, off, u, state, extra, n, j):
+@njit(cache=True, inline="always")
+def _grad_j(mode, X, data, indices, indptr, off, uX, state, extra, n, j):
     """Datafit gradient ``-X_j^T R / n`` of coordinate j (current in mode 2)."""
     if mode == 0:
         acc = 0.0
@@ -68,17 +69,17 @@ def _grad_j(mode, X, data, indices, indptr, off, u, state, extra, n, j):
             acc += X[i, j] * state[i]
         return -acc / n
     if mode == 1:
+        # (Xs_j - off_j u)^T (R + s u) = Xs_j^T R + s uX_j - off_j (u^T R + s u^T u)
         s = extra[0]
         acc = 0.0
         for k in range(indptr[j], indptr[j + 1]):
-            i = indices[k]
-            acc += data[k] * (state[i] + s * u[i])
-        acc -= off[j] * (extra[1] + s * extra[2])
+            acc += data[k] * state[indices[k]]
+        acc += s * uX[j] - off[j] * (extra[1] + s * extra[2])
         return -acc / n
     return state[j]
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _update_j(mode, X, data, indices, indptr, off, uX, state, extra, n, j, delta):
     """Apply ``w_j += delta`` to the state."""
     if mode == 0:
@@ -204,7 +205,7 @@ def _cd_solver(mode, X, data, indices, indptr, off, u, uX, y, yty_n, w, state, e
             if not usable[j]:
                 scores[j] = -1.0
                 continue
-            g = _grad_j(mode, X, data, indices, indptr, off, u, state, extra, n, j)
+            g = _grad_j(mode, X, data, indices, indptr, off, uX, state, extra, n, j)
             grad[j] = g
             a = alpha * weights[j]
             sc = subdiff_distance_1d(kind, a, gamma, w[j], g, steps[j], positive)
@@ -255,16 +256,43 @@ def _cd_solver(mode, X, data, indices, indptr, off, u, uX, y, yty_n, w, state, e
         ebuf = np.zeros((K + 1, 2))
         pos = 0
         for epoch in range(max_epochs):
+            kws = 0.0
             for k in range(ws_size):
                 j = ws[k]
-                g = _grad_j(mode, X, data, indices, indptr, off, u, state, extra, n, j)
+                if mode == 1:  # written out: measured 4x faster than through _grad_j
+                    acc = 0.0
+                    for kk in range(indptr[j], indptr[j + 1]):
+                        acc += data[kk] * state[indices[kk]]
+                    acc += extra[0] * uX[j] - off[j] * (extra[1] + extra[0] * extra[2])
+                    g = -acc / n
+                elif mode == 0:
+                    acc = 0.0
+                    for i in range(n):
+                        acc += X[i, j] * state[i]
+                    g = -acc / n
+                else:
+                    g = state[j]
                 old = w[j]
-                new = prox_1d(kind, alpha * weights[j], gamma, old - g * steps[j], steps[j],
-                              positive)
+                a = alpha * weights[j]
+                # violation of coordinate j just before its update (Gauss-Seidel order)
+                sc = subdiff_distance_1d(kind, a, gamma, old, g, steps[j], positive)
+                if sc > kws:
+                    kws = sc
+                new = prox_1d(kind, a, gamma, old - g * steps[j], steps[j], positive)
                 if new != old:
                     w[j] = new
-                    _update_j(mode, X, data, indices, indptr, off, uX, state, extra, n, j,
-                              new - old)
+                    delta = new - old
+                    if mode == 1:
+                        for kk in range(indptr[j], indptr[j + 1]):
+                            state[indices[kk]] -= delta * data[kk]
+                        extra[1] -= delta * uX[j]
+                        extra[0] += delta * off[j]
+                    elif mode == 0:
+                        for i in range(n):
+                            state[i] -= delta * X[i, j]
+                    else:
+                        for i in range(p):
+                            state[i] += delta * X[i, j]
             n_epochs += 1
             if anderson:
                 for k in range(ws_size):
@@ -278,17 +306,8 @@ def _cd_solver(mode, X, data, indices, indptr, off, u, uX, y, yty_n, w, state, e
                     pos = 0
                     _try_anderson(mode, y, yty_n, w, state, extra, ws, ws_size, wbuf, sbuf,
                                   ebuf, kind, alpha, gamma, weights, positive, n)
-            if epoch % _CHECK_EVERY == _CHECK_EVERY - 1:
-                kws = 0.0
-                for k in range(ws_size):
-                    j = ws[k]
-                    g = _grad_j(mode, X, data, indices, indptr, off, u, state, extra, n, j)
-                    sc = subdiff_distance_1d(kind, alpha * weights[j], gamma, w[j], g,
-                                             steps[j], positive)
-                    if sc > kws:
-                        kws = sc
-                if kws <= inner_tol:
-                    break
+            if kws <= inner_tol:
+                break
     out[0] = n_epochs
     out[1] = gap if use_gap else np.nan
     out[2] = kkt
@@ -493,7 +512,9 @@ def cd_solve(design, spec, w0=None, *, state=None, tol=1e-4, max_iter=100, max_e
     screen : bool
         Gap-safe screening (l1 only).
     anderson : bool
-        Anderson extrapolation in the inner loop.
+        Anderson extrapolation in the inner loop (dense and Gram storage; with
+        sparse X an epoch costs O(nnz of the working set), less than the O(n)
+        copy of the residual that extrapolation needs, so it is skipped).
 
     Returns
     -------
@@ -516,7 +537,7 @@ def cd_solve(design, spec, w0=None, *, state=None, tol=1e-4, max_iter=100, max_e
     _cd_solver(d.mode, d.X, d.data, d.indices, d.indptr, d.off, d.u, d.uX, d.y,
                float(d.yty_n), w, st, extra, d.lipschitz, int(kind), float(alpha),
                float(gamma), weights, bool(positive), float(tol), int(max_iter),
-               int(max_epochs), int(p0), bool(screen), bool(anderson), out)
+               int(max_epochs), int(p0), bool(screen), bool(anderson) and d.mode != 1, out)
     tol_used = tol * d.yty_n if kind == ENET and np.isfinite(out[1]) else tol * np.sqrt(d.yty_n)
     crit = out[1] if kind == ENET and np.isfinite(out[1]) else out[2]
     return CDResult(w, st, extra, out, bool(crit <= tol_used))
@@ -808,11 +829,11 @@ def _splice_and_swap(gc, q, yty, k, A0, n_exchange, max_iter, max_swaps, tau):
 
 # ----------------------------------------------------------------------------- group lasso (BCD)
 @njit(cache=True)
-def _group_grad(mode, X, data, indices, indptr, off, u, state, extra, n, grp_idx, start, stop,
+def _group_grad(mode, X, data, indices, indptr, off, uX, state, extra, n, grp_idx, start, stop,
                 buf):
     nrm = 0.0
     for t in range(start, stop):
-        g = _grad_j(mode, X, data, indices, indptr, off, u, state, extra, n, grp_idx[t])
+        g = _grad_j(mode, X, data, indices, indptr, off, uX, state, extra, n, grp_idx[t])
         buf[t - start] = g
     return nrm
 
@@ -867,7 +888,7 @@ def _group_bcd_solver(mode, X, data, indices, indptr, off, u, uX, y, yty_n, w, s
                 scores[g] = -1.0
                 continue
             s0, s1 = grp_ptr[g], grp_ptr[g + 1]
-            _group_grad(mode, X, data, indices, indptr, off, u, state, extra, n, grp_idx, s0,
+            _group_grad(mode, X, data, indices, indptr, off, uX, state, extra, n, grp_idx, s0,
                         s1, buf)
             a = alpha * weights[g]
             sc, wn = _group_score(w, grp_idx, s0, s1, buf, a)
@@ -914,7 +935,7 @@ def _group_bcd_solver(mode, X, data, indices, indptr, off, u, uX, y, yty_n, w, s
             for k in range(ws_size):
                 g = ws[k]
                 s0, s1 = grp_ptr[g], grp_ptr[g + 1]
-                _group_grad(mode, X, data, indices, indptr, off, u, state, extra, n, grp_idx,
+                _group_grad(mode, X, data, indices, indptr, off, uX, state, extra, n, grp_idx,
                             s0, s1, buf)
                 step = 1.0 / lips[g]
                 zn = 0.0
@@ -938,7 +959,7 @@ def _group_bcd_solver(mode, X, data, indices, indptr, off, u, uX, y, yty_n, w, s
                 for k in range(ws_size):
                     g = ws[k]
                     s0, s1 = grp_ptr[g], grp_ptr[g + 1]
-                    _group_grad(mode, X, data, indices, indptr, off, u, state, extra, n,
+                    _group_grad(mode, X, data, indices, indptr, off, uX, state, extra, n,
                                 grp_idx, s0, s1, buf)
                     sc, _ = _group_score(w, grp_idx, s0, s1, buf, alpha * weights[g])
                     kws = max(kws, sc)
