@@ -260,6 +260,7 @@ class IncrementalGaussianMixture(DensityMixin, BaseEstimator):
         X : array-like of shape (n_samples, n_features)
             Samples, used in the given order.
         y : Ignored
+            Not used, present for API consistency.
 
         Returns
         -------
@@ -282,7 +283,9 @@ class IncrementalGaussianMixture(DensityMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Samples, one per row.
         y : Ignored
+            Not used, present for API consistency.
 
         Returns
         -------
@@ -395,6 +398,7 @@ class IncrementalGaussianMixture(DensityMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Samples, one per row.
 
         Returns
         -------
@@ -409,7 +413,9 @@ class IncrementalGaussianMixture(DensityMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Samples, one per row.
         y : Ignored
+            Not used, present for API consistency.
 
         Returns
         -------
@@ -423,6 +429,7 @@ class IncrementalGaussianMixture(DensityMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Samples, one per row.
 
         Returns
         -------
@@ -438,6 +445,7 @@ class IncrementalGaussianMixture(DensityMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Samples, one per row.
 
         Returns
         -------
@@ -452,6 +460,7 @@ class IncrementalGaussianMixture(DensityMixin, BaseEstimator):
         Parameters
         ----------
         n_samples : int, default=1
+            Number of samples to draw.
 
         Returns
         -------
@@ -486,6 +495,7 @@ class IncrementalGaussianMixture(DensityMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Samples, one per row.
 
         Returns
         -------
@@ -500,6 +510,7 @@ class IncrementalGaussianMixture(DensityMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Samples, one per row.
 
         Returns
         -------

@@ -196,7 +196,9 @@ class IncrementalGaussianMixtureRegressor(_SharedParamsMixin, RegressorMixin, Ba
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Samples, one per row.
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Targets.
 
         Returns
         -------
@@ -216,7 +218,9 @@ class IncrementalGaussianMixtureRegressor(_SharedParamsMixin, RegressorMixin, Ba
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Samples, one per row.
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Targets.
 
         Returns
         -------
@@ -246,6 +250,7 @@ class IncrementalGaussianMixtureRegressor(_SharedParamsMixin, RegressorMixin, Ba
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Samples, one per row.
 
         Returns
         -------
@@ -337,7 +342,9 @@ class IncrementalGaussianMixtureClassifier(_SharedParamsMixin, ClassifierMixin, 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Samples, one per row.
         y : array-like of shape (n_samples,)
+            Class labels.
 
         Returns
         -------
@@ -359,7 +366,9 @@ class IncrementalGaussianMixtureClassifier(_SharedParamsMixin, ClassifierMixin, 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Samples, one per row.
         y : array-like of shape (n_samples,)
+            Class labels.
         classes : array-like of shape (n_classes,), default=None
             All the classes; needed on the first call when later chunks may
             hold classes absent from the first (default: those of ``y``).
@@ -423,6 +432,7 @@ class IncrementalGaussianMixtureClassifier(_SharedParamsMixin, ClassifierMixin, 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Samples, one per row.
 
         Returns
         -------
@@ -455,6 +465,7 @@ class IncrementalGaussianMixtureClassifier(_SharedParamsMixin, ClassifierMixin, 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Samples, one per row.
 
         Returns
         -------
@@ -469,6 +480,7 @@ class IncrementalGaussianMixtureClassifier(_SharedParamsMixin, ClassifierMixin, 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Samples, one per row.
 
         Returns
         -------
