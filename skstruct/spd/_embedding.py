@@ -148,7 +148,8 @@ class SPDSWEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
 
         Returns
         -------
-        F : ndarray of shape (n_sets, n_projections * n_quantiles_)
+        F : ndarray of shape (n_sets, n_projections * K)
+            ``K`` is the attribute ``n_quantiles_``.
         """
         sets, f32, eig = check_spd_collection(X, "X", return_eigh=self.metric == "log-euclidean")
         self._fit(sets)
@@ -169,7 +170,7 @@ class SPDSWEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
 
         Returns
         -------
-        F : ndarray of shape (n_sets, n_projections * n_quantiles_)
+        F : ndarray of shape (n_sets, n_projections * K)
             float32 when every input set is float32, else float64.
         """
         check_is_fitted(self)
