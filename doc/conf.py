@@ -25,7 +25,7 @@ extensions = [
 ]
 
 autosummary_generate = True
-autodoc_default_options = {"members": True, "inherited-members": True}
+autodoc_default_options = {"members": True, "inherited-members": False}
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 exclude_patterns = ["_build", "auto_examples/*.ipynb", "auto_examples/**/*.ipynb",
@@ -39,8 +39,8 @@ suppress_warnings = ["config.cache"]
 intersphinx_mapping = {}  # the build machine has no network: no cross-project links
 
 sphinx_gallery_conf = {
-    "examples_dirs": str(HERE.parent / "examples"),
-    "gallery_dirs": str(HERE / "auto_examples"),
+    "examples_dirs": "../examples",
+    "gallery_dirs": "auto_examples",
     "filename_pattern": r"/plot_",
     "download_all_examples": False,
     "remove_config_comments": True,
@@ -81,3 +81,16 @@ def _write_api_page():
 
 _write_api_page()
 os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+def _skip_sklearn_members(app, what, name, obj, skip, options):
+    # Methods inherited from scikit-learn (set_output, metadata routing, score,
+    # ...) are documented there; their docstrings link into sklearn's own docs.
+    module = getattr(obj, "__module__", None) or ""
+    if module.startswith("sklearn.") or (name.startswith("set_") and name.endswith("_request")):
+        return True
+    return None
+
+
+def setup(app):
+    app.connect("autodoc-skip-member", _skip_sklearn_members)

@@ -155,10 +155,10 @@ class RobustPCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
         Low-rank part of the training data (missing entries filled in).
     sparse_ : ndarray of shape (n_samples, n_features)
         Sparse part of the training data (zero at missing entries).
-    components_ : ndarray of shape (n_components_, n_features)
+    components_ : ndarray of shape (n_components, n_features)
         Orthonormal rows spanning the low-rank part's row space, by
         decreasing singular value.
-    singular_values_ : ndarray of shape (n_components_,)
+    singular_values_ : ndarray of shape (n_components,)
         Singular values of the low-rank part matching ``components_``.
     n_components_ : int
         Rank found by PCP, capped at ``n_components``.
@@ -167,7 +167,7 @@ class RobustPCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
     n_iter_ : int
         PCP iterations run.
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (n_features_in,)
         Defined only when X has feature names that are all strings.
 
     See Also
@@ -266,7 +266,7 @@ class RobustPCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
 
         Returns
         -------
-        X_new : ndarray of shape (n_samples, n_components_)
+        X_new : ndarray of shape (n_samples, n_components)
             Least absolute deviations coefficients: ``argmin_z ||x - z @
             components_||_1`` over the observed entries of each row.
         """
@@ -284,11 +284,11 @@ class RobustPCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_components_)
+        X : array-like of shape (n_samples, n_components)
 
         Returns
         -------
-        X_original : ndarray of shape (n_samples, n_features_in_)
+        X_original : ndarray of shape (n_samples, n_features_in)
             ``X @ components_``: the low-rank reconstruction of each row.
         """
         check_is_fitted(self)
