@@ -9,7 +9,7 @@ move the coefficients (the l1 fit interpolates the clean entries).
 import numpy as np
 
 
-def l1_regression_rows(X, V, *, mask=None, max_iter=200, tol=1e-10):
+def l1_regression_rows(X, V, *, mask=None, max_iter=50, tol=1e-10):
     """Row-wise least absolute deviations by iteratively reweighted least squares.
 
     Each row is solved on its own (batched over rows), so the result for a
@@ -26,7 +26,7 @@ def l1_regression_rows(X, V, *, mask=None, max_iter=200, tol=1e-10):
         Basis (columns), ``r <= p``.
     mask : ndarray of bool of shape (n, p), optional
         Observed entries; ``None`` means all.
-    max_iter : int, default=100
+    max_iter : int, default=50
         IRLS iterations.
     tol : float, default=1e-10
         Relative change of the coefficients that stops a row.
