@@ -244,6 +244,7 @@ def spectral_clustering_from_affinity(affinity, n_clusters, *, n_init=20, eigen_
     Returns
     -------
     labels : ndarray of shape (n_samples,)
+        Cluster index of each vertex.
     embedding : ndarray of shape (n_samples, n_clusters)
         Only when ``return_embedding`` is True.
 
@@ -253,7 +254,7 @@ def spectral_clustering_from_affinity(affinity, n_clusters, *, n_init=20, eigen_
     >>> from skstruct.cluster import spectral_clustering_from_affinity
     >>> W = np.kron(np.eye(2), np.ones((3, 3)))  # two disconnected triangles
     >>> labels = spectral_clustering_from_affinity(W, 2, random_state=0)
-    >>> len(set(labels[:3])), len(set(labels[3:])), labels[0] != labels[3]
+    >>> len(set(labels[:3])), len(set(labels[3:])), bool(labels[0] != labels[3])
     (1, 1, True)
     """
     W = _check_affinity(affinity)

@@ -99,6 +99,7 @@ class _BaseSubspaceClustering(ClusterMixin, BaseEstimator):
         X : array-like of shape (n_samples, n_features)
             Points (rows). They are scaled to unit norm first.
         y : Ignored
+            Not used, present for API consistency.
 
         Returns
         -------
@@ -125,11 +126,14 @@ class _BaseSubspaceClustering(ClusterMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Points (rows).
         y : Ignored
+            Not used, present for API consistency.
 
         Returns
         -------
         labels : ndarray of shape (n_samples,)
+            Cluster index of each point.
         """
         return self.fit(X).labels_
 
@@ -227,6 +231,7 @@ class SparseSubspaceClustering(_EnetMixin, _BaseSubspaceClustering):
     n_init : int, default=20
         k-means restarts in the spectral step.
     random_state : int, RandomState instance or None, default=None
+        Seeds the eigensolver start block and k-means.
     n_jobs : int or None, default=None
         Threads over blocks of points (BLAS is limited to one thread each).
 
@@ -337,22 +342,32 @@ class ElasticNetSubspaceClustering(_EnetMixin, _BaseSubspaceClustering):
     Parameters
     ----------
     n_clusters : int, default=8
+        Number of clusters (subspaces) to find.
     l1_ratio : float in (0, 1], default=0.9
         Weight of the l1 penalty; 1 gives SSC's lasso.
     alpha : float > 1, default=50.0
         Fidelity weight relative to its smallest useful value (5 to 500).
     affinity : {"symmetrize", "nearest_neighbors"}, default="symmetrize"
+        How coefficients become a graph, see
+        :func:`~skstruct.cluster.affinity_from_coefficients`.
     n_neighbors : int, default=3
         For ``affinity="nearest_neighbors"``.
     n_nonzero : int or None, default=50
         Keep at most this many largest coefficients per point.
     support_size : int, default=50
+        Initial working-set size of the active-set solver (grown when the
+        support fills it).
     max_iter : int, default=40
         Maximum working-set updates per point.
     tol : float, default=1e-6
+        Coordinate-descent tolerance on the coefficients.
     n_init : int, default=20
+        Number of k-means restarts in the spectral step.
     random_state : int, RandomState instance or None, default=None
+        Seeds the eigensolver start block and k-means.
     n_jobs : int or None, default=None
+        Number of threads over blocks of points (BLAS held to one thread each);
+        None means 1.
 
     Attributes
     ----------
@@ -428,15 +443,23 @@ class OMPSubspaceClustering(_BaseSubspaceClustering):
     Parameters
     ----------
     n_clusters : int, default=8
+        Number of clusters (subspaces) to find.
     n_nonzero : int, default=10
         Maximum points per representation; about the subspace dimension.
     tol : float, default=1e-6
         Relative squared residual at which a point stops.
     affinity : {"symmetrize", "nearest_neighbors"}, default="symmetrize"
+        How coefficients become a graph, see
+        :func:`~skstruct.cluster.affinity_from_coefficients`.
     n_neighbors : int, default=3
+        For ``affinity="nearest_neighbors"``: neighbors per point.
     n_init : int, default=20
+        Number of k-means restarts in the spectral step.
     random_state : int, RandomState instance or None, default=None
+        Seeds the eigensolver start block and k-means.
     n_jobs : int or None, default=None
+        Number of threads over blocks of points (BLAS held to one thread each);
+        None means 1.
 
     Attributes
     ----------
@@ -500,13 +523,18 @@ class LeastSquaresSubspaceClustering(_BaseSubspaceClustering):
     Parameters
     ----------
     n_clusters : int, default=8
+        Number of clusters (subspaces) to find.
     lam : float > 0, default=0.01
         Ridge weight; smaller fits the data more tightly.
     n_nonzero : int or None, default=None
         Keep the largest ``|c|`` per row (None: all).
     n_init : int, default=20
+        Number of k-means restarts in the spectral step.
     random_state : int, RandomState instance or None, default=None
+        Seeds the eigensolver start block and k-means.
     n_jobs : int or None, default=None
+        Number of threads over blocks of points (BLAS held to one thread each);
+        None means 1.
 
     Attributes
     ----------
@@ -576,15 +604,22 @@ class LowRankRepresentation(_BaseSubspaceClustering):
     Parameters
     ----------
     n_clusters : int, default=8
+        Number of clusters (subspaces) to find.
     lam : float > 0, default=1.0
         Weight of the error term; large values force ``E`` to zero.
     n_nonzero : int or None, default=None
+        Keep at most this many largest ``|c|`` per row (None: all, dense).
     tol : float, default=1e-7
         Stop when both constraint residuals (max norm) fall below ``tol``.
     max_iter : int, default=1000
+        Maximum number of ALM iterations.
     n_init : int, default=20
+        Number of k-means restarts in the spectral step.
     random_state : int, RandomState instance or None, default=None
+        Seeds the eigensolver start block and k-means.
     n_jobs : int or None, default=None
+        Number of threads over blocks of points (BLAS held to one thread each);
+        None means 1.
 
     Attributes
     ----------
@@ -662,12 +697,17 @@ class ThresholdingSubspaceClustering(_BaseSubspaceClustering):
     Parameters
     ----------
     n_clusters : int, default=8
+        Number of clusters (subspaces) to find.
     n_neighbors : int, default=10
         Neighbors kept per point (``q``), on the order of the subspace
         dimension.
     n_init : int, default=20
+        Number of k-means restarts in the spectral step.
     random_state : int, RandomState instance or None, default=None
+        Seeds the eigensolver start block and k-means.
     n_jobs : int or None, default=None
+        Number of threads over blocks of points (BLAS held to one thread each);
+        None means 1.
 
     Attributes
     ----------

@@ -55,6 +55,7 @@ def make_subspaces(n_samples, n_features, n_subspaces=3, subspace_dim=2, *, angl
     n_features : int
         Ambient dimension.
     n_subspaces : int, default=3
+        Number of subspaces.
     subspace_dim : int, default=2
         Dimension of every subspace, ``<= n_features``.
     angle : float in [0, 90] or None, default=None
@@ -69,6 +70,7 @@ def make_subspaces(n_samples, n_features, n_subspaces=3, subspace_dim=2, *, angl
     return_bases : bool, default=False
         Also return the bases.
     random_state : int, RandomState instance or None, default=None
+        Seeds the eigensolver start and k-means (and LRR's SVDs).
 
     Returns
     -------
