@@ -87,6 +87,17 @@ def test_make_subspaces_angles_and_membership():
         make_subspaces(10, 8, n_subspaces=3, subspace_dim=3, angle=20)
 
 
+def test_make_subspaces_noise_and_order():
+    X0, y0 = make_subspaces(2000, 50, n_subspaces=2, subspace_dim=3, shuffle=False,
+                            random_state=0)
+    assert np.all(np.diff(y0) >= 0)
+    X, y = make_subspaces(2000, 50, n_subspaces=2, subspace_dim=3, shuffle=False, noise=0.3,
+                          random_state=0)
+    np.testing.assert_array_equal(y, y0)
+    # same clean points, noise of expected norm 0.3 (chi distribution, 50 dof)
+    assert abs(np.linalg.norm(X - X0, axis=1).mean() - 0.3) < 0.01
+
+
 # --- kernels against independent solvers -------------------------------------------
 @pytest.mark.parametrize("l1_ratio", [1.0, 0.6])
 def test_elastic_net_kernel_matches_sklearn(l1_ratio):
