@@ -216,3 +216,11 @@ def test_zero_matrix():
     rpca = RobustPCA().fit(np.zeros((5, 4)))
     assert rpca.n_components_ == 0
     assert rpca.transform(np.ones((2, 4))).shape == (2, 0)
+
+
+def test_memory_layout_does_not_change_result():
+    X, _, _ = make_low_rank_sparse(60, 40, rank=3, random_state=9)
+    L_c, S_c = pcp(np.ascontiguousarray(X), random_state=0)
+    L_f, S_f = pcp(np.asfortranarray(X), random_state=0)
+    np.testing.assert_allclose(L_f, L_c, atol=1e-10)
+    np.testing.assert_allclose(S_f, S_c, atol=1e-10)
