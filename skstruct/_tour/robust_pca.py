@@ -2,13 +2,13 @@
 
 import numpy as np
 
+from skstruct.datasets import make_low_rank_sparse
+from skstruct.decomposition import RobustPCA
+
 TITLE = "Robust PCA (principal component pursuit): low-rank + sparse split"
 
 
 def run():
-    from skstruct.datasets import make_low_rank_sparse
-    from skstruct.decomposition import RobustPCA
-
     X, L, S = make_low_rank_sparse(300, 200, rank=10, sparsity=0.05, random_state=0)
     rpca = RobustPCA(random_state=0).fit(X)
     err = np.linalg.norm(rpca.low_rank_ - L) / np.linalg.norm(L)
