@@ -9,7 +9,7 @@ the caller, see :func:`prepare_design`) and a separable penalty from
 One solver serves every penalty (l1, elastic net, MCP, SCAD, l0) and three
 storages of the design:
 
-* ``mode 0`` dense ``X`` (Fortran order); state = residual ``R = y - X w``,
+* ``mode 0`` dense ``X`` stored transposed, ``(p, n)`` C-contiguous; state = residual ``R = y - X w``,
   cost O(n) per coordinate update.
 * ``mode 1`` CSC sparse ``X`` with implicit centring: the design column is
   ``Xs_j - off_j * u`` (``Xs`` sparse, ``u`` dense, e.g. ``sqrt(sample_weight)``),
@@ -66,7 +66,7 @@ def _grad_j(mode, X, data, indices, indptr, off, uX, state, extra, n, j):
     if mode == 0:
         acc = 0.0
         for i in range(n):
-            acc += X[i, j] * state[i]
+            acc += X[j, i] * state[i]
         return -acc / n
     if mode == 1:
         # (Xs_j - off_j u)^T (R + s u) = Xs_j^T R + s uX_j - off_j (u^T R + s u^T u)
@@ -84,7 +84,7 @@ def _update_j(mode, X, data, indices, indptr, off, uX, state, extra, n, j, delta
     """Apply ``w_j += delta`` to the state."""
     if mode == 0:
         for i in range(n):
-            state[i] -= delta * X[i, j]
+            state[i] -= delta * X[j, i]
     elif mode == 1:
         for k in range(indptr[j], indptr[j + 1]):
             state[indices[k]] -= delta * data[k]
@@ -93,7 +93,7 @@ def _update_j(mode, X, data, indices, indptr, off, uX, state, extra, n, j, delta
     else:
         p = state.shape[0]
         for i in range(p):
-            state[i] += delta * X[i, j]
+            state[i] += delta * X[j, i]
 
 
 @njit(cache=True)
@@ -268,7 +268,7 @@ def _cd_solver(mode, X, data, indices, indptr, off, u, uX, y, yty_n, w, state, e
                 elif mode == 0:
                     acc = 0.0
                     for i in range(n):
-                        acc += X[i, j] * state[i]
+                        acc += X[j, i] * state[i]
                     g = -acc / n
                 else:
                     g = state[j]
@@ -289,10 +289,10 @@ def _cd_solver(mode, X, data, indices, indptr, off, u, uX, y, yty_n, w, state, e
                         extra[0] += delta * off[j]
                     elif mode == 0:
                         for i in range(n):
-                            state[i] -= delta * X[i, j]
+                            state[i] -= delta * X[j, i]
                     else:
                         for i in range(p):
-                            state[i] += delta * X[i, j]
+                            state[i] += delta * X[j, i]
             n_epochs += 1
             if anderson:
                 for k in range(ws_size):
@@ -370,7 +370,7 @@ def _try_anderson(mode, y, yty_n, w, state, extra, ws, m, wbuf, sbuf, ebuf, kind
 
 
 # ----------------------------------------------------------------------------- Python side
-_EMPTY2 = np.zeros((1, 2), order="F")  # F-contiguous only, so numba sees one layout
+_EMPTY2 = np.zeros((0, 0))  # every 2-D array reaching numba is C-contiguous: one signature
 _EMPTYF = np.zeros(0)
 _EMPTYI = np.zeros(0, dtype=np.int32)
 
@@ -382,6 +382,11 @@ class Design:
     ----------
     mode : {0, 1, 2}
         Dense, CSC sparse with implicit centring, Gram.
+    X : ndarray
+        Mode 0: the centred, weighted design transposed, shape (p, n), C order.
+        Mode 2: ``G = X^T X / n``, shape (p, p). Mode 1: unused (0, 0).
+    data, indices, indptr : ndarray
+        Mode 1: the CSC arrays of the row-weighted design.
     n_samples, n_features : int
     lipschitz : ndarray of shape (n_features,)
         ``L_j = ||X_j||^2 / n`` of the centred, weighted columns.
@@ -399,7 +404,7 @@ class Design:
         """State vector and extras for coefficients ``w`` (warm start)."""
         extra = np.zeros(4)
         if self.mode == 0:
-            state = self.y - self.X @ w if w.any() else self.y.copy()
+            state = self.y - self.X.T @ w if w.any() else self.y.copy()
         elif self.mode == 1:
             Xs = sp.csc_matrix((self.data, self.indices, self.indptr),
                                shape=(self.n_samples, self.n_features))
@@ -462,15 +467,15 @@ def prepare_design(X, y, *, X_offset=None, y_offset=0.0, sqrt_sw=None, gram=Fals
         Xc *= u[:, None]
     Xty_n = Xc.T @ yc / n
     if gram:
-        G = np.asfortranarray(Xc.T @ Xc / n)
+        G = np.ascontiguousarray(Xc.T @ Xc / n)
         lips = np.diag(G).copy()
         lips[lips < 1e-14 * max(1.0, lips.max(initial=0.0))] = 0.0
         return Design(2, G, _EMPTYF, _EMPTYI, _EMPTYI, _EMPTYF, _EMPTYF, _EMPTYF, Xty_n, yty_n,
                       0.0, n, p, lips, Xty_n)
-    Xc = np.asfortranarray(Xc)
-    lips = np.einsum("ij,ij->j", Xc, Xc) / n
+    XT = np.ascontiguousarray(Xc.T)  # (p, n): column j of X is the contiguous row XT[j]
+    lips = np.einsum("ji,ji->j", XT, XT) / n
     lips[lips < 1e-14 * max(1.0, lips.max(initial=0.0))] = 0.0
-    return Design(0, Xc, _EMPTYF, _EMPTYI, _EMPTYI, _EMPTYF, np.ones(n), _EMPTYF, yc, yty_n,
+    return Design(0, XT, _EMPTYF, _EMPTYI, _EMPTYI, _EMPTYF, np.ones(n), _EMPTYF, yc, yty_n,
                   0.0, n, p, lips, Xty_n)
 
 
@@ -591,7 +596,7 @@ def enet_gram_cd(G, q, alpha, l1_ratio=1.0, w0=None, *, yty, positive=False, tol
     Cost O(p) per coordinate update (the gradient ``G w - q`` is kept current),
     O(p |ws|) per epoch over a working set ``ws``.
     """
-    G = np.asfortranarray(G, dtype=np.float64)
+    G = np.ascontiguousarray(G, dtype=np.float64)
     q = np.ascontiguousarray(q, dtype=np.float64)
     p = q.shape[0]
     lips = np.ascontiguousarray(np.diag(G), dtype=np.float64).copy()
@@ -629,9 +634,9 @@ class GramColumns:
         if c is None:
             d = self.d
             if d.mode == 2:
-                c = np.ascontiguousarray(d.X[:, j])
+                c = d.X[j].copy()  # G is symmetric
             elif d.mode == 0:
-                c = d.X.T @ d.X[:, j] / d.n_samples
+                c = d.X @ d.X[j] / d.n_samples
             else:
                 xj = self.Xs[:, j]
                 c = np.asarray(self.Xs.T @ xj.toarray()).ravel()
