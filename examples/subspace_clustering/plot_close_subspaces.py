@@ -18,9 +18,12 @@ import numpy as np
 from sklearn.cluster import KMeans, SpectralClustering
 from sklearn.metrics import adjusted_rand_score
 from sklearn.neighbors import kneighbors_graph
+from threadpoolctl import threadpool_limits
 
 from skstruct.cluster import ElasticNetSubspaceClustering, SparseSubspaceClustering
 from skstruct.datasets import make_subspaces
+
+threadpool_limits(limits=1)  # small problem: one BLAS / OpenMP thread is fastest
 
 X, y = make_subspaces(500, 30, n_subspaces=5, subspace_dim=5, angle=40, noise=0.05,
                       random_state=0)
