@@ -30,6 +30,7 @@ from .._backend._self_expression import (
 from ._spectral import affinity_from_coefficients, spectral_clustering_from_affinity
 
 _SMALL_N = 2000
+_DENSE_WARN_N = 10000
 
 _COMMON_CONSTRAINTS = {
     "n_clusters": [Interval(Integral, 1, None, closed="left")],
@@ -136,6 +137,14 @@ class _BaseSubspaceClustering(ClusterMixin, BaseEstimator):
             Cluster index of each point.
         """
         return self.fit(X).labels_
+
+
+def _warn_dense(n, n_nonzero, name):
+    if n_nonzero is None and n > _DENSE_WARN_N:
+        warnings.warn(
+            f"{name} keeps a dense representation: {n}^2 entries, about "
+            f"{16 * n * n / 1e9:.1f} GB as a sparse matrix. Set n_nonzero to keep only the "
+            "largest coefficients of each row.", UserWarning, stacklevel=4)
 
 
 def _coo_to_csr(rows, cols, vals, n):
@@ -578,6 +587,7 @@ class LeastSquaresSubspaceClustering(_BaseSubspaceClustering):
         self.n_jobs = n_jobs
 
     def _coefficients(self, Xn):
+        _warn_dense(Xn.shape[0], self.n_nonzero, "LSR")
         rows, cols, vals = lsr_self_expression(Xn, self.lam, n_nonzero=self.n_nonzero,
                                                n_jobs=self.n_jobs)
         return _coo_to_csr(rows, cols, vals, Xn.shape[0])
@@ -670,6 +680,7 @@ class LowRankRepresentation(_BaseSubspaceClustering):
         self.n_jobs = n_jobs
 
     def _coefficients(self, Xn):
+        _warn_dense(Xn.shape[0], self.n_nonzero, "LRR")
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         Q, Zr, E, n_iter, converged = lrr_ialm(Xn, self.lam, tol=self.tol,
                                                max_iter=self.max_iter, random_state=seed)

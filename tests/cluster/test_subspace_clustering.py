@@ -378,3 +378,15 @@ def test_bad_input(cls):
 def test_clone_keeps_params():
     est = ElasticNetSubspaceClustering(3, l1_ratio=0.5, alpha=30, n_nonzero=7)
     assert clone(est).get_params() == est.get_params()
+
+
+@pytest.mark.parametrize("cls", [LeastSquaresSubspaceClustering, LowRankRepresentation])
+def test_dense_methods_warn_on_large_n(cls, independent, monkeypatch):
+    from skstruct.cluster import _subspace_clustering
+
+    monkeypatch.setattr(_subspace_clustering, "_DENSE_WARN_N", 100)
+    X, _ = independent
+    with pytest.warns(UserWarning, match="dense representation"):
+        cls(4, random_state=0).fit(X)
+    est = cls(4, n_nonzero=5, random_state=0).fit(X)  # no warning with n_nonzero
+    assert np.diff(est.representation_.indptr).max() <= 5
