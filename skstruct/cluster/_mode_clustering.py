@@ -119,7 +119,7 @@ class ModeClustering(ClusterMixin, BaseEstimator):
     --------
     >>> from sklearn.datasets import make_blobs
     >>> from skstruct.cluster import ModeClustering
-    >>> X, y = make_blobs(300, centers=3, random_state=0)
+    >>> X, y = make_blobs(300, centers=[[0, 0], [5, 0], [0, 5]], random_state=0)
     >>> mc = ModeClustering(bandwidth=1.0).fit(X)
     >>> mc.cluster_centers_.shape
     (3, 2)
