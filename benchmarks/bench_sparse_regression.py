@@ -223,32 +223,36 @@ def main(quick=False):
                      nonconvex=(300, 600), l0=(2000, 200), repeats=1)
     else:
         sizes = dict(path=(1000, 5000, 100), tall=(10000, 1000, 100), sparse=(10000, 20000, 50),
-                     nonconvex=(1000, 5000), l0=(10000, 1000), repeats=2)
+                     nonconvex=(1000, 5000), l0=(10000, 1000), repeats=1)
     r = sizes["repeats"]
-    n, p, na = sizes["path"]
-    txt, _ = lasso_path_case(n, p, na, 1e-8, r)
-    sections.append((f"Lasso path, n={n}, p={p}, {na} alphas (eps 1e-2), tol 1e-8", txt))
-    n, p, na = sizes["tall"]
-    txt, _ = lasso_path_case(n, p, na, 1e-8, r, tall=True)
-    sections.append((f"Lasso path, tall n={n}, p={p}, {na} alphas, tol 1e-8", txt))
-    n, p, na = sizes["sparse"]
-    txt, _ = sparse_case(n, p, 0.01, na, 1e-8, r)
-    sections.append((f"Lasso path on sparse CSC X, n={n}, p={p}, density 1%, {na} alphas, "
-                     "tol 1e-8", txt))
-    n, p = sizes["nonconvex"]
-    txt, _ = nonconvex_case(n, p, r)
-    sections.append((f"MCP and SCAD single fits, n={n}, p={p}, alpha = alpha_max / 20, tol 1e-6",
-                     txt))
-    n, p = sizes["l0"]
-    txt, _ = l0_case(n, p, 1, abess_default=not quick)
-    sections.append((f"Best subset (l0) path, n={n}, p={p}, AR(1) design rho=0.6, "
-                     "10 true features", txt))
     notes = ("Machine shared with other jobs (2 cores, load varying): timings are noisy; "
              "compare ratios within one run. ")
     if missing:
         notes += f"Not installed, so not benchmarked: {', '.join(missing)}."
-    sections.append(("Notes", notes))
-    return write_results("sparse_regression", "Sparse regression benchmarks", sections, quick)
+    cases = []
+    n, p, na = sizes["path"]
+    cases.append((f"Lasso path, n={n}, p={p}, {na} alphas (eps 1e-2), tol 1e-8",
+                  lambda n=n, p=p, na=na: lasso_path_case(n, p, na, 1e-8, r)))
+    n, p, na = sizes["tall"]
+    cases.append((f"Lasso path, tall n={n}, p={p}, {na} alphas, tol 1e-8",
+                  lambda n=n, p=p, na=na: lasso_path_case(n, p, na, 1e-8, r, tall=True)))
+    n, p, na = sizes["sparse"]
+    cases.append((f"Lasso path on sparse CSC X, n={n}, p={p}, density 1%, {na} alphas, tol 1e-8",
+                  lambda n=n, p=p, na=na: sparse_case(n, p, 0.01, na, 1e-8, r)))
+    n, p = sizes["nonconvex"]
+    cases.append((f"MCP and SCAD single fits, n={n}, p={p}, alpha = alpha_max / 20, tol 1e-6",
+                  lambda n=n, p=p: nonconvex_case(n, p, r)))
+    n, p = sizes["l0"]
+    cases.append((f"Best subset (l0) path, n={n}, p={p}, AR(1) design rho=0.6, "
+                  "10 true features", lambda n=n, p=p: l0_case(n, p, 1, abess_default=not quick)))
+    out = None
+    for heading, run in cases:
+        txt, _ = run()
+        sections.append((heading, txt))
+        # written after every case, so a run cut short keeps what it measured
+        out = write_results("sparse_regression", "Sparse regression benchmarks",
+                            sections + [("Notes", notes)], quick)
+    return out
 
 
 if __name__ == "__main__":
