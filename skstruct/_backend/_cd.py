@@ -527,8 +527,8 @@ def cd_solve(design, spec, w0=None, *, state=None, tol=1e-4, max_iter=100, max_e
 
     Notes
     -----
-    Cost per epoch O(n |ws|) dense, O(nnz of the working-set columns) sparse,
-    O(p |ws|) Gram; plus one full gradient per outer iteration.
+    Cost per epoch ``O(n |ws|)`` dense, O(nnz of the working-set columns) sparse,
+    ``O(p |ws|)`` Gram; plus one full gradient per outer iteration.
     """
     kind, alpha, gamma, weights, positive = spec
     p = design.n_features
@@ -594,7 +594,7 @@ def enet_gram_cd(G, q, alpha, l1_ratio=1.0, w0=None, *, yty, positive=False, tol
     Notes
     -----
     Cost O(p) per coordinate update (the gradient ``G w - q`` is kept current),
-    O(p |ws|) per epoch over a working set ``ws``.
+    ``O(p |ws|)`` per epoch over a working set ``ws``.
     """
     G = np.ascontiguousarray(G, dtype=np.float64)
     q = np.ascontiguousarray(q, dtype=np.float64)
@@ -675,7 +675,7 @@ def _exact_add_gains(gc, q, diag, B, bB, GB=None):
     """Exact loss decrease of adding each feature to support ``B`` (LS refit), shape (p,).
 
     ``gain_j = d_j^2 / (2 s_j)`` with ``d = q - G[:, B] b_B`` and the Schur complement
-    ``s_j = G_jj - G_jB G_BB^{-1} G_Bj``. Cost O(p |B|^2).
+    ``s_j = G_jj - G_jB G_BB^{-1} G_Bj``. Cost ``O(p |B|^2)``.
     """
     if GB is None:
         GB = gc.cols(B)

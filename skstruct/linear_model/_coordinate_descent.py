@@ -65,7 +65,7 @@ class ElasticNet(_PenalizedRegressor):
     kkt_violation_ : float
         Largest distance of ``-grad_j`` to the subdifferential of the penalty.
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
 
     See Also
     --------
@@ -128,7 +128,7 @@ class Lasso(_PenalizedRegressor):
     kkt_violation_ : float
         Largest violation of the optimality conditions.
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
 
     Examples
     --------
@@ -463,7 +463,7 @@ class ElasticNetCV(_PenalizedCV):
     dual_gap_ : float
     kkt_violation_ : float
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
     """
 
     _parameter_constraints = {
@@ -528,7 +528,7 @@ class LassoCV(_PenalizedCV):
     dual_gap_ : float
     kkt_violation_ : float
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
     """
 
     def __init__(self, *, eps=1e-3, alphas=100, fit_intercept=True, precompute="auto",
