@@ -103,7 +103,10 @@ class KDEModeFinder(DensityMixin, BaseEstimator):
         the others. ``"projection"``: sketch to ``n_components_``
         dimensions, choose the starts the same way in the sketch, mean shift
         there, lift the ``n_lift`` best
-        sketched modes back and polish them in full dimension.
+        sketched modes back and polish them in full dimension, together
+        with the ``n_lift`` starts of highest full-dimensional density (a
+        safeguard against a sketch that merges the best mode into a broad
+        lower one; one ``O(n_init n d)`` pass).
         ``"auto"``: projection when the sketch dimension is below the
         number of features, gradient otherwise.
     n_components : int, default=None
@@ -173,8 +176,9 @@ class KDEModeFinder(DensityMixin, BaseEstimator):
     Cost: gradient, ``O(n min(n, 2000) d)`` to rank the starts (none with
     ``n_init="all"``) and ``O(n_init * n * d)`` per iteration; projection,
     ``O(n d k)`` for the sketch, ``O(n min(n, 2000) k)`` to rank the starts,
-    ``O(n_init * n * k)`` per sketched iteration and ``O(n_lift * n * d)``
-    per polishing iteration. Memory is bounded by ``block_size`` plus the
+    ``O(n_init * n * k)`` per sketched iteration, ``O(n_init * n * d)`` once
+    to rank the starts in full dimension, and ``O(n_lift * n * d)`` per
+    polishing iteration. Memory is bounded by ``block_size`` plus the
     data.
 
     References
@@ -301,10 +305,15 @@ class KDEModeFinder(DensityMixin, BaseEstimator):
             if bad.any():
                 nearest = ((cand[bad][:, None, :] - Z[None, :, :]) ** 2).sum(-1).argmin(1)
                 lifted[bad] = X[nearest]
-            P = lifted
+            # safeguard: the starts that are densest in full dimension (one
+            # O(n_init n d) pass) are polished too, in case the sketch merged
+            # the best mode into a broad lower one
+            lf_starts = kde_accumulate(X[idx], X, h, density=True, **kw)
+            best_starts = X[idx[np.argsort(-lf_starts, kind="stable")[: self.n_lift]]]
+            P = np.vstack([lifted, best_starts])
             if self.polish_iter > 0:
-                P, _, _, _ = mean_shift(lifted, X, h, max_iter=self.polish_iter,
-                                        tol=self.tol, **kw)
+                P, _, _, _ = mean_shift(P, X, h, max_iter=self.polish_iter, tol=self.tol,
+                                        **kw)
             self.components_ = comp
             self.n_components_ = k
 
