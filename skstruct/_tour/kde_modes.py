@@ -16,15 +16,15 @@ def run():
     rng = np.random.default_rng(0)
     centres = rng.normal(scale=3.0, size=(6, 50))
     p = np.r_[2.0, np.ones(5)]
-    lab = rng.choice(6, size=1200, p=p / p.sum())
-    X = centres[lab] + rng.normal(size=(1200, 50))
+    lab = rng.choice(6, size=800, p=p / p.sum())
+    X = centres[lab] + rng.normal(size=(800, 50))
     proj = KDEModeFinder(bandwidth=3.0, method="projection", n_components=10,
                          random_state=0).fit(X)
     full = KDEModeFinder(bandwidth=3.0, method="gradient", random_state=0).fit(X)
     ratio = np.exp(proj.mode_log_density_ - full.mode_log_density_)
     err = np.linalg.norm(proj.mode_ - centres[0]) / np.sqrt(50)
 
-    Xb, yb = make_blobs(1000, n_features=5, centers=4, random_state=0)
+    Xb, yb = make_blobs(600, n_features=5, centers=4, random_state=0)
     mc = ModeClustering("gaussian", bandwidth=1.0).fit(Xb)
     ari = adjusted_rand_score(yb, mc.labels_)
     return (
