@@ -462,9 +462,12 @@ def prepare_design(X, y, *, X_offset=None, y_offset=0.0, sqrt_sw=None, gram=Fals
         return Design(1, _EMPTY2, Xs.data, Xs.indices.astype(np.int32),
                       Xs.indptr.astype(np.int32), off, u, uX, yc, yty_n, float(u @ yc), n, p,
                       np.maximum(lips, 0.0), Xty_n)
-    Xc = np.asarray(X, dtype=np.float64) - off
+    Xc = np.asarray(X, dtype=np.float64)
+    if off.any():
+        Xc = Xc - off
     if sqrt_sw is not None:
-        Xc *= u[:, None]
+        Xc = Xc * u[:, None]
+    # (no centring and no weights: a Fortran-ordered X is used without any copy below)
     Xty_n = Xc.T @ yc / n
     if gram:
         G = np.ascontiguousarray(Xc.T @ Xc / n)
