@@ -85,7 +85,8 @@ def lasso_path_case(n, p, n_alphas, tol, repeats, tall=False, seed=0):
     rows.append(["skstruct", _fmt(t), "1.00", f"{_max_gap(X, y, res, alphas):.1e}"])
     t_ours = t
     t, res = best_of(lambda: sk_path(X, y, alphas=alphas, tol=tol, max_iter=100_000)[1], repeats)
-    rows.append(["scikit-learn", _fmt(t), f"{t / t_ours:.2f}", f"{_max_gap(X, y, res, alphas):.1e}"])
+    rows.append(["scikit-learn", _fmt(t), f"{t / t_ours:.2f}",
+                 f"{_max_gap(X, y, res, alphas):.1e}"])
     if not tall:
         skglm = _anchor("skglm")
         if skglm is not None:
@@ -109,7 +110,8 @@ def lasso_path_case(n, p, n_alphas, tol, repeats, tall=False, seed=0):
             from celer import celer_path
             t, res = best_of(lambda: celer_path(X, y, "lasso", alphas=alphas, tol=tol,
                                                 prune=1)[1], repeats)
-            rows.append(["celer", _fmt(t), f"{t / t_ours:.2f}", f"{_max_gap(X, y, res, alphas):.1e}"])
+            rows.append(["celer", _fmt(t), f"{t / t_ours:.2f}",
+                 f"{_max_gap(X, y, res, alphas):.1e}"])
     head = ["library", "time (s)", "anchor / skstruct", "max rel. duality gap"]
     return table(head, rows), rows
 
@@ -130,13 +132,15 @@ def sparse_case(n, p, density, n_alphas, tol, repeats, seed=0):
     t_ours, res = best_of(lambda: lasso_path(X, y, alphas=alphas, tol=tol)[1], repeats)
     rows.append(["skstruct", _fmt(t_ours), "1.00", f"{_max_gap(X, y, res, alphas):.1e}"])
     t, res = best_of(lambda: sk_path(X, y, alphas=alphas, tol=tol, max_iter=100_000)[1], repeats)
-    rows.append(["scikit-learn", _fmt(t), f"{t / t_ours:.2f}", f"{_max_gap(X, y, res, alphas):.1e}"])
+    rows.append(["scikit-learn", _fmt(t), f"{t / t_ours:.2f}",
+                 f"{_max_gap(X, y, res, alphas):.1e}"])
     celer = _anchor("celer")
     if celer is not None:
         from celer import celer_path
         t, res = best_of(lambda: celer_path(X, y, "lasso", alphas=alphas, tol=tol,
                                             prune=1)[1], repeats)
-        rows.append(["celer", _fmt(t), f"{t / t_ours:.2f}", f"{_max_gap(X, y, res, alphas):.1e}"])
+        rows.append(["celer", _fmt(t), f"{t / t_ours:.2f}",
+                 f"{_max_gap(X, y, res, alphas):.1e}"])
     return table(["library", "time (s)", "anchor / skstruct", "max rel. duality gap"], rows), rows
 
 
@@ -179,7 +183,33 @@ def nonconvex_case(n, p, repeats, tol=1e-6, seed=1):
     return table(head, rows), rows
 
 
-def l0_case(n, p, repeats, seed=2, k=10, s_max=None, abess_default=True):
+def _abess_fit(X, y, kw, queue):
+    import time
+
+    from abess.linear import LinearRegression
+    t0 = time.perf_counter()
+    est = LinearRegression(**kw).fit(X, y)
+    queue.put((time.perf_counter() - t0, est.coef_))
+
+
+def _abess_capped(X, y, kw, cap):
+    """abess in a child process stopped after ``cap`` seconds: (time, coef or None)."""
+    import multiprocessing as mp
+    ctx = mp.get_context("fork")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=_abess_fit, args=(X, y, kw, queue))
+    proc.start()
+    try:
+        return queue.get(timeout=cap)
+    except Exception:
+        return cap, None
+    finally:
+        if proc.is_alive():
+            proc.terminate()
+        proc.join()
+
+
+def l0_case(n, p, repeats, seed=2, k=10, s_max=None, abess_default=True, cap=300.0):
     from skstruct.linear_model import L0Regressor
 
     X, y, supp = _correlated(n, p, 0.6, k, seed)
@@ -193,13 +223,15 @@ def l0_case(n, p, repeats, seed=2, k=10, s_max=None, abess_default=True):
     rows.append(["skstruct, sizes 0..%d, EBIC" % s_max, _fmt(t_ours), "1.00",
                  len(found), found == set(supp.tolist())])
     if abess is not None:
-        from abess.linear import LinearRegression
-        runs = [("abess, sizes 0..%d" % s_max, {"support_size": range(0, s_max + 1)})]
+        runs = [("abess, sizes 0..%d" % s_max, {"support_size": list(range(0, s_max + 1))})]
         if abess_default:  # sizes 0..n / (log log n log p): slow, full mode only
             runs.insert(0, ("abess default path", {}))
         for label, kw in runs:
-            t, est = best_of(lambda: LinearRegression(**kw).fit(X, y), 1)
-            sa = set(np.flatnonzero(est.coef_).tolist())
+            t, coef = _abess_capped(X, y, kw, cap)
+            if coef is None:
+                rows.append([label, f"> {cap:.0f} (stopped)", f"> {cap / t_ours:.0f}", "-", "-"])
+                continue
+            sa = set(np.flatnonzero(coef).tolist())
             rows.append([label, _fmt(t), f"{t / t_ours:.2f}", len(sa), sa == set(supp.tolist())])
     head = ["method", "time (s)", "anchor / skstruct", "support size", "true support found"]
     return table(head, rows), rows
@@ -215,7 +247,22 @@ def _warm_up():
     MCPRegressor(alpha=0.05).fit(X, y)
 
 
-def main(quick=False):
+def _previous_sections(quick):
+    """Sections of the existing results file, as (heading, text) pairs."""
+    from _common import RESULTS
+    path = RESULTS / ("sparse_regression_quick.md" if quick else "sparse_regression.md")
+    if not path.exists():
+        return []
+    out = []
+    for block in path.read_text().split("\n## ")[1:]:
+        heading, _, text = block.partition("\n")
+        out.append((heading.strip(), text.strip()))
+    return out
+
+
+def main(quick=False, only=None):
+    """Run the cases (all, or the 0-based indices in ``only``, keeping the other
+    sections of the existing results file) and write the results."""
     _warm_up()
     missing = [m for m in ("skglm", "celer", "abess") if _anchor(m) is None]
     sections = []
@@ -247,14 +294,26 @@ def main(quick=False):
     cases.append((f"Best subset (l0) path, n={n}, p={p}, AR(1) design rho=0.6, "
                   "10 true features", lambda n=n, p=p: l0_case(n, p, 1, abess_default=not quick)))
     out = None
-    for heading, run in cases:
+    previous = dict(_previous_sections(quick)) if only else {}
+    for i, (heading, run) in enumerate(cases):
+        if only and i not in only:
+            if heading in previous:
+                sections.append((heading, previous[heading]))
+            continue
         txt, _ = run()
         sections.append((heading, txt))
         # written after every case, so a run cut short keeps what it measured
+        out = write_results("sparse_regression", "Sparse regression benchmarks",
+                            sections + [("Notes", notes)], quick)
+    if only:  # the sections kept after the last case measured
         out = write_results("sparse_regression", "Sparse regression benchmarks",
                             sections + [("Notes", notes)], quick)
     return out
 
 
 if __name__ == "__main__":
-    main(quick="--quick" in sys.argv)
+    # python benchmarks/bench_sparse_regression.py [--quick] [--only 0,2]
+    only = None
+    if "--only" in sys.argv:
+        only = {int(i) for i in sys.argv[sys.argv.index("--only") + 1].split(",")}
+    main(quick="--quick" in sys.argv, only=only)

@@ -9,7 +9,8 @@ the caller, see :func:`prepare_design`) and a separable penalty from
 One solver serves every penalty (l1, elastic net, MCP, SCAD, l0) and three
 storages of the design:
 
-* ``mode 0`` dense ``X`` stored transposed, ``(p, n)`` C-contiguous; state = residual ``R = y - X w``,
+* ``mode 0`` dense ``X`` stored transposed, ``(p, n)`` C-contiguous; state =
+  residual ``R = y - X w``,
   cost O(n) per coordinate update.
 * ``mode 1`` CSC sparse ``X`` with implicit centring: the design column is
   ``Xs_j - off_j * u`` (``Xs`` sparse, ``u`` dense, e.g. ``sqrt(sample_weight)``),
@@ -848,7 +849,10 @@ def _group_grad(mode, X, data, indices, indptr, off, uX, state, extra, n, grp_id
 
 @njit(cache=True)
 def _group_score(w, grp_idx, start, stop, buf, a):
-    """dist(-grad_g, a * ∂||w_g||): max(0, ||grad_g|| - a) at 0, else ||grad_g + a w_g/||w_g||||."""
+    """Group violation ``dist(-grad_g, a ∂||w_g||)`` and ``||w_g||``.
+
+    ``max(0, ||grad_g|| - a)`` at ``w_g = 0``, else ``||grad_g + a w_g / ||w_g||||``.
+    """
     wn = 0.0
     gn = 0.0
     for t in range(start, stop):
@@ -980,7 +984,7 @@ def _group_bcd_solver(mode, X, data, indices, indptr, off, u, uX, y, yty_n, w, s
 
 
 def group_lipschitz(design, grp_ptr, grp_idx):
-    """``L_g = ||X_g||_2^2 / n`` (largest eigenvalue of the group's Gram block), shape (n_groups,)."""
+    """``L_g = ||X_g||_2^2 / n`` (top eigenvalue of the group's Gram block), shape (n_groups,)."""
     gc = GramColumns(design)
     out = np.zeros(len(grp_ptr) - 1)
     for g in range(len(grp_ptr) - 1):

@@ -13,15 +13,10 @@ from .._backend._penalties import MCP, SCAD, ElasticNetPenalty
 from ._base import (
     _check_X_y,
     _PenalizedRegressor,
-    _preprocess,
     alpha_grid,
     make_design,
     penalized_path,
 )
-
-_TOL_DOC = """The fit stops when the duality gap is at most ``tol * ||y||^2 / n``
-        (``y`` centred and weighted), scikit-learn's rule; ``dual_gap_`` holds the
-        gap reached, normalised by ``n``."""
 
 
 class ElasticNet(_PenalizedRegressor):
