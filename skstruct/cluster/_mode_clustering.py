@@ -96,7 +96,7 @@ class ModeClustering(ClusterMixin, BaseEstimator):
     n_iter_ : int
         Iterations of the slowest seed.
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (n_features_in,)
         Defined only when X has feature names that are all strings.
 
     See Also

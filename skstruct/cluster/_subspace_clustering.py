@@ -257,7 +257,7 @@ class SparseSubspaceClustering(_EnetMixin, _BaseSubspaceClustering):
     n_iter_ : int
         Largest number of working-set updates.
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (n_features_in,)
 
     See Also
     --------
@@ -385,7 +385,7 @@ class ElasticNetSubspaceClustering(_EnetMixin, _BaseSubspaceClustering):
     affinity_matrix_ : scipy.sparse.csr_matrix of shape (n_samples, n_samples)
     n_iter_ : int
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (n_features_in,)
 
     See Also
     --------
@@ -476,7 +476,7 @@ class OMPSubspaceClustering(_BaseSubspaceClustering):
     representation_ : scipy.sparse.csr_matrix of shape (n_samples, n_samples)
     affinity_matrix_ : scipy.sparse.csr_matrix of shape (n_samples, n_samples)
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (n_features_in,)
 
     References
     ----------
@@ -552,7 +552,7 @@ class LeastSquaresSubspaceClustering(_BaseSubspaceClustering):
     affinity_matrix_ : scipy.sparse.csr_matrix of shape (n_samples, n_samples)
         ``(|C| + |C|^T) / 2``.
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (n_features_in,)
 
     References
     ----------
@@ -641,7 +641,7 @@ class LowRankRepresentation(_BaseSubspaceClustering):
         ``E^T`` (per point error of the unit-norm rows).
     n_iter_ : int
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (n_features_in,)
 
     References
     ----------
@@ -725,7 +725,7 @@ class ThresholdingSubspaceClustering(_BaseSubspaceClustering):
     labels_ : ndarray of shape (n_samples,)
     affinity_matrix_ : scipy.sparse.csr_matrix of shape (n_samples, n_samples)
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (n_features_in,)
 
     References
     ----------

@@ -156,14 +156,14 @@ class KDEModeFinder(DensityMixin, BaseEstimator):
         The method used (``"auto"`` resolved).
     n_components_ : int
         Dimension of the search space (``n_features_in_`` for gradient).
-    components_ : ndarray of shape (n_components_, n_features) or None
+    components_ : ndarray of shape (n_components, n_features) or None
         Projection matrix, N(0, 1/k) entries; None for the gradient method.
     n_iter_ : int
         Mean-shift iterations of the slowest start in the search.
     X_fit_ : ndarray of shape (n_samples, n_features)
         Training data (the KDE's centres).
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (n_features_in,)
         Defined only when X has feature names that are all strings.
 
     See Also

@@ -60,7 +60,7 @@ class ElasticNet(_PenalizedRegressor):
     kkt_violation_ : float
         Largest distance of ``-grad_j`` to the subdifferential of the penalty.
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+    feature_names_in_ : ndarray of shape (`n_features_in`,)
 
     See Also
     --------
@@ -123,7 +123,7 @@ class Lasso(_PenalizedRegressor):
     kkt_violation_ : float
         Largest violation of the optimality conditions.
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+    feature_names_in_ : ndarray of shape (`n_features_in`,)
 
     Examples
     --------
@@ -458,7 +458,7 @@ class ElasticNetCV(_PenalizedCV):
     dual_gap_ : float
     kkt_violation_ : float
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+    feature_names_in_ : ndarray of shape (`n_features_in`,)
     """
 
     _parameter_constraints = {
@@ -523,7 +523,7 @@ class LassoCV(_PenalizedCV):
     dual_gap_ : float
     kkt_violation_ : float
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+    feature_names_in_ : ndarray of shape (`n_features_in`,)
     """
 
     def __init__(self, *, eps=1e-3, alphas=100, fit_intercept=True, precompute="auto",

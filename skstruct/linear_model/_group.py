@@ -82,7 +82,7 @@ class GroupLasso(_PenalizedRegressor):
     kkt_violation_ : float
         Largest group violation.
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+    feature_names_in_ : ndarray of shape (`n_features_in`,)
 
     References
     ----------

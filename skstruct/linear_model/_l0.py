@@ -146,7 +146,7 @@ class L0Regressor(_PenalizedRegressor):
     kkt_violation_ : float
         Largest least-squares gradient on the support (0 up to rounding).
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+    feature_names_in_ : ndarray of shape (`n_features_in`,)
 
     References
     ----------

@@ -74,7 +74,7 @@ class MCPRegressor(_NonconvexRegressor):
     dual_gap_ : float
         nan (no duality gap for a nonconvex problem).
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+    feature_names_in_ : ndarray of shape (`n_features_in`,)
     """
     _penalty_cls = MCP
     _parameter_constraints = {
@@ -113,7 +113,7 @@ class SCADRegressor(_NonconvexRegressor):
     dual_gap_ : float
         nan.
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+    feature_names_in_ : ndarray of shape (`n_features_in`,)
     """
     _penalty_cls = SCAD
     _parameter_constraints = {
@@ -187,7 +187,7 @@ class AdaptiveLasso(_PenalizedRegressor):
         Gap of the last stage (nan when a weight is zero).
     kkt_violation_ : float
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+    feature_names_in_ : ndarray of shape (`n_features_in`,)
     """
 
     _parameter_constraints = {

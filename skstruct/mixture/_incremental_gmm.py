@@ -157,19 +157,19 @@ class IncrementalGaussianMixture(DensityMixin, BaseEstimator):
 
     Attributes
     ----------
-    weights_ : ndarray of shape (n_components_,)
+    weights_ : ndarray of shape (n_components,)
         Mixing weights, ``counts_ / counts_.sum()``.
-    means_ : ndarray of shape (n_components_, n_features)
-    precisions_ : ndarray of shape (n_components_, n_features, n_features)
+    means_ : ndarray of shape (n_components, n_features)
+    precisions_ : ndarray of shape (n_components, n_features, n_features)
         Inverse covariances, maintained by rank-one updates.
-    covariances_ : ndarray of shape (n_components_, n_features, n_features)
+    covariances_ : ndarray of shape (n_components, n_features, n_features)
         Derived from ``precisions_`` on access (``O(K D^3)``; not stored).
-    log_dets_ : ndarray of shape (n_components_,)
+    log_dets_ : ndarray of shape (n_components,)
         ``log |covariance|`` of each component, maintained by the matrix
         determinant lemma.
-    counts_ : ndarray of shape (n_components_,)
+    counts_ : ndarray of shape (n_components,)
         Soft counts ``sp_k`` (sum of posteriors, one at creation).
-    ages_ : ndarray of shape (n_components_,)
+    ages_ : ndarray of shape (n_components,)
         Samples seen since each component was created.
     n_components_ : int
     n_samples_seen_ : int
@@ -185,7 +185,7 @@ class IncrementalGaussianMixture(DensityMixin, BaseEstimator):
     novelty_distance_ : float
         The chi-square quantile used by the novelty test.
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (n_features_in,)
         Defined only when X has feature names that are all strings.
 
     See Also
@@ -433,7 +433,7 @@ class IncrementalGaussianMixture(DensityMixin, BaseEstimator):
 
         Returns
         -------
-        resp : ndarray of shape (n_samples, n_components_)
+        resp : ndarray of shape (n_samples, n_components)
         """
         X = self._check_X(X)
         lp = self._estimate_weighted_log_prob(X)

@@ -134,7 +134,7 @@ class IncrementalGaussianMixtureRegressor(_SharedParamsMixin, RegressorMixin, Ba
         The mixture of ``[X, y]`` (``n_features_in_ + n_targets`` dimensions).
     n_components_ : int
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (n_features_in,)
         Defined only when X has feature names that are all strings.
 
     See Also
@@ -294,7 +294,7 @@ class IncrementalGaussianMixtureClassifier(_SharedParamsMixin, ClassifierMixin, 
     mixture_ : IncrementalGaussianMixture or None
         The joint mixture (``method="joint"``), else ``None``.
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (n_features_in,)
         Defined only when X has feature names that are all strings.
 
     See Also
