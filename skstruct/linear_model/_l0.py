@@ -60,7 +60,7 @@ def _l0_path_design(design, max_size, n_exchange, max_iter, exhaustive_limit):
 )
 def l0_path(X, y, *, max_nonzero=10, fit_intercept=True, sample_weight=None, n_exchange=5,
             max_iter=20, exhaustive_limit=2000):
-    """Best-subset fits for every support size ``0..max_nonzero`` (warm-started).
+    """Best-subset fits for every support size from 0 to ``max_nonzero`` (warm-started).
 
     Size ``s`` starts from the support of size ``s - 1`` plus the exact best
     feature to add, then runs splicing and exact single swaps

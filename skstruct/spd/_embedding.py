@@ -292,7 +292,7 @@ class SPDSWKernel(TransformerMixin, BaseEstimator):
         return np.exp(-self.gamma * D ** self.p)
 
     def get_feature_names_out(self, input_features=None):
-        """Names ``spdswkernel0 ... spdswkernel{n_train - 1}`` of the kernel columns."""
+        """Names of the kernel columns, ``spdswkernel0`` to ``spdswkernel{n_train - 1}``."""
         check_is_fitted(self)
         return np.asarray([f"spdswkernel{i}" for i in range(self.train_features_.shape[0])],
                           dtype=object)
