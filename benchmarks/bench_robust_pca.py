@@ -82,10 +82,9 @@ def main(quick=False):
     notes = ("Both skstruct `pcp` (default tol_gap=None) and the plain IALM stop on the relative "
              "primal residual 1e-7, so they run the same iterations; the difference is the SVT step "
              "(partial, warm-started randomized SVD vs full SVD). Goal: ratio >= 4 against the plain "
-             "IALM at 2000x2000 with relative error <= 1e-6. At 500x500 the partial SVD does not pay "
-             "off with two OpenBLAS threads: on this machine one BLAS thread made pcp 2-8x faster "
-             "(500x500 rank 25: 0.2 s vs 1.6 s; 2000x2000 rank 100: 6.6 s vs 12.7 s), measured "
-             "separately and not used here. tensorly's defaults stop at 100 iterations with "
+             "IALM at 2000x2000 with relative error <= 1e-6. pcp runs on one BLAS thread "
+             "(threadpoolctl): several OpenBLAS threads slowed its thin factorizations 2-8x. "
+             "tensorly's defaults stop at 100 iterations with "
              "reg_J=1, far from the PCP solution; tuned, it still includes its reg_J term.")
     write_results("robust_pca", "Robust PCA (principal component pursuit)",
                   [("Times and recovery", table(header, rows)), ("Notes", notes)], quick)
