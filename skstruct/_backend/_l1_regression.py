@@ -44,18 +44,9 @@ def l1_regression_rows(X, V, *, mask=None, max_iter=50, tol=1e-10):
     r = V.shape[1]
     if r == 0 or n == 0:
         return np.zeros((n, r), dtype=X.dtype)
-    W = np.ones((n, p)) if mask is None else mask.astype(np.float64)
-    M = W.copy()
+    M = np.ones((n, p)) if mask is None else mask.astype(np.float64)
     ridge = 1e-12 * max(1.0, float(np.abs(V).max()) ** 2)
-    eye = np.eye(r)
-
-    def weighted_ls(Wt):
-        G = np.einsum("nj,jk,jl->nkl", Wt, V, V, optimize=True)
-        G += ridge * eye
-        b = (Wt * X) @ V
-        return np.linalg.solve(G, b[..., None])[..., 0]
-
-    Z = weighted_ls(M)
+    Z = _solve_subset(M, X, V, ridge)
     active = np.ones(n, dtype=bool)
     scale = np.maximum(np.sqrt((M * X * X).sum(axis=1) / np.maximum(M.sum(axis=1), 1)), 1e-300)
     floor = 1e-9 * scale
@@ -66,7 +57,7 @@ def l1_regression_rows(X, V, *, mask=None, max_iter=50, tol=1e-10):
             break
         R = np.abs(X[idx] - Z[idx] @ V.T)
         Wt = M[idx] / np.maximum(R, eps[idx, None])
-        Znew = weighted_ls(Wt) if idx.size == n else _solve_subset(Wt, X[idx], V, ridge)
+        Znew = _solve_subset(Wt, X[idx], V, ridge)
         step = np.linalg.norm(Znew - Z[idx], axis=1)
         Z[idx] = Znew
         # the smoothing halves each iteration: IRLS then converges to the
@@ -79,6 +70,7 @@ def l1_regression_rows(X, V, *, mask=None, max_iter=50, tol=1e-10):
 
 
 def _solve_subset(Wt, X, V, ridge):
+    # Weighted least squares of each row of X on V: one (r, r) system per row.
     G = np.einsum("nj,jk,jl->nkl", Wt, V, V, optimize=True)
     G += ridge * np.eye(V.shape[1])
     b = (Wt * X) @ V

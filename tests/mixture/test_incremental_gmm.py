@@ -27,7 +27,6 @@ def _blobs(n, D, K, seed, sep=10.0):
 
 def _reference_igmn(X, sigma2, thr, sp_min, v_min, rule="exact", n0=1.0):
     """The same algorithm written in covariance form with explicit inverses."""
-    D = X.shape[1]
     means, covs, sps, ages = [], [], [], []
     for x in X:
         K = len(means)
