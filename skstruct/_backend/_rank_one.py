@@ -297,10 +297,9 @@ def _update_coefficients(w, wc, d2, D, igmn):
     return alpha, -alpha * g / a, D * np.log1p(-wc) + np.log(a)
 
 
-# reassoc lets LLVM vectorize the matrix-vector reductions; no nnan / ninf
-# flag (the loop compares against inf). Symmetry survives contraction into
-# fma: the product u_a u_b is the same for (a, b) and (b, a).
-@njit(cache=True, fastmath={"reassoc", "contract", "nsz", "arcp"})
+# No fastmath: reassociation and fma contraction make results depend on the
+# CPU's vector width and instruction set.
+@njit(cache=True)
 def igmn_stream(X, start, M, P, logdet, sp, age, K, p_init_diag, logdet_init, thr, kmax,
                 sp_min, v_min, igmn, refresh, n_seen, counters, prior_count):
     """Run the IGMN per-sample procedure on ``X[start:]``, in place.
