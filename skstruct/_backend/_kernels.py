@@ -58,6 +58,10 @@ _KERNEL_ID = {name: i for i, name in enumerate(KERNELS)}
 # Smallest scaled squared distance used in log w for generalized Gaussian
 # kernels with exponent < 2, whose weight is infinite at t = 0.
 T_MIN = 1e-12
+# Below this fraction of ``||q||^2 + ||x||^2`` the Gram expansion
+# ``||q||^2 + ||x||^2 - 2 q.x`` of a squared distance has lost more than three
+# digits to cancellation; such pairs are recomputed from the differences.
+NEAR = 1e-3
 # Default number of kernel entries (queries x data points) held at once: 2**21
 # float64 = 16 MiB per temporary array.
 BLOCK_ELEMS = 2**21
@@ -240,14 +244,32 @@ def _log_w_scalar(t, kid, a):
 
 
 @njit(cache=True)
-def _fold_block(G, q_sq, x_sq, inv_h2, kid, a, use_weight, M, S, scale):
-    """Turn the Gram block G (b, m) into scaled kernel terms, in place.
+def _scaled_sq_dist(G, Q, Xb, q_sq, x_sq, inv_h2, i, j):
+    """``||Q[i] - Xb[j]||^2 * inv_h2`` from the Gram entry ``G[i, j]``.
+
+    Near pairs (see :data:`NEAR`) are recomputed from the differences, so a
+    query that sits on a data point gets its tiny distance to full relative
+    precision, not the rounding noise of the expansion.
+    """
+    norms = q_sq[i] + x_sq[j]
+    raw = norms - 2.0 * G[i, j]
+    if raw < NEAR * norms:
+        raw = 0.0
+        for k in range(Q.shape[1]):
+            diff = Q[i, k] - Xb[j, k]
+            raw += diff * diff
+    return raw * inv_h2 if raw > 0.0 else 0.0
+
+
+@njit(cache=True)
+def _fold_block(G, Q, Xb, q_sq, x_sq, inv_h2, kid, a, use_weight, M, S, scale):
+    """Turn the Gram block ``G = Q @ Xb.T`` (b, m) into scaled kernel terms, in place.
 
     On return ``G[i, j] = exp(L_ij - M[i])`` with ``L`` the log profile (or
-    log weight when ``use_weight``) of ``t_ij = (q_sq[i] + x_sq[j] -
-    2 G[i, j]) * inv_h2``; ``M`` (running row max), ``S`` (running scaled row
-    sum) are updated and ``scale[i]`` is the factor applied to the previous
-    sums. One pass to find the row max, one to exponentiate.
+    log weight when ``use_weight``) of ``t_ij = ||Q[i] - Xb[j]||^2 * inv_h2``
+    (see :func:`_scaled_sq_dist`); ``M`` (running row max), ``S`` (running
+    scaled row sum) are updated and ``scale[i]`` is the factor applied to the
+    previous sums. One pass to find the row max, one to exponentiate.
     """
     b, m = G.shape
     if kid >= 4 and (use_weight or kid == 5):
@@ -255,7 +277,7 @@ def _fold_block(G, q_sq, x_sq, inv_h2, kid, a, use_weight, M, S, scale):
         for i in range(b):
             tot = 0.0
             for j in range(m):
-                t = (q_sq[i] + x_sq[j] - 2.0 * G[i, j]) * inv_h2
+                t = _scaled_sq_dist(G, Q, Xb, q_sq, x_sq, inv_h2, i, j)
                 e = 1.0 if t <= 1.0 else 0.0
                 G[i, j] = e
                 tot += e
@@ -267,9 +289,7 @@ def _fold_block(G, q_sq, x_sq, inv_h2, kid, a, use_weight, M, S, scale):
     for i in range(b):
         mx = -math.inf
         for j in range(m):
-            t = (q_sq[i] + x_sq[j] - 2.0 * G[i, j]) * inv_h2
-            if t < 0.0:
-                t = 0.0
+            t = _scaled_sq_dist(G, Q, Xb, q_sq, x_sq, inv_h2, i, j)
             if use_weight:
                 v = _log_w_scalar(t, kid, a)
             else:
@@ -349,6 +369,7 @@ def kde_accumulate(Q, X, bandwidth, kernel, exponent=2.0, *, density=True, shift
     plus ``O(n_queries * n_samples)`` transcendental functions; memory
     ``O(block_elems + (n_queries + n_samples) * n_features)``.
     """
+    X = np.ascontiguousarray(X, dtype=np.float64)
     m = Q.shape[0]
     n = X.shape[0]
     V = X if values is None else values
@@ -359,6 +380,8 @@ def kde_accumulate(Q, X, bandwidth, kernel, exponent=2.0, *, density=True, shift
     bq, bn = _block_sizes(m, n, block_elems)
     kid = _KERNEL_ID[kernel]
     a = float(exponent)
+    # Gaussian profile and weight differ by a constant factor: kappa = 2 w
+    density_from_weights = density and shift and (kid == 0 or (kid == 1 and a == 2.0))
     inv_h2 = 1.0 / h2
     out_k = np.empty(m) if density else None
     out_w = np.empty(m) if shift else None
@@ -375,17 +398,14 @@ def kde_accumulate(Q, X, bandwidth, kernel, exponent=2.0, *, density=True, shift
         WX = np.zeros((b, d))
         for xs in _blocks(n, bn):
             Xb = X[xs]
-            if density:
-                G = Qb @ Xb.T
-                _fold_block(G, qsq, x_sq[xs], inv_h2, kid, a, False, Mk, Sk, scale)
+            G = Qb @ Xb.T
+            if density and not density_from_weights:
+                Gk = G.copy() if shift else G
+                _fold_block(Gk, Qb, Xb, qsq, x_sq[xs], inv_h2, kid, a, False, Mk, Sk, scale)
             if shift:
-                G = Qb @ Xb.T
-                _fold_block(G, qsq, x_sq[xs], inv_h2, kid, a, True, Mw, Sw, scale)
+                _fold_block(G, Qb, Xb, qsq, x_sq[xs], inv_h2, kid, a, True, Mw, Sw, scale)
                 WX *= scale[:, None]
                 WX += G @ V[xs]
-        if density:
-            with np.errstate(divide="ignore"):
-                out_k[qs] = np.log(Sk) + Mk
         if shift:
             with np.errstate(divide="ignore"):
                 out_w[qs] = np.log(Sw) + Mw
@@ -393,6 +413,11 @@ def kde_accumulate(Q, X, bandwidth, kernel, exponent=2.0, *, density=True, shift
             means = Qb.copy() if values is None else np.full((b, d), np.nan)
             means[pos] = WX[pos] / Sw[pos, None]
             out_mean[qs] = means
+        if density_from_weights:
+            out_k[qs] = out_w[qs] + np.log(2.0)
+        elif density:
+            with np.errstate(divide="ignore"):
+                out_k[qs] = np.log(Sk) + Mk
     res = []
     if density:
         res.append(out_k)
@@ -468,19 +493,93 @@ def _collapse(Y, scale):
     return first, inverse.ravel()
 
 
+def ascent_kernel(kernel):
+    """The kernel whose density mean shift with ``kernel``'s weights climbs.
+
+    Flat weights are the Epanechnikov weights, so mean shift with ``"flat"``
+    climbs the Epanechnikov KDE (Cheng 1995); every other kernel climbs its
+    own KDE.
+    """
+    return "epanechnikov" if kernel == "flat" else kernel
+
+
+def ascent_step(Y, log_f, T, X, bandwidth, kernel, exponent=2.0, *, min_step=0.0,
+                max_halvings=40, block_elems=BLOCK_ELEMS):
+    """One safeguarded mean-shift step: the density never decreases.
+
+    Each row moves from ``Y[i]`` to its mean-shift target ``T[i]`` when the
+    log density there is at least ``log_f[i]``; otherwise the step is halved
+    (``Y + s (T - Y)``, ``s = 1/2, 1/4, ...``) until it is. A row whose step
+    shrinks below ``min_step`` (or after ``max_halvings``) stays where it is.
+    For convex profiles the full step already ascends in exact arithmetic (a
+    majorize-minimize step); the check makes ascent hold by construction in
+    floating point too, and for the clipped weights at a data point.
+
+    Parameters
+    ----------
+    Y : ndarray of shape (m, n_features)
+        Current iterates.
+    log_f : ndarray of shape (m,)
+        ``log sum_i kappa(t_i)`` at ``Y`` (as returned by :func:`kde_accumulate`).
+    T : ndarray of shape (m, n_features)
+        Mean-shift targets of ``Y``.
+    X : ndarray of shape (n_samples, n_features)
+    bandwidth : float
+    kernel : str
+        The kernel whose density is climbed (see :func:`ascent_kernel`).
+    exponent : float, default=2.0
+    min_step : float, default=0.0
+        Shortest step tried.
+    max_halvings : int, default=40
+    block_elems : int, default=2**21
+
+    Returns
+    -------
+    Y_new : ndarray of shape (m, n_features)
+    log_f_new : ndarray of shape (m,)
+        Log density sums at ``Y_new``; ``log_f_new >= log_f`` elementwise.
+    T_new : ndarray of shape (m, n_features)
+        Mean-shift targets of ``Y_new``.
+
+    Notes
+    -----
+    Cost: one :func:`kde_accumulate` (density and shift) over the rows that
+    take the full step, and one more per halving over the rows that need it.
+    """
+    Y_new, lf_new, T_new = Y.copy(), log_f.copy(), T.copy()
+    D = T - Y
+    length = np.sqrt((D * D).sum(axis=1))
+    pending = np.flatnonzero(length > min_step)
+    s = 1.0
+    for _ in range(max_halvings + 1):
+        if pending.size == 0:
+            break
+        cand = T[pending] if s == 1.0 else Y[pending] + s * D[pending]
+        lk, _, tn = kde_accumulate(cand, X, bandwidth, kernel, exponent, density=True,
+                                   shift=True, block_elems=block_elems)
+        ok = lk >= log_f[pending]
+        acc = pending[ok]
+        Y_new[acc], lf_new[acc], T_new[acc] = cand[ok], lk[ok], tn[ok]
+        pending = pending[~ok]
+        s *= 0.5
+        pending = pending[s * length[pending] > min_step]
+    return Y_new, lf_new, T_new
+
+
 def mean_shift(starts, X, bandwidth, kernel, exponent=2.0, *, max_iter=300, tol=1e-6,
                collapse_tol=1e-7, block_elems=BLOCK_ELEMS):
-    """Mean shift from many starting points at once.
+    """Mean shift from many starting points at once, ascending by construction.
 
-    All active iterates move together: each iteration is one call of
-    :func:`kde_accumulate` on the active iterates (blocked over data), so the
-    Python overhead does not grow with the number of starts. An iterate stops
-    when its step is below ``tol * bandwidth``. Iterates that fall in the same
-    grid cell of side ``collapse_tol * bandwidth`` are merged into one (with
-    flat weights iterates that meet become equal; with smooth kernels they
-    are within ``collapse_tol * h`` of each other and go to the same fixed
-    point), so the work per iteration shrinks to the number of distinct
-    trajectories.
+    All active iterates move together: each iteration is one
+    :func:`ascent_step` on the active iterates (blocked over data), so the
+    Python overhead does not grow with the number of starts. The density of
+    every iterate never decreases (:func:`ascent_step` backtracks a step
+    that would lower it). An iterate stops when its step is below ``tol *
+    bandwidth``. Iterates that fall in the same grid cell of side
+    ``collapse_tol * bandwidth`` are merged into one (with flat weights
+    iterates that meet become equal; with smooth kernels they are within
+    ``collapse_tol * h`` of each other and go to the same fixed point), so
+    the work per iteration shrinks to the number of distinct trajectories.
 
     Parameters
     ----------
@@ -512,10 +611,12 @@ def mean_shift(starts, X, bandwidth, kernel, exponent=2.0, *, max_iter=300, tol=
     Cost per iteration ``O(m n d)`` for ``m`` distinct active iterates.
     """
     h = float(bandwidth)
+    climb = ascent_kernel(kernel)
     Y = np.array(starts, dtype=np.float64, copy=True)
-    first, inverse = _collapse(Y, collapse_tol * h)
+    first, labels = _collapse(Y, collapse_tol * h)
     Y = Y[first]
-    labels = inverse
+    log_f, _, T = kde_accumulate(Y, X, h, climb, exponent, density=True, shift=True,
+                                 block_elems=block_elems)
     active = np.ones(Y.shape[0], dtype=bool)
     n_iter = 0
     for it in range(max_iter):
@@ -523,10 +624,10 @@ def mean_shift(starts, X, bandwidth, kernel, exponent=2.0, *, max_iter=300, tol=
         if idx.size == 0:
             break
         n_iter = it + 1
-        _, new = kde_accumulate(Y[idx], X, h, kernel, exponent, density=False, shift=True,
-                                block_elems=block_elems)
-        step = np.sqrt(((new - Y[idx]) ** 2).sum(axis=1))
-        Y[idx] = new
+        Yi, log_f[idx], T[idx] = ascent_step(Y[idx], log_f[idx], T[idx], X, h, climb, exponent,
+                                             min_step=tol * h, block_elems=block_elems)
+        step = np.sqrt(((Yi - Y[idx]) ** 2).sum(axis=1))
+        Y[idx] = Yi
         active[idx[step < tol * h]] = False
         # merge trajectories that met
         first, inverse = _collapse(Y, collapse_tol * h)
@@ -534,7 +635,7 @@ def mean_shift(starts, X, bandwidth, kernel, exponent=2.0, *, max_iter=300, tol=
             # a merged group is active if its representative is
             act = np.zeros(first.size, dtype=bool)
             np.logical_or.at(act, inverse, active)
-            Y = Y[first]
+            Y, log_f, T = Y[first], log_f[first], T[first]
             active = act
             labels = inverse[labels]
     return Y, labels, n_iter, ~active

@@ -9,6 +9,8 @@ from sklearn.neighbors import KernelDensity
 
 from skstruct._backend._kernels import (
     KERNELS,
+    ascent_kernel,
+    ascent_step,
     dedupe_points,
     kde_accumulate,
     kde_grad_log_density,
@@ -214,20 +216,70 @@ def test_generalized_gaussian_above_two_is_not_convex():
     assert (np.diff(k, 2) < 0).any()
 
 
-@pytest.mark.parametrize("kernel,a", SMOOTH + [("epanechnikov", 2.0)])
-def test_each_mean_shift_step_increases_density(kernel, a):
-    rng = np.random.default_rng(5)
+def _brute_log_density(Q, X, h, kernel, a):
+    # independent of the blocked kernel: direct differences, numpy profile, logsumexp
+    T = ((Q[:, None, :] - X[None]) ** 2).sum(-1) / h**2
+    return logsumexp(log_profile(T, kernel, a), axis=1)
+
+
+@pytest.mark.parametrize("kernel,a", SMOOTH + [("epanechnikov", 2.0), ("flat", 2.0)])
+@pytest.mark.parametrize("seed", [5, 6, 7])
+def test_each_mean_shift_step_increases_density(kernel, a, seed):
+    rng = np.random.default_rng(seed)
     X = np.r_[rng.normal(0, 1, (50, 3)), rng.normal(3, 1, (50, 3))]
-    Y = rng.normal(1.5, 2.0, (20, 3))
-    if kernel == "epanechnikov":
-        Y = X[::5] + 0.1
+    # random starts, starts on data points (the cusp of exponents < 1) and next to them
+    Y = np.r_[rng.normal(1.5, 2.0, (20, 3)), X[::10], X[1::10] + 1e-9]
+    if kernel in ("epanechnikov", "flat"):
+        Y = np.r_[X[::5] + 0.1, X[1::10]]
     h = 1.2
-    # exponent < 1: an iterate sitting on a data point (a cusp) uses the clipped
-    # weight w(1e-12), not the infinite one, so monotonicity holds to ~1e-8 only
-    slack = 1e-6 if a < 1 else 1e-10
-    prev = kde_log_density(Y, X, h, kernel, a)
+    climb = ascent_kernel(kernel)
+    log_f, _, T = kde_accumulate(Y, X, h, climb, a, density=True, shift=True)
+    # Rounding bound for the independent evaluation: each squared distance
+    # carries a relative error of at most ~(d + 4) eps / NEAR ~ 2e-12 (pairs
+    # nearer than NEAR are recomputed from differences), and d log kappa/d log t
+    # is below t^(a/2) / 2 on the terms that carry the sum.
+    slack = 1e-9
+    prev_brute = _brute_log_density(Y, X, h, climb, a)
+    assert_allclose(log_f, prev_brute, rtol=0, atol=slack)
     for _ in range(15):
-        _, Y = kde_accumulate(Y, X, h, kernel, a, density=False, shift=True)
-        cur = kde_log_density(Y, X, h, kernel, a)
-        assert (cur >= prev - slack).all()
-        prev = cur
+        Y, new_f, T = ascent_step(Y, log_f, T, X, h, climb, a)
+        # by construction, in the arithmetic the solver uses
+        assert (new_f >= log_f).all()
+        brute = _brute_log_density(Y, X, h, climb, a)
+        assert_allclose(new_f, brute, rtol=0, atol=slack)
+        assert (brute >= prev_brute - 2 * slack).all()
+        log_f, prev_brute = new_f, brute
+
+
+def test_ascent_step_backtracks_an_overshooting_step():
+    rng = np.random.default_rng(0)
+    X = rng.normal(0, 1, (80, 2))
+    Y = rng.normal(0, 2, (30, 2))
+    log_f, _, T = kde_accumulate(Y, X, 1.0, "gaussian", density=True, shift=True)
+    # a step 20 times the mean-shift step overshoots the mode and loses density
+    far = Y + 20 * (T - Y)
+    lost = kde_accumulate(far, X, 1.0, "gaussian", density=True) < log_f
+    assert lost.sum() >= 20
+    Y_new, new_f, _ = ascent_step(Y, log_f, far, X, 1.0, "gaussian")
+    assert (new_f >= log_f).all()
+    assert_allclose(new_f, _brute_log_density(Y_new, X, 1.0, "gaussian", 2.0), atol=1e-10)
+    # a backtracked row lies on the segment towards its target, at a halving
+    s = ((Y_new - Y) * (far - Y)).sum(1) / ((far - Y) ** 2).sum(1)
+    assert_allclose(np.log2(s[lost]), np.round(np.log2(s[lost])), atol=1e-9)
+    assert (s[lost] < 1).all() and (new_f[lost] > log_f[lost]).all()
+    # a step straight downhill is never taken: the row stays
+    down = Y - (T - Y)
+    Y_down, f_down, _ = ascent_step(Y, log_f, down, X, 1.0, "gaussian", min_step=1e-8)
+    stay = (f_down == log_f)
+    assert stay.sum() >= 25
+    assert_allclose(Y_down[stay], Y[stay])
+
+
+def test_density_exact_next_to_a_data_point():
+    # a query 1e-9 from a data point: the Gram expansion alone would round t to 0
+    rng = np.random.default_rng(1)
+    X = rng.normal(0, 1, (40, 3))
+    Q = X[:5] + 1e-9
+    lk = kde_accumulate(Q, X, 1.0, "generalized_gaussian", 0.5, density=True)
+    assert_allclose(lk, _brute_log_density(Q, X, 1.0, "generalized_gaussian", 0.5),
+                    rtol=0, atol=1e-12)
