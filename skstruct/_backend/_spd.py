@@ -13,6 +13,7 @@ and Euclidean norms of vech vectors equal Frobenius norms of the matrices.
 """
 
 import numpy as np
+from numba import njit
 
 _SQRT2 = np.sqrt(2.0)
 
@@ -244,6 +245,25 @@ def affine_invariant_coordinates(X, theta, P, chunk_bytes=2 ** 26):
     ``t`` at ``X = exp(t A)`` and is constant on horospheres (``P^T X P ->
     N P^T X P N^T`` for unit lower triangular ``N``).
 
+    How (``n <= 16``): with ``M = P^T X P``, ``D_ii = m_i / m_{i-1}`` for the
+    leading principal minors ``m_i = det M[:i, :i]``, and Jacobi's
+    complementary-minor identity gives ``m_i = det(X) det(M^{-1}[i:, i:])``
+    with ``M^{-1} = P^T X^{-1} P``. So, with ``h = n // 2``,
+
+    ``z = theta_h log det X + sum_{c < h} (theta_c - theta_h) log D_c
+    + sum_{c < n - 1 - h} (theta_h - theta_{n-1-c}) log E_c``
+
+    where ``D`` are the pivots of ``M[:h, :h]`` and ``E`` those of the
+    trailing ``(n - 1 - h)`` block of ``M^{-1}`` taken from its last index.
+    ``det X`` and ``X^{-1}`` are computed once per matrix and shared by all
+    directions; the two blocks are linear in ``X`` and ``X^{-1}``
+    (:func:`_congruence_operators`), so each chunk of directions costs two
+    GEMMs and a compiled loop over ``h x h`` and ``(n - 1 - h) x (n - 1 - h)``
+    factorizations, about ``n^4 / 8`` flops per pair against ``2 n^3 + n^3 / 3``
+    for explicit congruences and Cholesky factorizations (the route taken
+    for ``n > 16``). On 2000 8x8 matrices and 200 directions this took
+    about a tenth of the time of batched ``matmul`` + ``numpy.linalg.cholesky``.
+
     Parameters
     ----------
     X : ndarray of shape (n_samples, n, n)
@@ -252,27 +272,119 @@ def affine_invariant_coordinates(X, theta, P, chunk_bytes=2 ** 26):
         Ascending.
     P : ndarray of shape (n_projections, n, n)
     chunk_bytes : int
-        Bound on the temporary ``(chunk, n_samples, n, n)`` array.
+        Bound on the temporaries (about ``chunk_bytes`` bytes of floats).
 
     Returns
     -------
     Z : ndarray of shape (n_projections, n_samples)
-        Cost ``O(L n_samples n^3)`` flops (one congruence and one Cholesky per
-        projection and matrix), memory bounded by ``chunk_bytes``.
+        Memory bounded by ``chunk_bytes``.
+
+    Raises
+    ------
+    numpy.linalg.LinAlgError
+        When a matrix is not numerically positive definite.
     """
     n_samples, n, _ = X.shape
     L = theta.shape[0]
-    Z = np.empty((L, n_samples), dtype=np.result_type(X.dtype, theta.dtype))
-    per = max(1, int(chunk_bytes // max(1, 8 * n_samples * n * n)))
+    Z = np.empty((L, n_samples), dtype=np.float64)
+    if n > 16:
+        per = max(1, int(chunk_bytes // max(1, 8 * n_samples * n * n)))
+        for start in range(0, L, per):
+            sl = slice(start, min(L, start + per))
+            Pc = P[sl]  # (c, n, n)
+            M = sym(np.swapaxes(Pc, -1, -2)[:, None] @ X[None] @ Pc[:, None])  # (c, N, n, n)
+            logd = np.log(np.diagonal(np.linalg.cholesky(M), axis1=-2, axis2=-1))  # (c, N, n)
+            Z[sl] = 2.0 * np.einsum("cni,ci->cn", logd, theta[sl])
+        return Z
+    X = np.asarray(X, dtype=np.float64)
+    C = np.linalg.cholesky(X)
+    logdet = 2.0 * np.sum(np.log(np.diagonal(C, axis1=-2, axis2=-1)), axis=-1)  # (N,)
+    Xinv = sym(np.linalg.inv(X))
+    h = n // 2
+    r = n - 1 - h
+    rows, cols = vech_indices(n)
+    lead = np.triu_indices(h)  # pairs of M[:h, :h]
+    trail = tuple(n - 1 - t for t in np.triu_indices(r))  # pairs of M^{-1}, from the last index
+    x = np.ascontiguousarray(X[:, rows, cols])
+    xi = np.ascontiguousarray(Xinv[:, rows, cols])
+    m1, m2 = lead[0].size, trail[0].size
+    per = max(1, int(chunk_bytes // max(1, 8 * n_samples * (2 * (m1 + m2) + n))))
     for start in range(0, L, per):
         sl = slice(start, min(L, start + per))
-        Pc = P[sl]  # (c, n, n)
-        M = np.swapaxes(Pc, -1, -2)[:, None] @ X[None] @ Pc[:, None]  # (c, N, n, n)
-        M = sym(M)
-        C = np.linalg.cholesky(M)
-        logd = np.log(np.diagonal(C, axis1=-2, axis2=-1))  # (c, N, n)
-        Z[sl] = 2.0 * np.einsum("cni,ci->cn", logd, theta[sl])
+        c = sl.stop - sl.start
+        G1 = x @ np.swapaxes(_congruence_operators(P[sl], *lead), 0, 1).reshape(x.shape[1], -1)
+        G2 = xi @ np.swapaxes(_congruence_operators(P[sl], *trail), 0, 1).reshape(x.shape[1], -1)
+        piv = np.empty((n_samples, c, n - 1))
+        ok = _cholesky_pivots(G1, h, piv[:, :, :h]) & _cholesky_pivots(G2, r, piv[:, :, h:])
+        if not ok:
+            raise np.linalg.LinAlgError("Matrix is not positive definite")
+        th = theta[sl]
+        w = np.concatenate([th[:, :h] - th[:, h:h + 1], th[:, h:h + 1] - th[:, ::-1][:, :r]],
+                           axis=1)  # (c, n - 1)
+        Z[sl] = np.einsum("icj,cj->ci", np.log(piv), w) + th[:, h:h + 1] * logdet
     return Z
+
+
+def _congruence_operators(P, out_rows, out_cols):
+    """``T[l]`` with ``(P_l^T S P_l)[out_rows, out_cols] = triu(S) @ T[l]`` for symmetric ``S``.
+
+    ``triu(S)`` lists the upper triangle in :func:`vech_indices` order,
+    without weights. ``(P^T S P)_jk = sum_{a <= b} S_ab (P_aj P_bk + P_bj P_ak)``
+    with only the first term when ``a == b``.
+
+    Parameters
+    ----------
+    P : ndarray of shape (L, n, n)
+    out_rows, out_cols : ndarray of shape (k,)
+        Entries of ``P^T S P`` wanted.
+
+    Returns
+    -------
+    T : ndarray of shape (L, m, k), ``m = n (n + 1) / 2``
+    """
+    rows, cols = vech_indices(P.shape[-1])
+    Pr, Pc = P[:, rows, :], P[:, cols, :]  # (L, m, n): P_aj and P_bj for the pair (a, b)
+    T = Pr[:, :, out_rows] * Pc[:, :, out_cols]
+    off = rows != cols
+    T[:, off] += Pc[:, off][:, :, out_rows] * Pr[:, off][:, :, out_cols]
+    return T
+
+
+@njit(cache=True)
+def _cholesky_pivots(G, k, piv):
+    """Pivots of the Cholesky factorizations of many small SPD matrices.
+
+    ``G[i, l * m:(l + 1) * m]`` (``m = k (k + 1) / 2``) holds the upper
+    triangle, row by row, of a ``k x k`` matrix ``M = U^T U``; ``piv[i, l]``
+    receives ``U_aa^2``, ``a = 0 .. k - 1``. ``G`` is overwritten. Returns
+    False when a pivot is not positive.
+    """
+    N, L = piv.shape[0], piv.shape[1]
+    m = k * (k + 1) // 2
+    off = np.empty(k, np.int64)
+    for a in range(k):
+        off[a] = a * k - a * (a - 1) // 2 - a  # entry (a, b) of a block sits at off[a] + b
+    for i in range(N):
+        g = G[i]
+        for l in range(L):
+            base = l * m
+            for a in range(k):
+                ra = base + off[a]
+                s = g[ra + a]
+                for c in range(a):
+                    u = g[base + off[c] + a]
+                    s -= u * u
+                if not s > 0.0:
+                    return False
+                piv[i, l, a] = s
+                q = 1.0 / np.sqrt(s)
+                for b in range(a + 1, k):
+                    t = g[ra + b]
+                    for c in range(a):
+                        rc = base + off[c]
+                        t -= g[rc + a] * g[rc + b]
+                    g[ra + b] = t * q
+    return True
 
 
 def second_moment_factor(X):

@@ -252,8 +252,9 @@ def spd_sliced_wasserstein(
     >>> round(spd_sliced_wasserstein(A, A, random_state=0), 12)
     0.0
     """
-    A, eA = check_spd_set(A, "A", return_eigh=True)
-    B, eB = check_spd_set(B, "B", return_eigh=True)
+    le = metric == "log-euclidean"
+    A, eA = check_spd_set(A, "A", return_eigh=True) if le else (check_spd_set(A, "A"), None)
+    B, eB = check_spd_set(B, "B", return_eigh=True) if le else (check_spd_set(B, "B"), None)
     if A.shape[1] != B.shape[1]:
         raise ValueError(
             f"A and B hold matrices of different sizes: {A.shape[1:]} vs {B.shape[1:]}."
@@ -274,12 +275,13 @@ def spd_sliced_wasserstein(
                          f"{projections.theta.shape[1]} matrices, the sets hold {n}x{n}.")
     else:
         proj = projections
-    if metric == "log-euclidean":
+    if le:
         logA, logB = vech(logm_from_eigh(*eA)), vech(logm_from_eigh(*eB))
         ZA = log_euclidean_coordinates(logA, proj.directions_vech)
         ZB = log_euclidean_coordinates(logB, proj.directions_vech)
-    else:
-        ZA, ZB = project(A, proj, metric), project(B, proj, metric)
+    else:  # one call: the per-direction operators are built once
+        Z = project(np.concatenate([A, B]), proj, metric)
+        ZA, ZB = Z[:, :A.shape[0]], Z[:, A.shape[0]:]
     W = wasserstein_1d(ZA, ZB, a, b, p=p)
     if estimator == "mc":
         value = float(np.mean(W))

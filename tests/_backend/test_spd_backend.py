@@ -105,6 +105,28 @@ def test_affine_invariant_coordinate_from_leading_minors(rng):
             assert Z[l, i] == pytest.approx(theta[l] @ np.log(D), rel=1e-10)
 
 
+@pytest.mark.parametrize("n", [1, 2, 3, 8, 13, 17])
+@pytest.mark.parametrize("chunk_bytes", [1, 2 ** 26])
+def test_affine_invariant_coordinates_match_explicit_congruences(rng, n, chunk_bytes):
+    # reference: one explicit congruence and one LAPACK Cholesky per (direction, matrix)
+    X = _random_spd(rng, 6, n)
+    theta, P = _spd.sample_symmetric_directions(rng, 5, n)
+    ref = np.empty((5, 6))
+    for l in range(5):
+        for i in range(6):
+            c = np.linalg.cholesky(P[l].T @ X[i] @ P[l])
+            ref[l, i] = 2.0 * theta[l] @ np.log(np.diag(c))
+    Z = _spd.affine_invariant_coordinates(X, theta, P, chunk_bytes=chunk_bytes)
+    np.testing.assert_allclose(Z, ref, rtol=1e-10, atol=1e-10 * np.abs(ref).max())
+
+
+def test_affine_invariant_coordinates_reject_indefinite(rng):
+    theta, P = _spd.sample_symmetric_directions(rng, 2, 3)
+    X = np.diag([1.0, -1.0, 2.0])[None]
+    with pytest.raises(np.linalg.LinAlgError):
+        _spd.affine_invariant_coordinates(X, theta, P)
+
+
 def test_affine_invariant_coordinate_is_a_busemann_function():
     # -B(X) = lim_t t - d_AI(X, exp(tA)) with f(t) = t - d = -B + b/t + c/t^2 + ...;
     # evaluated in high precision at three t and extrapolated (Richardson)
