@@ -392,32 +392,52 @@ def elastic_net_self_expression(X, *, l1_ratio=1.0, alpha=50.0, extra_atoms=None
 # ----------------------------------------------------------------------------------------
 # Orthogonal matching pursuit, batched
 # ----------------------------------------------------------------------------------------
-def _omp_block(X, start, stop, n_nonzero, tol):
+def _omp_block(X, start, stop, n_nonzero, tol, n_candidates):
     # sklearn.linear_model.orthogonal_mp_gram shares one Gram matrix between all
     # targets, so it cannot exclude a different atom (the point itself) for each
-    # target; hence this lock-step version: one GEMM per greedy step for the block.
+    # target; hence this lock-step version for the block. With n_candidates, the
+    # atoms of each point are its n_candidates most correlated other points: one
+    # GEMM picks them, then every greedy step works on (B, s, D) candidates only.
     Xb = X[start:stop]
     B, D = Xb.shape
+    n = X.shape[0]
     k = n_nonzero
-    S = np.full((B, k), -1, dtype=np.int64)
+    rows_b = np.arange(B)
+    selfidx = np.arange(start, stop)
+    if n_candidates is not None and n_candidates < n - 1:
+        P = np.abs(Xb @ X.T)
+        P[rows_b, selfidx] = -1.0
+        cand = np.argpartition(-P, n_candidates - 1, axis=1)[:, :n_candidates]
+        del P
+    else:
+        cand = None
+    S = np.full((B, k), -1, dtype=np.int64)  # indices into X
     length = np.zeros(B, dtype=np.int64)
     R = Xb.copy()
     todo = np.arange(B)
-    selfidx = np.arange(start, stop)
     thr = tol * np.maximum(np.einsum("ij,ij->i", Xb, Xb), np.finfo(float).tiny)
     for t in range(k):
         if todo.size == 0:
             break
-        P = np.abs(R[todo] @ X.T)
         sub = np.arange(todo.size)
-        P[sub, selfidx[todo]] = -1.0
-        if t:
-            P[sub[:, None], S[todo, :t]] = -1.0
-        sel = np.argmax(P, axis=1)
-        best = P[sub, sel]
+        if cand is None:
+            P = np.abs(R[todo] @ X.T)
+            P[sub, selfidx[todo]] = -1.0
+            if t:
+                P[sub[:, None], S[todo, :t]] = -1.0
+            sel = np.argmax(P, axis=1)
+            best = P[sub, sel]
+        else:
+            ct = cand[todo]
+            P = np.abs(np.einsum("bsd,bd->bs", X[ct], R[todo]))
+            if t:
+                P[(ct[:, :, None] == S[todo, None, :t]).any(axis=2)] = -1.0
+            j = np.argmax(P, axis=1)
+            best = P[sub, j]
+            sel = ct[sub, j]
         rnorm = np.sqrt(np.einsum("ij,ij->i", R[todo], R[todo]))
         ok = best > 1e-12 * np.maximum(rnorm, np.finfo(float).tiny)
-        todo, sel, sub = todo[ok], sel[ok], sub[: int(ok.sum())]
+        todo, sel = todo[ok], sel[ok]
         if todo.size == 0:
             break
         S[todo, t] = sel
@@ -443,14 +463,18 @@ def _omp_block(X, start, stop, n_nonzero, tol):
     return np.concatenate(rows), np.concatenate(cols), np.concatenate(vals)
 
 
-def omp_self_expression(X, *, n_nonzero=10, tol=1e-6, batch_size=1024, n_jobs=None):
+def omp_self_expression(X, *, n_nonzero=10, tol=1e-6, n_candidates=None, batch_size=1024,
+                        n_jobs=None):
     """Orthogonal matching pursuit of every row of X on the other rows.
 
     For each point ``b = X[j]``: repeat {pick the other point most correlated
     with the residual; least-squares fit of ``b`` on the picked points}
     until ``||r||^2 <= tol * ||b||^2`` or ``n_nonzero`` points are picked. All
     points of a block advance together: each greedy step is one GEMM
-    ``R_B @ X.T`` plus small batched least squares.
+    ``R_B @ X.T`` plus small batched least squares. With ``n_candidates``,
+    the picks of point ``j`` are restricted to the ``n_candidates`` other
+    points most correlated with ``b`` (one GEMM for the block, then the
+    greedy steps touch only those).
 
     Parameters
     ----------
@@ -461,6 +485,8 @@ def omp_self_expression(X, *, n_nonzero=10, tol=1e-6, batch_size=1024, n_jobs=No
         (``<= min(n_features, n_samples - 1)`` is sensible).
     tol : float, default=1e-6
         Relative squared residual at which a point stops.
+    n_candidates : int or None, default=None
+        Atoms available to each point; None: all other points.
     batch_size : int, default=1024
     n_jobs : int or None
 
@@ -471,17 +497,20 @@ def omp_self_expression(X, *, n_nonzero=10, tol=1e-6, batch_size=1024, n_jobs=No
 
     Notes
     -----
-    Cost: ``O(k n^2 D)`` for the correlations and ``O(n k^2 D)`` for the
-    least squares, ``k = n_nonzero``; memory ``O(block * n + n k)``.
+    Cost: ``O(k n^2 D)`` for the correlations (``O(n^2 D + n k s D)`` with
+    ``s = n_candidates``) and ``O(n k^2 D)`` for the least squares,
+    ``k = n_nonzero``; memory ``O(block * max(n, s D) + n k)``.
     """
     X = np.ascontiguousarray(X, dtype=np.float64)
-    n = X.shape[0]
+    n, D = X.shape
     k = int(min(n_nonzero, n - 1))
     if k < 1:
         e = np.zeros(0, dtype=np.int64)
         return e, e, np.zeros(0)
-    out = _run_blocks(lambda a, b: _omp_block(X, a, b, k, float(tol)), n,
-                      _block_size(n, batch_size), n_jobs)
+    s = None if n_candidates is None else int(max(min(n_candidates, n - 1), k))
+    width = n if s is None else max(n, s * D)
+    out = _run_blocks(lambda a, b: _omp_block(X, a, b, k, float(tol), s), n,
+                      _block_size(width, batch_size), n_jobs)
     return (np.concatenate([o[0] for o in out]), np.concatenate([o[1] for o in out]),
             np.concatenate([o[2] for o in out]))
 

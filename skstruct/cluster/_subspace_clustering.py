@@ -3,10 +3,15 @@
 Each estimator writes every point as a combination of the other points
 (``X ~ C X`` with ``diag(C) = 0``), turns the coefficients into an affinity
 graph and clusters it with the shared spectral step of
-:mod:`skstruct.cluster._spectral`. The numerical kernels live in
-:mod:`skstruct._backend._self_expression`.
+:mod:`skstruct.cluster._spectral`. Each cluster then gets a linear subspace
+fitted to its members, and ``predict`` assigns points to the nearest one
+(smallest angle); with ``n_samples_fit`` the self-expression runs on a
+random sample only and the other points are assigned that way. The
+numerical kernels live in :mod:`skstruct._backend._self_expression` and
+:mod:`skstruct._backend._subspaces`.
 """
 
+import time
 import warnings
 from numbers import Integral, Real
 
@@ -16,7 +21,7 @@ from sklearn.base import BaseEstimator, ClusterMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 from threadpoolctl import threadpool_limits
 
 from .._backend._self_expression import (
@@ -27,6 +32,7 @@ from .._backend._self_expression import (
     omp_self_expression,
     thresholding_neighbors,
 )
+from .._backend._subspaces import fit_cluster_subspaces, subspace_residuals
 from ._spectral import affinity_from_coefficients, spectral_clustering_from_affinity
 
 _SMALL_N = 2000
@@ -35,8 +41,12 @@ _DENSE_WARN_N = 10000
 _COMMON_CONSTRAINTS = {
     "n_clusters": [Interval(Integral, 1, None, closed="left")],
     "n_init": [Interval(Integral, 1, None, closed="left")],
+    "subspace_dim": [Interval(Integral, 1, None, closed="left"), None],
+    "n_samples_fit": [Interval(Integral, 2, None, closed="left"),
+                      Interval(Real, 0, 1, closed="right"), None],
     "random_state": ["random_state"],
     "n_jobs": [Integral, None],
+    "verbose": ["verbose"],
 }
 _AFFINITY_CONSTRAINTS = {
     "affinity": [StrOptions({"symmetrize", "nearest_neighbors"})],
@@ -58,10 +68,21 @@ class _BaseSubspaceClustering(ClusterMixin, BaseEstimator):
 
     _row_norm = "l2"
 
+    def _log(self, msg):
+        if self.verbose:
+            print(f"[{type(self).__name__}] {msg}", flush=True)
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = False
         return tags
+
+    def _n_fit(self, n):
+        m = self.n_samples_fit
+        if m is None:
+            return n
+        m = int(np.ceil(m * n)) if isinstance(m, Real) and not isinstance(m, Integral) else m
+        return int(min(max(m, 2), n))
 
     def _validate_input(self, X):
         X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
@@ -69,6 +90,11 @@ class _BaseSubspaceClustering(ClusterMixin, BaseEstimator):
         if self.n_clusters > n:
             raise ValueError(
                 f"n_clusters={self.n_clusters} must be <= n_samples={n}.")
+        m = self._n_fit(n)
+        if self.n_clusters > m:
+            raise ValueError(
+                f"n_clusters={self.n_clusters} must be <= the number of points fitted, "
+                f"n_samples_fit={self.n_samples_fit} -> {m}.")
         Xn, nrm = _unit_rows(np.asarray(X, dtype=np.float64))
         nonzero = nrm > 0
         if not nonzero.any():
@@ -95,6 +121,10 @@ class _BaseSubspaceClustering(ClusterMixin, BaseEstimator):
     def fit(self, X, y=None):
         """Compute the self-expression, the affinity, and cluster it.
 
+        With ``n_samples_fit`` set, this is done on a random sample and the
+        other points are assigned to the nearest cluster subspace. Either
+        way, a subspace is then fitted to each cluster for ``predict``.
+
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
@@ -109,16 +139,41 @@ class _BaseSubspaceClustering(ClusterMixin, BaseEstimator):
         """
         self._validate_params()
         Xn = self._validate_input(X)
+        n = Xn.shape[0]
+        m = self._n_fit(n)
+        rng = check_random_state(self.random_state)
+        idx = None
+        if m < n:
+            idx = np.sort(rng.choice(n, m, replace=False))
+        Xs = Xn if idx is None else Xn[idx]
         # Small problems run on one BLAS / OpenMP thread: thread start-up and
         # spinning cost more than they bring (measured 3x to 30x slower with
         # two threads on a shared 2-core machine at 300 and 2,000 points).
-        small = Xn.shape[0] <= _SMALL_N and self.n_jobs in (None, 1)
+        small = m <= _SMALL_N and self.n_jobs in (None, 1)
         with threadpool_limits(limits=1 if small else None):
-            W = self._affinity(Xn)
+            t0 = time.perf_counter()
+            W = self._affinity(Xs)
             self.affinity_matrix_ = W
-            rng = check_random_state(self.random_state)
-            self.labels_ = spectral_clustering_from_affinity(
+            self._log(f"affinity of {m} points: {time.perf_counter() - t0:.2f} s, "
+                      f"{W.nnz / max(m, 1):.1f} edges per point")
+            t0 = time.perf_counter()
+            labels = spectral_clustering_from_affinity(
                 W, self.n_clusters, n_init=self.n_init, random_state=rng)
+            self._log(f"spectral step: {time.perf_counter() - t0:.2f} s")
+        t0 = time.perf_counter()
+        if idx is not None:
+            bases = fit_cluster_subspaces(Xs, labels, self.n_clusters, dim=self.subspace_dim)
+            sample_labels = labels
+            labels = np.argmin(subspace_residuals(Xn, bases), axis=1).astype(np.int64)
+            labels[idx] = sample_labels
+            self.sample_indices_ = idx
+            self._log(f"{n - m} other points assigned by residual: "
+                      f"{time.perf_counter() - t0:.2f} s")
+        self.labels_ = labels
+        self.subspace_bases_ = fit_cluster_subspaces(Xn, labels, self.n_clusters,
+                                                     dim=self.subspace_dim)
+        self.subspace_dims_ = np.array([b.shape[1] for b in self.subspace_bases_])
+        self._log(f"cluster subspaces of dimensions {self.subspace_dims_.tolist()}")
         return self
 
     def fit_predict(self, X, y=None):
@@ -137,6 +192,47 @@ class _BaseSubspaceClustering(ClusterMixin, BaseEstimator):
             Cluster index of each point.
         """
         return self.fit(X).labels_
+
+    def predict(self, X):
+        """Assign points to the cluster whose subspace is nearest in angle.
+
+        Each cluster's linear subspace (``subspace_bases_``) was fitted to
+        its members at ``fit``; a point (scaled to unit norm) goes to the
+        cluster with the smallest squared residual
+        ``||x - U_k U_k^T x||^2 = sin^2(angle(x, subspace k))``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            New points.
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+            Cluster index of each point.
+        """
+        check_is_fitted(self, "subspace_bases_")
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        Xn, _ = _unit_rows(np.asarray(X, dtype=np.float64))
+        return self.residuals(Xn, _normalized=True).argmin(axis=1).astype(np.int64)
+
+    def residuals(self, X, _normalized=False):
+        """Squared sine of the angle between each point and each cluster subspace.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        residuals : ndarray of shape (n_samples, n_clusters)
+            Values in ``[0, 1]``; zero rows of ``X`` get 0 everywhere.
+        """
+        if not _normalized:
+            check_is_fitted(self, "subspace_bases_")
+            X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+            X, _ = _unit_rows(np.asarray(X, dtype=np.float64))
+        return subspace_residuals(X, self.subspace_bases_)
 
 
 def _warn_dense(n, n_nonzero, name):
@@ -243,10 +339,31 @@ class SparseSubspaceClustering(_EnetMixin, _BaseSubspaceClustering):
         Seeds the eigensolver start block and k-means.
     n_jobs : int or None, default=None
         Threads over blocks of points (BLAS is limited to one thread each).
+    subspace_dim : int or None, default=None
+        Dimension of the subspace fitted to each cluster for ``predict``
+        (and for assigning the points left out by ``n_samples_fit``). None
+        chooses it per cluster: the fewest leading singular vectors of the
+        members' unit-norm rows that hold 95% of their squared norm.
+    n_samples_fit : int, float or None, default=None
+        Run the self-expression and the spectral step on a uniform random
+        sample of this many points (a float: this share of the points), then
+        assign the other points to the nearest cluster subspace as
+        ``predict`` does. Time and memory then grow with the sample size, not
+        with ``n_samples`` (plus one linear pass); ``representation_`` and
+        ``affinity_matrix_`` are those of the sample. None uses every point.
+    verbose : int, default=0
+        Print the time of each stage.
 
     Attributes
     ----------
     labels_ : ndarray of shape (n_samples,)
+    subspace_bases_ : list of n_clusters ndarrays of shape (n_features, d_k)
+        Orthonormal basis of each cluster's subspace (of the unit-norm rows).
+    subspace_dims_ : ndarray of shape (n_clusters,)
+        The ``d_k``.
+    sample_indices_ : ndarray of shape (n_samples_fit,)
+        Points the self-expression ran on; only when ``n_samples_fit`` is
+        smaller than ``n_samples``.
     representation_ : scipy.sparse.csr_matrix of shape (n_samples, n_samples)
         ``C[i, j]``: weight of point ``j`` in point ``i``'s representation (of
         the unit-norm rows); zero diagonal.
@@ -297,7 +414,8 @@ class SparseSubspaceClustering(_EnetMixin, _BaseSubspaceClustering):
 
     def __init__(self, n_clusters=8, *, alpha=50.0, outliers=False, outlier_penalty=None,
                  affinity="symmetrize", n_neighbors=3, n_nonzero=None, support_size=50,
-                 max_iter=40, tol=1e-6, n_init=20, random_state=None, n_jobs=None):
+                 max_iter=40, tol=1e-6, n_init=20, random_state=None, n_jobs=None, subspace_dim=None,
+                 n_samples_fit=None, verbose=0):
         self.n_clusters = n_clusters
         self.alpha = alpha
         self.outliers = outliers
@@ -311,6 +429,9 @@ class SparseSubspaceClustering(_EnetMixin, _BaseSubspaceClustering):
         self.n_init = n_init
         self.random_state = random_state
         self.n_jobs = n_jobs
+        self.subspace_dim = subspace_dim
+        self.n_samples_fit = n_samples_fit
+        self.verbose = verbose
 
     def _coefficients(self, Xn):
         n, D = Xn.shape
@@ -377,10 +498,31 @@ class ElasticNetSubspaceClustering(_EnetMixin, _BaseSubspaceClustering):
     n_jobs : int or None, default=None
         Number of threads over blocks of points (BLAS held to one thread each);
         None means 1.
+    subspace_dim : int or None, default=None
+        Dimension of the subspace fitted to each cluster for ``predict``
+        (and for assigning the points left out by ``n_samples_fit``). None
+        chooses it per cluster: the fewest leading singular vectors of the
+        members' unit-norm rows that hold 95% of their squared norm.
+    n_samples_fit : int, float or None, default=None
+        Run the self-expression and the spectral step on a uniform random
+        sample of this many points (a float: this share of the points), then
+        assign the other points to the nearest cluster subspace as
+        ``predict`` does. Time and memory then grow with the sample size, not
+        with ``n_samples`` (plus one linear pass); ``representation_`` and
+        ``affinity_matrix_`` are those of the sample. None uses every point.
+    verbose : int, default=0
+        Print the time of each stage.
 
     Attributes
     ----------
     labels_ : ndarray of shape (n_samples,)
+    subspace_bases_ : list of n_clusters ndarrays of shape (n_features, d_k)
+        Orthonormal basis of each cluster's subspace (of the unit-norm rows).
+    subspace_dims_ : ndarray of shape (n_clusters,)
+        The ``d_k``.
+    sample_indices_ : ndarray of shape (n_samples_fit,)
+        Points the self-expression ran on; only when ``n_samples_fit`` is
+        smaller than ``n_samples``.
     representation_ : scipy.sparse.csr_matrix of shape (n_samples, n_samples)
     affinity_matrix_ : scipy.sparse.csr_matrix of shape (n_samples, n_samples)
     n_iter_ : int
@@ -420,7 +562,8 @@ class ElasticNetSubspaceClustering(_EnetMixin, _BaseSubspaceClustering):
 
     def __init__(self, n_clusters=8, *, l1_ratio=0.9, alpha=50.0, affinity="symmetrize",
                  n_neighbors=3, n_nonzero=50, support_size=50, max_iter=40, tol=1e-6,
-                 n_init=20, random_state=None, n_jobs=None):
+                 n_init=20, random_state=None, n_jobs=None, subspace_dim=None,
+                 n_samples_fit=None, verbose=0):
         self.n_clusters = n_clusters
         self.l1_ratio = l1_ratio
         self.alpha = alpha
@@ -433,6 +576,9 @@ class ElasticNetSubspaceClustering(_EnetMixin, _BaseSubspaceClustering):
         self.n_init = n_init
         self.random_state = random_state
         self.n_jobs = n_jobs
+        self.subspace_dim = subspace_dim
+        self.n_samples_fit = n_samples_fit
+        self.verbose = verbose
 
     def _coefficients(self, Xn):
         C, _, _, _ = self._run_enet(Xn, float(self.l1_ratio))
@@ -445,18 +591,30 @@ class OMPSubspaceClustering(_BaseSubspaceClustering):
     Each point (unit norm) greedily picks the other point most correlated
     with its residual and refits by least squares, until the squared residual
     falls below ``tol`` or ``n_nonzero`` points are picked (You, Robinson &
-    Vidal 2016). All points of a block advance together, so each greedy step
-    is one matrix product: cost ``O(n_nonzero * n^2 * D)``, memory
-    ``O(n * n_nonzero)``.
+    Vidal 2016). By default the picks are restricted to the point's
+    ``n_candidates`` most correlated other points: plain OMP, once the
+    point's subspace is fitted, fits the remaining noise with points of any
+    subspace, and on coherent real data (all-positive pixels or spectra) its
+    second and later picks are barely related to the point; the restriction
+    keeps every pick a near neighbor in angle, and OMP then chooses among
+    the neighbors the few that span the point (measured: digits accuracy
+    0.2 -> 0.86, noisy synthetic data at 10,000 points 0.35 -> 1.0, see the
+    user guide). All points of a block advance together: one correlation
+    product per block, then cost ``O(n_nonzero * n_candidates * D)`` per
+    point; memory ``O(n * n_nonzero)``.
 
     Parameters
     ----------
     n_clusters : int, default=8
         Number of clusters (subspaces) to find.
-    n_nonzero : int, default=10
-        Maximum points per representation; about the subspace dimension.
+    n_nonzero : int, default=5
+        Maximum points per representation; about the subspace dimension, or
+        below it on noisy data.
     tol : float, default=1e-6
         Relative squared residual at which a point stops.
+    n_candidates : int or None, default=50
+        Each point picks only among its ``n_candidates`` most correlated
+        other points; None lets it pick any point (the original SSC-OMP).
     affinity : {"symmetrize", "nearest_neighbors"}, default="symmetrize"
         How coefficients become a graph, see
         :func:`~skstruct.cluster.affinity_from_coefficients`.
@@ -469,10 +627,31 @@ class OMPSubspaceClustering(_BaseSubspaceClustering):
     n_jobs : int or None, default=None
         Number of threads over blocks of points (BLAS held to one thread each);
         None means 1.
+    subspace_dim : int or None, default=None
+        Dimension of the subspace fitted to each cluster for ``predict``
+        (and for assigning the points left out by ``n_samples_fit``). None
+        chooses it per cluster: the fewest leading singular vectors of the
+        members' unit-norm rows that hold 95% of their squared norm.
+    n_samples_fit : int, float or None, default=None
+        Run the self-expression and the spectral step on a uniform random
+        sample of this many points (a float: this share of the points), then
+        assign the other points to the nearest cluster subspace as
+        ``predict`` does. Time and memory then grow with the sample size, not
+        with ``n_samples`` (plus one linear pass); ``representation_`` and
+        ``affinity_matrix_`` are those of the sample. None uses every point.
+    verbose : int, default=0
+        Print the time of each stage.
 
     Attributes
     ----------
     labels_ : ndarray of shape (n_samples,)
+    subspace_bases_ : list of n_clusters ndarrays of shape (n_features, d_k)
+        Orthonormal basis of each cluster's subspace (of the unit-norm rows).
+    subspace_dims_ : ndarray of shape (n_clusters,)
+        The ``d_k``.
+    sample_indices_ : ndarray of shape (n_samples_fit,)
+        Points the self-expression ran on; only when ``n_samples_fit`` is
+        smaller than ``n_samples``.
     representation_ : scipy.sparse.csr_matrix of shape (n_samples, n_samples)
     affinity_matrix_ : scipy.sparse.csr_matrix of shape (n_samples, n_samples)
     n_features_in_ : int
@@ -499,21 +678,28 @@ class OMPSubspaceClustering(_BaseSubspaceClustering):
         **_AFFINITY_CONSTRAINTS,
         "n_nonzero": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
+        "n_candidates": [Interval(Integral, 1, None, closed="left"), None],
     }
 
-    def __init__(self, n_clusters=8, *, n_nonzero=10, tol=1e-6, affinity="symmetrize",
-                 n_neighbors=3, n_init=20, random_state=None, n_jobs=None):
+    def __init__(self, n_clusters=8, *, n_nonzero=5, tol=1e-6, n_candidates=50,
+                 affinity="symmetrize", n_neighbors=3, n_init=20, random_state=None,
+                 n_jobs=None, subspace_dim=None, n_samples_fit=None, verbose=0):
         self.n_clusters = n_clusters
         self.n_nonzero = n_nonzero
         self.tol = tol
+        self.n_candidates = n_candidates
         self.affinity = affinity
         self.n_neighbors = n_neighbors
         self.n_init = n_init
         self.random_state = random_state
         self.n_jobs = n_jobs
+        self.subspace_dim = subspace_dim
+        self.n_samples_fit = n_samples_fit
+        self.verbose = verbose
 
     def _coefficients(self, Xn):
         rows, cols, vals = omp_self_expression(Xn, n_nonzero=self.n_nonzero, tol=self.tol,
+                                               n_candidates=self.n_candidates,
                                                n_jobs=self.n_jobs)
         return _coo_to_csr(rows, cols, vals, Xn.shape[0])
 
@@ -544,10 +730,31 @@ class LeastSquaresSubspaceClustering(_BaseSubspaceClustering):
     n_jobs : int or None, default=None
         Number of threads over blocks of points (BLAS held to one thread each);
         None means 1.
+    subspace_dim : int or None, default=None
+        Dimension of the subspace fitted to each cluster for ``predict``
+        (and for assigning the points left out by ``n_samples_fit``). None
+        chooses it per cluster: the fewest leading singular vectors of the
+        members' unit-norm rows that hold 95% of their squared norm.
+    n_samples_fit : int, float or None, default=None
+        Run the self-expression and the spectral step on a uniform random
+        sample of this many points (a float: this share of the points), then
+        assign the other points to the nearest cluster subspace as
+        ``predict`` does. Time and memory then grow with the sample size, not
+        with ``n_samples`` (plus one linear pass); ``representation_`` and
+        ``affinity_matrix_`` are those of the sample. None uses every point.
+    verbose : int, default=0
+        Print the time of each stage.
 
     Attributes
     ----------
     labels_ : ndarray of shape (n_samples,)
+    subspace_bases_ : list of n_clusters ndarrays of shape (n_features, d_k)
+        Orthonormal basis of each cluster's subspace (of the unit-norm rows).
+    subspace_dims_ : ndarray of shape (n_clusters,)
+        The ``d_k``.
+    sample_indices_ : ndarray of shape (n_samples_fit,)
+        Points the self-expression ran on; only when ``n_samples_fit`` is
+        smaller than ``n_samples``.
     representation_ : scipy.sparse.csr_matrix of shape (n_samples, n_samples)
     affinity_matrix_ : scipy.sparse.csr_matrix of shape (n_samples, n_samples)
         ``(|C| + |C|^T) / 2``.
@@ -578,13 +785,17 @@ class LeastSquaresSubspaceClustering(_BaseSubspaceClustering):
     }
 
     def __init__(self, n_clusters=8, *, lam=0.01, n_nonzero=None, n_init=20,
-                 random_state=None, n_jobs=None):
+                 random_state=None, n_jobs=None, subspace_dim=None,
+                 n_samples_fit=None, verbose=0):
         self.n_clusters = n_clusters
         self.lam = lam
         self.n_nonzero = n_nonzero
         self.n_init = n_init
         self.random_state = random_state
         self.n_jobs = n_jobs
+        self.subspace_dim = subspace_dim
+        self.n_samples_fit = n_samples_fit
+        self.verbose = verbose
 
     def _coefficients(self, Xn):
         _warn_dense(Xn.shape[0], self.n_nonzero, "LSR")
@@ -630,10 +841,31 @@ class LowRankRepresentation(_BaseSubspaceClustering):
     n_jobs : int or None, default=None
         Number of threads over blocks of points (BLAS held to one thread each);
         None means 1.
+    subspace_dim : int or None, default=None
+        Dimension of the subspace fitted to each cluster for ``predict``
+        (and for assigning the points left out by ``n_samples_fit``). None
+        chooses it per cluster: the fewest leading singular vectors of the
+        members' unit-norm rows that hold 95% of their squared norm.
+    n_samples_fit : int, float or None, default=None
+        Run the self-expression and the spectral step on a uniform random
+        sample of this many points (a float: this share of the points), then
+        assign the other points to the nearest cluster subspace as
+        ``predict`` does. Time and memory then grow with the sample size, not
+        with ``n_samples`` (plus one linear pass); ``representation_`` and
+        ``affinity_matrix_`` are those of the sample. None uses every point.
+    verbose : int, default=0
+        Print the time of each stage.
 
     Attributes
     ----------
     labels_ : ndarray of shape (n_samples,)
+    subspace_bases_ : list of n_clusters ndarrays of shape (n_features, d_k)
+        Orthonormal basis of each cluster's subspace (of the unit-norm rows).
+    subspace_dims_ : ndarray of shape (n_clusters,)
+        The ``d_k``.
+    sample_indices_ : ndarray of shape (n_samples_fit,)
+        Points the self-expression ran on; only when ``n_samples_fit`` is
+        smaller than ``n_samples``.
     representation_ : scipy.sparse.csr_matrix of shape (n_samples, n_samples)
         ``Z^T`` without its diagonal (row ``i`` represents point ``i``).
     affinity_matrix_ : scipy.sparse.csr_matrix of shape (n_samples, n_samples)
@@ -669,7 +901,8 @@ class LowRankRepresentation(_BaseSubspaceClustering):
     }
 
     def __init__(self, n_clusters=8, *, lam=1.0, n_nonzero=None, tol=1e-7, max_iter=1000,
-                 n_init=20, random_state=None, n_jobs=None):
+                 n_init=20, random_state=None, n_jobs=None, subspace_dim=None,
+                 n_samples_fit=None, verbose=0):
         self.n_clusters = n_clusters
         self.lam = lam
         self.n_nonzero = n_nonzero
@@ -678,6 +911,9 @@ class LowRankRepresentation(_BaseSubspaceClustering):
         self.n_init = n_init
         self.random_state = random_state
         self.n_jobs = n_jobs
+        self.subspace_dim = subspace_dim
+        self.n_samples_fit = n_samples_fit
+        self.verbose = verbose
 
     def _coefficients(self, Xn):
         _warn_dense(Xn.shape[0], self.n_nonzero, "LRR")
@@ -719,10 +955,31 @@ class ThresholdingSubspaceClustering(_BaseSubspaceClustering):
     n_jobs : int or None, default=None
         Number of threads over blocks of points (BLAS held to one thread each);
         None means 1.
+    subspace_dim : int or None, default=None
+        Dimension of the subspace fitted to each cluster for ``predict``
+        (and for assigning the points left out by ``n_samples_fit``). None
+        chooses it per cluster: the fewest leading singular vectors of the
+        members' unit-norm rows that hold 95% of their squared norm.
+    n_samples_fit : int, float or None, default=None
+        Run the self-expression and the spectral step on a uniform random
+        sample of this many points (a float: this share of the points), then
+        assign the other points to the nearest cluster subspace as
+        ``predict`` does. Time and memory then grow with the sample size, not
+        with ``n_samples`` (plus one linear pass); ``representation_`` and
+        ``affinity_matrix_`` are those of the sample. None uses every point.
+    verbose : int, default=0
+        Print the time of each stage.
 
     Attributes
     ----------
     labels_ : ndarray of shape (n_samples,)
+    subspace_bases_ : list of n_clusters ndarrays of shape (n_features, d_k)
+        Orthonormal basis of each cluster's subspace (of the unit-norm rows).
+    subspace_dims_ : ndarray of shape (n_clusters,)
+        The ``d_k``.
+    sample_indices_ : ndarray of shape (n_samples_fit,)
+        Points the self-expression ran on; only when ``n_samples_fit`` is
+        smaller than ``n_samples``.
     affinity_matrix_ : scipy.sparse.csr_matrix of shape (n_samples, n_samples)
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (n_features_in,)
@@ -750,12 +1007,16 @@ class ThresholdingSubspaceClustering(_BaseSubspaceClustering):
     }
 
     def __init__(self, n_clusters=8, *, n_neighbors=10, n_init=20, random_state=None,
-                 n_jobs=None):
+                 n_jobs=None, subspace_dim=None,
+                 n_samples_fit=None, verbose=0):
         self.n_clusters = n_clusters
         self.n_neighbors = n_neighbors
         self.n_init = n_init
         self.random_state = random_state
         self.n_jobs = n_jobs
+        self.subspace_dim = subspace_dim
+        self.n_samples_fit = n_samples_fit
+        self.verbose = verbose
 
     def _affinity(self, Xn):
         n = Xn.shape[0]

@@ -6,6 +6,8 @@ import scipy.sparse as sp
 from scipy.linalg import subspace_angles
 from scipy.optimize import linear_sum_assignment
 from sklearn.base import clone
+from sklearn.datasets import load_digits
+from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import ElasticNet, Lasso
 from sklearn.metrics import adjusted_rand_score
 
@@ -390,3 +392,158 @@ def test_dense_methods_warn_on_large_n(cls, independent, monkeypatch):
         cls(4, random_state=0).fit(X)
     est = cls(4, n_nonzero=5, random_state=0).fit(X)  # no warning with n_nonzero
     assert np.diff(est.representation_.indptr).max() <= 5
+
+
+# --- predict: cluster subspaces and residual assignment ---------------------------------
+def _matching(labels, y):
+    """Map each cluster label to the true class it overlaps most (one-to-one)."""
+    k = max(labels.max(), y.max()) + 1
+    M = np.zeros((k, k))
+    np.add.at(M, (labels, y), 1)
+    r, c = linear_sum_assignment(-M)
+    out = np.empty(k, dtype=int)
+    out[r] = c
+    return out
+
+
+@pytest.mark.parametrize("cls", ALL)
+def test_predict_training_and_new_points(cls, independent):
+    X, y = independent
+    est = make(cls, 4).fit(X)
+    np.testing.assert_array_equal(est.predict(X), est.labels_)
+    # new points from the same subspaces (same seed: the bases are drawn first)
+    Xnew, ynew = make_subspaces(400, 15, n_subspaces=4, subspace_dim=3, random_state=1)
+    Xnew, ynew = Xnew[160:], ynew[160:]
+    to_class = _matching(est.labels_, y)
+    np.testing.assert_array_equal(to_class[est.predict(3.0 * Xnew)], ynew)
+
+
+def test_cluster_subspaces_recover_the_bases():
+    X, y, bases = make_subspaces(150, 12, n_subspaces=3, subspace_dim=3, return_bases=True,
+                                 random_state=8)
+    est = SparseSubspaceClustering(3, random_state=0).fit(X)
+    to_class = _matching(est.labels_, y)
+    assert est.subspace_dims_.tolist() == [3, 3, 3]  # from the spectrum
+    for k, U in enumerate(est.subspace_bases_):
+        np.testing.assert_allclose(U.T @ U, np.eye(3), atol=1e-12)
+        assert np.rad2deg(subspace_angles(U, bases[to_class[k]])).max() < 1e-6
+    est2 = SparseSubspaceClustering(3, subspace_dim=2, random_state=0).fit(X)
+    assert est2.subspace_dims_.tolist() == [2, 2, 2]
+    np.testing.assert_array_equal(est2.labels_, est.labels_)  # fit_predict unchanged
+
+
+def test_residuals_match_least_squares():
+    X, _ = make_subspaces(90, 10, n_subspaces=3, subspace_dim=2, noise=0.2, random_state=3)
+    est = ThresholdingSubspaceClustering(3, n_neighbors=5, random_state=0).fit(X)
+    Xnew = np.random.default_rng(0).standard_normal((7, 10))
+    R = est.residuals(Xnew)
+    for k, U in enumerate(est.subspace_bases_):
+        for i in range(7):
+            x = Xnew[i] / np.linalg.norm(Xnew[i])
+            c, *_ = np.linalg.lstsq(U, x, rcond=None)
+            assert R[i, k] == pytest.approx(np.sum((x - U @ c) ** 2), abs=1e-12)
+    np.testing.assert_array_equal(est.predict(Xnew), R.argmin(axis=1))
+
+
+def test_cluster_subspaces_trim_mislabeled_members():
+    from skstruct._backend._subspaces import fit_cluster_subspaces
+
+    X, y, bases = make_subspaces(200, 12, n_subspaces=2, subspace_dim=3, return_bases=True,
+                                 random_state=4)
+    bad = np.flatnonzero(y == 1)[:5]  # 5 points of subspace 1 labeled 0
+    labels = y.copy()
+    labels[bad] = 0
+    U0 = fit_cluster_subspaces(X, labels, 2)[0]
+    assert U0.shape[1] == 3
+    assert np.rad2deg(subspace_angles(U0, bases[0])).max() < 1e-6
+
+
+@pytest.mark.parametrize("cls", ALL)
+def test_predict_bad_input(cls, independent):
+    X, _ = independent
+    with pytest.raises(NotFittedError):
+        cls(n_clusters=4).predict(X)
+    est = make(cls, 4).fit(X)
+    labels = est.labels_.copy()
+    with pytest.raises(ValueError, match="features"):
+        est.predict(X[:, :5])
+    Xb = X[:3].copy()
+    Xb[0, 0] = np.inf
+    with pytest.raises(ValueError, match="infinity"):
+        est.predict(Xb)
+    with pytest.raises(ValueError, match="2D array"):
+        est.predict(X[0])
+    with pytest.raises(ValueError, match="[Cc]omplex"):
+        est.predict(X + 1j)
+    np.testing.assert_array_equal(est.labels_, labels)
+
+
+# --- the sample-then-predict route ------------------------------------------------------
+@pytest.mark.parametrize("cls", [ElasticNetSubspaceClustering, OMPSubspaceClustering,
+                                 LowRankRepresentation])
+def test_n_samples_fit_matches_full_method(cls, close):
+    X, y = close
+    full = make(cls, 5).fit(X)
+    est = make(cls, 5, n_samples_fit=150).fit(X)
+    assert est.sample_indices_.shape == (150,)
+    assert est.representation_.shape == (150, 150)
+    assert est.affinity_matrix_.shape == (150, 150)
+    assert est.labels_.shape == (300,)
+    assert accuracy(y, est.labels_) >= accuracy(y, full.labels_) - 0.01
+    # a share of the points gives the same sample size
+    est2 = make(cls, 5, n_samples_fit=0.5).fit(X)
+    np.testing.assert_array_equal(est2.sample_indices_, est.sample_indices_)
+    assert not hasattr(full, "sample_indices_")
+
+
+def test_n_samples_fit_too_small():
+    X, _ = make_subspaces(40, 6, n_subspaces=2, subspace_dim=2, random_state=0)
+    with pytest.raises(ValueError, match="n_samples_fit"):
+        SparseSubspaceClustering(5, n_samples_fit=4).fit(X)
+
+
+# --- SSC-OMP on real data, verbose ---------------------------------------------------------
+def test_omp_candidates_restrict_the_picks():
+    X, _ = make_subspaces(80, 8, n_subspaces=3, subspace_dim=3, noise=0.1, random_state=4)
+    s = 6
+    rows, cols, vals = omp_self_expression(X, n_nonzero=3, tol=0.0, n_candidates=s)
+    C = sp.csr_matrix((vals, (rows, cols)), shape=(80, 80)).toarray()
+    for j in range(0, 80, 9):
+        corr0 = np.abs(X @ X[j])
+        corr0[j] = -1
+        cand = np.argsort(-corr0)[:s]
+        r, S = X[j].copy(), []  # OMP by hand over the candidates only
+        for _ in range(3):
+            corr = np.full(80, -1.0)
+            corr[cand] = np.abs(X[cand] @ r)
+            corr[S] = -1
+            S.append(int(np.argmax(corr)))
+            c, *_ = np.linalg.lstsq(X[S].T, X[j], rcond=None)
+            r = X[j] - X[S].T @ c
+        expect = np.zeros(80)
+        expect[S] = c
+        np.testing.assert_allclose(C[j], expect, atol=1e-10)
+
+
+def test_digits_real_data_and_predict():
+    # sklearn's bundled digits (no download): a real union of rough subspaces
+    X, y = load_digits(return_X_y=True)
+    Xtr, ytr, Xte, yte = X[:900], y[:900], X[900:1300], y[900:1300]
+    for est in [OMPSubspaceClustering(10, random_state=0),
+                ThresholdingSubspaceClustering(10, random_state=0)]:
+        est.fit(Xtr)
+        # KMeans reaches about 0.8 here; plain SSC-OMP (n_candidates=None) about 0.2
+        assert accuracy(ytr, est.labels_) >= 0.75
+        to_class = _matching(est.labels_, ytr)
+        assert np.mean(to_class[est.predict(Xte)] == yte) >= 0.7
+
+
+def test_verbose_prints_stages(capsys, independent):
+    X, _ = independent
+    make(ElasticNetSubspaceClustering, 4, verbose=1, n_samples_fit=100).fit(X)
+    out = capsys.readouterr().out
+    for word in ["affinity of 100 points", "spectral step", "assigned by residual",
+                 "dimensions"]:
+        assert word in out
+    make(ElasticNetSubspaceClustering, 4).fit(X)
+    assert capsys.readouterr().out == ""
