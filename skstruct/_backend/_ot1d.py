@@ -159,3 +159,46 @@ def wasserstein_1d(u, v, u_weights=None, v_weights=None, p=2):
     a = None if u_weights is None else np.asarray(u_weights, float) / np.sum(u_weights)
     b = None if v_weights is None else np.asarray(v_weights, float) / np.sum(v_weights)
     return np.asarray(ot.wasserstein_1d(u.T, v.T, a, b, p=p), dtype=np.float64)
+
+
+def monotone_barycentric_targets(u, v_sorted):
+    """Where the monotone (optimal) coupling sends each point of ``u``, on average.
+
+    For uniform empirical measures ``mu = (1/n) sum_i delta_{u_i}`` and
+    ``nu = (1/m) sum_j delta_{v_j}`` on the line, the optimal coupling is the
+    quantile coupling; the point of rank ``r`` in ``u`` receives the mass of
+    ``nu`` between the levels ``r / n`` and ``(r + 1) / n``, with mean
+    ``T_r = n int_{r/n}^{(r+1)/n} F_nu^{-1}(s) ds``. Then
+    ``d W_2^2(mu, nu) / d u_i = (2 / n) (u_i - T_i)`` wherever the ranks of
+    ``u`` are strict (the coupling is then locally constant).
+
+    Parameters
+    ----------
+    u : ndarray of shape (L, n)
+        ``L`` one-dimensional samples (unsorted).
+    v_sorted : ndarray of shape (L, m)
+        ``L`` target samples, each row sorted ascending.
+
+    Returns
+    -------
+    T : ndarray of shape (L, n)
+        ``T[l, i]``: barycentre of the mass that ``u[l, i]`` is sent to
+        (``v_sorted`` at the rank of ``u[l, i]`` when ``n == m``). Cost
+        ``O(L (n log n + m))``.
+    """
+    L, n = u.shape
+    m = v_sorted.shape[1]
+    order = np.argsort(u, axis=1)
+    if n == m:
+        Ts = v_sorted
+    else:
+        # G(s) = int_0^s F^{-1} at s = r / n: k = floor(s m) full steps, then a partial one
+        r = np.arange(n + 1)
+        k = (r * m) // n
+        frac = (r * m - k * n) / (n * m)
+        cs = np.concatenate([np.zeros((L, 1)), np.cumsum(v_sorted, axis=1)], axis=1) / m
+        G = cs[:, k] + frac * v_sorted[:, np.minimum(k, m - 1)]
+        Ts = n * np.diff(G, axis=1)
+    T = np.empty_like(Ts, dtype=np.float64)
+    np.put_along_axis(T, order, Ts, axis=1)
+    return T

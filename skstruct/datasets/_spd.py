@@ -98,12 +98,14 @@ def make_spd_distributions(n_distributions=100, n_matrices=50, n_channels=8, *, 
         "n_classes": [Interval(Integral, 1, None, closed="left")],
         "freq_shift": [Interval(Real, 0, None, closed="left")],
         "noise": [Interval(Real, 0, None, closed="left")],
+        "session_shift": [Interval(Real, 0, None, closed="left")],
+        "mixing_random_state": ["random_state"],
         "random_state": ["random_state"],
     },
     prefer_skip_nested_validation=True,
 )
 def make_meeg_signals(n_trials=200, n_channels=8, n_times=256, *, n_classes=2, freq_shift=0.15,
-                      noise=0.3, random_state=None):
+                      noise=0.3, session_shift=0.0, mixing_random_state=None, random_state=None):
     """Make multichannel M/EEG-like trials whose classes differ only in rhythm.
 
     Each of ``n_channels`` sources is a resonant AR(2) process (a
@@ -125,6 +127,16 @@ def make_meeg_signals(n_trials=200, n_channels=8, n_times=256, *, n_classes=2, f
         Frequency change in radians per sample.
     noise : float, default=0.3
         Standard deviation of white sensor noise.
+    session_shift : float, default=0.0
+        Size of a session effect: the sensors see ``(I + session_shift E) M``
+        with ``E`` Gaussian (entries of variance ``1 / n_channels``) drawn
+        from ``random_state``, as if the electrodes had moved. A domain shift
+        that a congruence of the covariances undoes.
+    mixing_random_state : int, RandomState instance or None, default=None
+        Seeds the mixing matrix ``M`` (the "subject"). None draws it from
+        ``random_state``. Same ``mixing_random_state`` with different
+        ``random_state`` and ``session_shift > 0``: two sessions of one
+        subject; different ``mixing_random_state``: two subjects.
     random_state : int, RandomState instance or None, default=None
 
     Returns
@@ -142,7 +154,8 @@ def make_meeg_signals(n_trials=200, n_channels=8, n_times=256, *, n_classes=2, f
     """
     rng = check_random_state(random_state)
     c = n_channels
-    M = rng.standard_normal((c, c)) / np.sqrt(c) + np.eye(c)
+    mix_rng = rng if mixing_random_state is None else check_random_state(mixing_random_state)
+    M = mix_rng.standard_normal((c, c)) / np.sqrt(c) + np.eye(c)
     base = np.linspace(0.15, 0.6, c) * np.pi
     y = rng.permutation(np.arange(n_trials) % n_classes)
     burn = 50
@@ -160,5 +173,8 @@ def make_meeg_signals(n_trials=200, n_channels=8, n_times=256, *, n_classes=2, f
             x = lfilter([1.0], [1.0, -2 * r * np.cos(freqs[j]), r * r], e, axis=-1)[:, burn:]
             x -= x.mean(axis=-1, keepdims=True)
             S[idx, j] = x / x.std(axis=-1, keepdims=True)
-    X = np.einsum("ij,njt->nit", M, S) + noise * rng.standard_normal((n_trials, c, n_times))
+    N = noise * rng.standard_normal((n_trials, c, n_times))
+    if session_shift > 0:
+        M = (np.eye(c) + session_shift * rng.standard_normal((c, c)) / np.sqrt(c)) @ M
+    X = np.einsum("ij,njt->nit", M, S) + N
     return X, y

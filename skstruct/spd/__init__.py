@@ -4,10 +4,13 @@
 * :func:`spd_sliced_wasserstein` and :func:`spd_sliced_wasserstein_pairwise` compute the
   sliced-Wasserstein distance on the SPD cone (Bonet et al., 2023), with an optional
   control-variate estimator (Nguyen & Ho, 2024).
+* :class:`SPDSWAlignment` moves the SPD matrices of a source domain (session,
+  subject) onto a target domain by minimizing SPDSW (domain adaptation).
 * :class:`SPDSWEmbedding` and :class:`SPDSWKernel` turn each set of SPD matrices (one
   sample) into features or kernel values for any scikit-learn model.
 """
 
+from ._alignment import SPDSWAlignment, spdsw_align
 from ._covariance import Covariances, delay_embed
 from ._embedding import SPDSWEmbedding, SPDSWKernel
 from ._sliced import SPDProjections, spd_sliced_wasserstein, spd_sliced_wasserstein_pairwise
@@ -15,9 +18,11 @@ from ._sliced import SPDProjections, spd_sliced_wasserstein, spd_sliced_wasserst
 __all__ = [
     "Covariances",
     "SPDProjections",
+    "SPDSWAlignment",
     "SPDSWEmbedding",
     "SPDSWKernel",
     "delay_embed",
     "spd_sliced_wasserstein",
     "spd_sliced_wasserstein_pairwise",
+    "spdsw_align",
 ]

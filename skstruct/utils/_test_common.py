@@ -60,6 +60,7 @@ MIXTURE_EXPECTED_FAILED = {}
 # SPD estimators take 3-D/4-D input (tags two_d_array=False), so sklearn's checks skip
 # them; their contract is tested in tests/spd/.
 SPD_PARAMS = {
+    "SPDSWAlignment": {"n_projections": 10, "random_state": 0},
     "SPDSWEmbedding": {"n_projections": 10, "random_state": 0},
     "SPDSWKernel": {"n_projections": 10, "random_state": 0},
 }
