@@ -20,7 +20,8 @@ Kernels:
 - :func:`lsr_self_expression`: least squares regression (LSR1), closed form
   through the Woodbury identity.
 - :func:`lrr_ialm`: low-rank representation by inexact ALM on the
-  ``rank(X)``-dimensional reduced problem.
+  ``rank(X)``-dimensional reduced problem; :func:`lrr_closed_form`: its
+  Frobenius-error variant, one SVD.
 - :func:`thresholding_neighbors`: thresholding (TSC) top-q correlations.
 - :func:`top_k_rows`: sparsify dense row blocks to their ``k`` largest
   entries in absolute value.
@@ -606,7 +607,7 @@ def _svt_wide(A, tau, rng):
 
 
 def lrr_ialm(X, lam, *, tol=1e-8, max_iter=1000, rho=1.1, mu=1e-6, mu_max=1e10,
-             random_state=None):
+             random_state=None, verbose=0):
     """Low-rank representation by inexact ALM (Liu et al.).
 
     Solves ``min ||Z||_* + lam ||E||_{2,1}  s.t.  X^T = X^T Z + E`` (points as
@@ -627,6 +628,8 @@ def lrr_ialm(X, lam, *, tol=1e-8, max_iter=1000, rho=1.1, mu=1e-6, mu_max=1e10,
         Penalty schedule ``mu <- min(rho * mu, mu_max)``.
     random_state : int or None
         Passed to ``svt``.
+    verbose : int, default=0
+        Print the constraint residual every 50 iterations.
 
     Returns
     -------
@@ -669,13 +672,51 @@ def lrr_ialm(X, lam, *, tol=1e-8, max_iter=1000, rho=1.1, mu=1e-6, mu_max=1e10,
             E = _col_shrink(xmaz + Y1 / mu, lam / mu)
             leq1 = xmaz - E
             leq2 = Zr - J
-            if max(np.abs(leq1).max(), np.abs(leq2).max()) < tol:
+            gap = max(np.abs(leq1).max(), np.abs(leq2).max())
+            if verbose and (it % 50 == 0 or gap < tol):
+                print(f"[lrr_ialm] iteration {it}: constraint residual {gap:.2e}, mu {mu:.1e}",
+                      flush=True)
+            if gap < tol:
                 converged = True
                 break
             Y1 += mu * leq1
             Y2 += mu * leq2
             mu = min(rho * mu, mu_max)
     return Q, Zr, E, it, converged
+
+
+def lrr_closed_form(X, lam):
+    """Low-rank representation with Frobenius error, in closed form.
+
+    Solves ``min_Z ||Z||_* + lam / 2 ||X^T - X^T Z||_F^2`` (points as
+    columns of ``X^T``). With the thin SVD ``X = U S V^T`` the solution is
+    ``Z = U_1 diag(1 - 1 / (lam s_i^2)) U_1^T`` over the singular values
+    ``s_i > 1 / sqrt(lam)`` (Favaro, Vidal & Ravichandran 2011): the shape
+    interaction matrix of the leading directions, shrunk. Optimality: on
+    ``U_1`` the gradient of the fit term equals the subgradient ``U_1 U_1^T``
+    of the nuclear norm, on the other directions it has spectral norm
+    ``lam s_i^2 <= 1``.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    lam : float > 0
+
+    Returns
+    -------
+    Q : ndarray of shape (n_samples, r)
+        ``U_1``, orthonormal columns (``r`` may be 0).
+    Zr : ndarray of shape (r, n_samples)
+        ``Z = Q @ Zr``, the factored form :func:`lrr_coefficients` takes.
+
+    Notes
+    -----
+    Cost: one thin SVD, ``O(n D min(n, D))``; memory ``O(n min(n, D))``.
+    """
+    U, s, _ = np.linalg.svd(np.asarray(X, dtype=np.float64), full_matrices=False)
+    keep = s * s * lam > 1.0
+    Q = U[:, keep]
+    return Q, (1.0 - 1.0 / (lam * s[keep] ** 2))[:, None] * Q.T
 
 
 def lrr_coefficients(Q, Zr, *, n_nonzero=None, batch_size=1024, n_jobs=None):

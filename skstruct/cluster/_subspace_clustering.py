@@ -26,6 +26,7 @@ from threadpoolctl import threadpool_limits
 
 from .._backend._self_expression import (
     elastic_net_self_expression,
+    lrr_closed_form,
     lrr_coefficients,
     lrr_ialm,
     lsr_self_expression,
@@ -807,33 +808,42 @@ class LeastSquaresSubspaceClustering(_BaseSubspaceClustering):
 class LowRankRepresentation(_BaseSubspaceClustering):
     """Low-rank representation (LRR) subspace clustering.
 
-    Solves ``min ||Z||_* + lam ||E||_{2,1}  s.t.  X^T = X^T Z + E`` (points
-    as columns, unit norm) by the inexact augmented Lagrangian method of Liu
+    With ``error="l21"`` (default), solves
+    ``min ||Z||_* + lam ||E||_{2,1}  s.t.  X^T = X^T Z + E`` (points as
+    columns, unit norm) by the inexact augmented Lagrangian method of Liu
     et al., on the ``rank(X) x n`` reduced variable (``Z = Q Zr`` with ``Q``
     an orthonormal basis of the range of ``X``), with singular value
     thresholding at each step. The l2,1 norm lets whole points be corrupted.
     Without noise and for large ``lam`` the solution is the shape interaction
     matrix ``V V^T`` (``X = V S U^T``), block diagonal for independent
-    subspaces.
+    subspaces. Each iteration costs ``O(r^2 n)`` with ``r = min(n, D)``,
+    and a few hundred are typical.
 
-    The nuclear norm couples all points, so no diagonal constraint is
-    imposed during the solve (unlike the other estimators here); the
-    diagonal of ``Z`` is dropped from the representation and the affinity.
-    ``Z`` is dense: memory ``O(n^2)`` unless ``n_nonzero`` keeps only the
-    largest entries of each row (computed block by block from the factors).
+    With ``error="frobenius"``, solves
+    ``min ||Z||_* + lam / 2 ||X^T - X^T Z||_F^2`` instead, in closed form
+    from one thin SVD (Favaro, Vidal & Ravichandran 2011): ``Z = V_1 (I -
+    S_1^{-2} / lam) V_1^T`` over the singular values above ``1 / sqrt(lam)``.
+    Dense Gaussian-like noise is what it models; it was 20x faster than the
+    l2,1 solver at 1,200 points in ``R^200`` and about as accurate on the
+    data measured (user guide).
 
-    Parameters
-    ----------
     n_clusters : int, default=8
         Number of clusters (subspaces) to find.
-    lam : float > 0, default=1.0
-        Weight of the error term; large values force ``E`` to zero.
+    lam : float > 0 or None, default=None
+        Weight of the error term; large values force ``E`` to zero. None
+        means 1 with ``error="l21"`` and 10 with ``error="frobenius"``
+        (there it cuts the directions whose squared singular value, for the
+        unit-norm rows, is below ``1 / lam``; 1 cut the directions that
+        separate 25-degree subspaces at 300 points).
+    error : {"l21", "frobenius"}, default="l21"
+        Error model: column-sparse (iterative) or dense (closed form).
     n_nonzero : int or None, default=None
         Keep at most this many largest ``|c|`` per row (None: all, dense).
     tol : float, default=1e-7
-        Stop when both constraint residuals (max norm) fall below ``tol``.
+        Stop when both constraint residuals (max norm) fall below ``tol``
+        (``error="l21"``).
     max_iter : int, default=1000
-        Maximum number of ALM iterations.
+        Maximum number of ALM iterations (``error="l21"``).
     n_init : int, default=20
         Number of k-means restarts in the spectral step.
     random_state : int, RandomState instance or None, default=None
@@ -872,6 +882,7 @@ class LowRankRepresentation(_BaseSubspaceClustering):
     errors_ : ndarray of shape (n_samples, n_features)
         ``E^T`` (per point error of the unit-norm rows).
     n_iter_ : int
+        ALM iterations; 0 for the closed form.
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (n_features_in,)
 
@@ -894,17 +905,19 @@ class LowRankRepresentation(_BaseSubspaceClustering):
     _row_norm = None
     _parameter_constraints = {
         **_COMMON_CONSTRAINTS,
-        "lam": [Interval(Real, 0, None, closed="neither")],
+        "lam": [Interval(Real, 0, None, closed="neither"), None],
+        "error": [StrOptions({"l21", "frobenius"})],
         "n_nonzero": [Interval(Integral, 1, None, closed="left"), None],
         "tol": [Interval(Real, 0, None, closed="neither")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
     }
 
-    def __init__(self, n_clusters=8, *, lam=1.0, n_nonzero=None, tol=1e-7, max_iter=1000,
-                 n_init=20, random_state=None, n_jobs=None, subspace_dim=None,
+    def __init__(self, n_clusters=8, *, lam=None, error="l21", n_nonzero=None, tol=1e-7,
+                 max_iter=1000, n_init=20, random_state=None, n_jobs=None, subspace_dim=None,
                  n_samples_fit=None, verbose=0):
         self.n_clusters = n_clusters
         self.lam = lam
+        self.error = error
         self.n_nonzero = n_nonzero
         self.tol = tol
         self.max_iter = max_iter
@@ -917,15 +930,22 @@ class LowRankRepresentation(_BaseSubspaceClustering):
 
     def _coefficients(self, Xn):
         _warn_dense(Xn.shape[0], self.n_nonzero, "LRR")
-        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
-        Q, Zr, E, n_iter, converged = lrr_ialm(Xn, self.lam, tol=self.tol,
-                                               max_iter=self.max_iter, random_state=seed)
-        if not converged:
-            warnings.warn(
-                f"LRR did not converge in max_iter={self.max_iter} iterations; increase "
-                "max_iter or tol.", ConvergenceWarning, stacklevel=3)
-        self.n_iter_ = int(n_iter)
-        self.errors_ = E.T.copy()
+        lam = self.lam if self.lam is not None else (10.0 if self.error == "frobenius" else 1.0)
+        if self.error == "frobenius":
+            Q, Zr = lrr_closed_form(Xn, lam)
+            self.n_iter_ = 0
+            self.errors_ = Xn - Zr.T @ (Q.T @ Xn)
+        else:
+            seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+            Q, Zr, E, n_iter, converged = lrr_ialm(Xn, lam, tol=self.tol,
+                                                   max_iter=self.max_iter, random_state=seed,
+                                                   verbose=self.verbose)
+            if not converged:
+                warnings.warn(
+                    f"LRR did not converge in max_iter={self.max_iter} iterations; increase "
+                    "max_iter or tol.", ConvergenceWarning, stacklevel=3)
+            self.n_iter_ = int(n_iter)
+            self.errors_ = E.T.copy()
         rows, cols, vals = lrr_coefficients(Q, Zr, n_nonzero=self.n_nonzero,
                                             n_jobs=self.n_jobs)
         return _coo_to_csr(rows, cols, vals, Xn.shape[0])

@@ -13,6 +13,7 @@ from sklearn.metrics import adjusted_rand_score
 
 from skstruct._backend._self_expression import (
     elastic_net_self_expression,
+    lrr_closed_form,
     lrr_coefficients,
     lrr_ialm,
     lsr_self_expression,
@@ -547,3 +548,40 @@ def test_verbose_prints_stages(capsys, independent):
         assert word in out
     make(ElasticNetSubspaceClustering, 4).fit(X)
     assert capsys.readouterr().out == ""
+
+
+# --- LRR with Frobenius error (closed form) ---------------------------------------------
+def test_lrr_closed_form_matches_proximal_gradient():
+    X, _ = make_subspaces(30, 8, n_subspaces=2, subspace_dim=2, noise=0.3, random_state=5)
+    lam = 3.0
+    Q, Zr = lrr_closed_form(X, lam)
+    Z = Q @ Zr
+
+    def objective(Z):
+        return (np.linalg.svd(Z, compute_uv=False).sum()
+                + lam / 2 * np.linalg.norm(X.T - X.T @ Z) ** 2)
+
+    # independent solver: proximal gradient with singular value soft-thresholding
+    G = X @ X.T
+    step = 1.0 / (lam * np.linalg.eigvalsh(G)[-1])
+    Y = np.zeros((30, 30))
+    for _ in range(5000):
+        U, s, Vt = np.linalg.svd(Y + step * lam * G @ (np.eye(30) - Y))
+        Y = (U * np.maximum(s - step, 0)) @ Vt
+    assert objective(Z) <= objective(Y) + 1e-9
+    np.testing.assert_allclose(Z, Y, atol=1e-5)
+    assert 0 < Q.shape[1] < 8  # small singular values are cut
+
+
+def test_lrr_frobenius_estimator(independent):
+    X, y = independent
+    est = LowRankRepresentation(4, error="frobenius", random_state=0).fit(X)
+    assert accuracy(y, est.labels_) == 1.0
+    assert est.n_iter_ == 0
+    Xn = X / np.linalg.norm(X, axis=1, keepdims=True)
+    C = est.representation_.toarray()
+    Q, Zr = lrr_closed_form(Xn, 10.0)  # the default lam of this error model
+    Zt = (Q @ Zr).T
+    np.fill_diagonal(Zt, 0.0)
+    np.testing.assert_allclose(C, Zt, atol=1e-12)
+    np.testing.assert_allclose(est.errors_, Xn - (Q @ Zr).T @ Xn, atol=1e-12)
