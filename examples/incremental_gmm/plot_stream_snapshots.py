@@ -9,8 +9,10 @@ the others move the components by rank-one updates of their precision
 matrices. We stream five anisotropic blobs in random order and draw the
 mixture after 30, 150, 600 and 3000 samples: the components appear as their
 blob first shows up, start wide (the initial covariance is scaled from the
-data range) and shrink to the blob's shape as they absorb samples. Weak
-components created by tail samples are pruned.
+range of the first 100 samples of the stream) and shrink to the blob's shape
+as they absorb samples. Weak components created by tail samples are pruned.
+The samples arrive one row at a time, with default parameters: the same
+model as ``fit`` on the whole data.
 """
 
 # %%
@@ -29,12 +31,14 @@ labels = rng.integers(0, 5, 3000)
 X = np.array([centers[k] + shapes[k] @ rng.standard_normal(2) for k in labels])
 
 # %%
-# Stream the data in chunks and keep a snapshot of the means and covariances.
-igmn = IncrementalGaussianMixture(data_range=X.max(0) - X.min(0))
+# Stream the data one row at a time and keep a snapshot of the means and
+# covariances.
+igmn = IncrementalGaussianMixture()
 stops = [30, 150, 600, 3000]
 snapshots, seen = [], 0
 for stop in stops:
-    igmn.partial_fit(X[seen:stop])
+    for x in X[seen:stop]:
+        igmn.partial_fit(x[None])
     seen = stop
     snapshots.append((igmn.means_.copy(), igmn.covariances_, igmn.weights_.copy(),
                       igmn.n_created_, igmn.n_pruned_))

@@ -7,6 +7,8 @@ formulas (:mod:`skstruct._backend._rank_one`), ``O(K D^2)`` per sample,
 never by inverting a matrix.
 """
 
+import math
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -16,7 +18,7 @@ from sklearn.base import BaseEstimator, DensityMixin
 from sklearn.exceptions import NotFittedError
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from .._backend._rank_one import (
     _STREAM_GROW,
@@ -26,42 +28,207 @@ from .._backend._rank_one import (
 )
 
 _LOG_2PI = np.log(2.0 * np.pi)
+_VIEWS = ("means_", "precisions_", "log_dets_", "counts_", "ages_")
 
 
-def _with_capacity(cap, D, means, precisions, log_dets, counts, ages):
-    """Copies of the live state in arrays with room for ``cap`` components."""
-    K = means.shape[0]
-    M = np.zeros((cap, D))
-    P = np.zeros((cap, D, D))
-    logdet = np.zeros(cap)
-    sp = np.zeros(cap)
-    age = np.zeros(cap, dtype=np.int64)
-    M[:K], P[:K], logdet[:K], sp[:K], age[:K] = means, precisions, log_dets, counts, ages
-    return M, P, logdet, sp, age
+def _check_data_range(data_range, n_features):
+    """A fixed per-feature range from the ``data_range`` parameter."""
+    rng = np.asarray(data_range, dtype=np.float64)
+    if rng.ndim == 0:
+        rng = np.full(n_features, float(rng))
+    if rng.shape != (n_features,):
+        raise ValueError(
+            f"data_range must be a float or have shape ({n_features},) to match the "
+            f"{n_features} features of X; got shape {rng.shape}."
+        )
+    if not np.all(np.isfinite(rng)) or np.any(rng < 0):
+        raise ValueError("data_range must hold finite non-negative values.")
+    return np.array(rng)
 
 
-def _resolve_range(data_range, X, n_features):
-    """Per-feature range used to size new components, zero ranges replaced."""
-    if data_range is None:
-        rng = X.max(axis=0) - X.min(axis=0)
-    else:
-        rng = np.asarray(data_range, dtype=np.float64)
-        if rng.ndim == 0:
-            rng = np.full(n_features, float(rng))
-        if rng.shape != (n_features,):
-            raise ValueError(
-                f"data_range must be a float or have shape ({n_features},) to match the "
-                f"{n_features} features of X; got shape {rng.shape}."
-            )
-        if not np.all(np.isfinite(rng)) or np.any(rng < 0):
-            raise ValueError("data_range must hold finite non-negative values.")
+def _complete_range(rng, magnitude):
+    """Zero ranges replaced by the largest one; ``(range, determined)``.
+
+    When every range is zero (all samples seen are equal) the data say
+    nothing about scale: the range is then ``max(magnitude, 1)``, a
+    placeholder flagged by ``determined=False``.
+    """
     rng = np.array(rng, dtype=np.float64)
     positive = rng > 0
-    if not positive.any():
-        rng[:] = 1.0
-    else:
+    if positive.any():
         rng[~positive] = rng[positive].max()
-    return rng
+        return rng, True
+    rng[:] = max(float(magnitude), 1.0)
+    return rng, False
+
+
+class _RangeWarmup:
+    """The per-feature range of the first rows of a stream, up to a total
+    weight ``n_scale``, with those rows kept so the owner can replay them.
+
+    Rows enter while the weight already kept is below ``n_scale``: with
+    integer weights, the same rows as in the stream of repeated rows. The
+    range (:func:`_complete_range` of ``max - min``) can only grow; the owner
+    rebuilds its model from :meth:`kept` whenever it changes, so the model
+    after any call is the one built with the range of the first rows,
+    whatever the chunking.
+    """
+
+    def __init__(self, n_features, n_scale):
+        self.n_scale = n_scale
+        self.buf = np.empty((16, n_features))
+        self.buf_w = np.empty(16)
+        self.nb = 0
+        self.wb = 0.0
+        self.lo = np.full(n_features, np.inf)
+        self.hi = np.full(n_features, -np.inf)
+        self.range = None
+        self.determined = False
+
+    @property
+    def done(self):
+        return self.wb >= self.n_scale
+
+    def kept(self):
+        return self.buf[:self.nb], self.buf_w[:self.nb]
+
+    def add(self, X, sw):
+        """Keep the leading rows of ``X`` that enter; ``(n_taken, range_changed)``."""
+        before = self.wb + np.concatenate([[0.0], np.cumsum(sw[:-1])])
+        take = int(np.searchsorted(before, self.n_scale, side="left"))
+        head, w_head = X[:take], sw[:take]
+        if self.nb + take > self.buf.shape[0]:
+            cap = max(2 * self.buf.shape[0], self.nb + take)
+            self.buf = np.concatenate([self.buf[:self.nb], np.empty((cap - self.nb, X.shape[1]))])
+            self.buf_w = np.concatenate([self.buf_w[:self.nb], np.empty(cap - self.nb)])
+        self.buf[self.nb:self.nb + take] = head
+        self.buf_w[self.nb:self.nb + take] = w_head
+        self.nb += take
+        self.wb += float(w_head.sum())
+        self.lo = np.minimum(self.lo, head.min(axis=0))
+        self.hi = np.maximum(self.hi, head.max(axis=0))
+        rng, self.determined = _complete_range(self.hi - self.lo, np.abs(self.buf[0]).max())
+        changed = self.range is None or not np.array_equal(rng, self.range)
+        self.range = rng
+        return take, changed
+
+    def report(self, verbose, name="IGMN"):
+        """Say that the range is fixed; warn when the data left it undefined."""
+        if verbose:
+            print(f"[{name}] range fixed from the first {self.nb} samples: "
+                  f"{self.range.min():.3g} to {self.range.max():.3g} per feature")
+        if not self.determined:
+            warnings.warn(
+                f"The first {self.nb} samples are all equal, so the scale of new components "
+                f"is not set by the data (placeholder range {self.range[0]:.3g}); pass "
+                "data_range.", UserWarning, stacklevel=2)
+
+
+class _Stream:
+    """One IGMN stream: the component arrays, kept with spare capacity, and
+    the warm-up that sets the scale.
+
+    Scale. A new component has standard deviations ``init_scale * range``.
+    With a fixed range, samples go straight to the compiled loop. Otherwise
+    the range is that of the first samples, up to a weight of ``n_scale``
+    (:class:`_RangeWarmup`): whenever the range they span changes, the
+    components are rebuilt by streaming the kept samples again with the new
+    range (``O(n_scale)`` samples of work each time, only during this
+    warm-up). The model after any call is therefore the stream of every
+    sample so far with the range of the first ones, whatever the chunking.
+
+    Storage. Arrays hold ``capacity >= K`` components and double when full,
+    so a one-row call does no allocation proportional to ``K D^2``.
+    """
+
+    def __init__(self, n_features, cfg, data_range):
+        self.cfg = cfg
+        self.D = n_features
+        if data_range is None:
+            self.warmup = _RangeWarmup(n_features, cfg["n_scale"])
+            self.range = None
+        else:
+            self.warmup = None
+            self.range, _ = _complete_range(data_range, 0.0)
+        self._reset(8 if cfg["kmax"] <= 0 else min(8, cfg["kmax"]))
+
+    @property
+    def final(self):
+        return self.warmup is None
+
+    def _reset(self, cap):
+        D = self.D
+        self.M = np.zeros((cap, D))
+        self.P = np.zeros((cap, D, D))
+        self.logdet = np.zeros(cap)
+        self.sp = np.zeros(cap)
+        self.age = np.zeros(cap)
+        self.K = 0
+        self.n_seen = 0
+        self.counters = np.zeros(2, dtype=np.int64)  # created, pruned
+        self.n_repaired = 0
+        self.drift = 0.0
+
+    def _grow(self):
+        K, cap = self.K, 2 * self.M.shape[0]
+        if self.cfg["kmax"] > 0:
+            cap = min(cap, self.cfg["kmax"])
+        old = (self.M, self.P, self.logdet, self.sp, self.age)
+        self.M = np.zeros((cap, self.D))
+        self.P = np.zeros((cap, self.D, self.D))
+        self.logdet, self.sp, self.age = np.zeros(cap), np.zeros(cap), np.zeros(cap)
+        for new, o in zip((self.M, self.P, self.logdet, self.sp, self.age), old):
+            new[:K] = o[:K]
+
+    def push(self, X, sw):
+        """Stream the rows of ``X`` (C-contiguous float64) with weights ``sw > 0``."""
+        if self.warmup is None:
+            self._run(X, sw)
+            return
+        take, changed = self.warmup.add(X, sw)
+        if changed:
+            self.range = self.warmup.range
+            self._reset(self.M.shape[0])
+            self._run(*self.warmup.kept())
+        else:
+            self._run(np.ascontiguousarray(X[:take]), sw[:take])
+        if self.warmup.done:
+            self.warmup.report(self.cfg["verbose"])
+            self.warmup = None
+        if take < X.shape[0]:
+            self._run(X[take:], sw[take:])
+
+    def _run(self, X, sw):
+        """The compiled loop over ``X``, with capacity growth and refreshes."""
+        cfg = self.cfg
+        sigma2 = (cfg["init_scale"] * self.range) ** 2
+        p_init_diag = 1.0 / sigma2
+        logdet_init = float(np.log(sigma2).sum())
+        row = 0
+        while True:
+            row, self.K, self.n_seen, status = igmn_stream(
+                X, sw, row, self.M, self.P, self.logdet, self.sp, self.age, self.K,
+                p_init_diag, logdet_init, cfg["thr"], cfg["kmax"], cfg["sp_min"],
+                cfg["v_min"], cfg["igmn"], cfg["refresh"], self.n_seen, self.counters,
+                cfg["prior_count"])
+            if status == _STREAM_GROW:
+                self._grow()
+            elif status == _STREAM_REFRESH:
+                self._refresh()
+            else:
+                break
+
+    def _refresh(self):
+        K = self.K
+        old = self.logdet[:K].copy()
+        self.P[:K], self.logdet[:K], repaired = refresh_precision(self.P[:K])
+        self.n_repaired += int(repaired.sum())
+        if (~repaired).any():
+            self.drift = max(self.drift, float(np.abs(old - self.logdet[:K])[~repaired].max()))
+        if self.cfg["verbose"]:
+            print(f"[IGMN] {self.n_seen} samples: {K} components "
+                  f"({self.counters[0]} created, {self.counters[1]} pruned), "
+                  f"max log-det drift {self.drift:.1e}")
 
 
 def _weighted_log_prob(X, means, precisions, log_dets, weights):
@@ -91,12 +258,13 @@ class IncrementalGaussianMixture(DensityMixin, BaseEstimator):
     2. **Novelty.** If ``d2_k >= chi2.ppf(1 - novelty_threshold, D)`` for
        every ``k`` (``x`` lies outside the central ``1 - novelty_threshold``
        mass of every component), a component is created at ``x`` with
-       covariance ``diag((init_scale * data_range)^2)`` and a count of one;
+       covariance ``diag((init_scale * data_range_)^2)`` and a count of one;
        the other components are not updated by this sample.
     3. **Update** (otherwise). Posteriors ``p(k | x)`` are computed in the log
-       domain; each count grows ``sp_k += p(k | x)`` and each component moves
-       with the relative weight ``w_k = p(k | x) / sp_k``. Precision and
-       log-determinant follow by a rank-one update, ``O(D^2)`` per component.
+       domain; each count grows ``sp_k += s p(k | x)`` (``s`` the sample
+       weight, 1 by default) and each component moves with the relative
+       weight ``w_k = s p(k | x) / sp_k``. Precision and log-determinant
+       follow by a rank-one update, ``O(D^2)`` per component.
     4. **Pruning.** A component older than ``prune_min_age`` samples whose
        count is below ``prune_min_count`` is removed.
 
@@ -115,10 +283,21 @@ class IncrementalGaussianMixture(DensityMixin, BaseEstimator):
         ``init_scale * data_range``. The covariance acts as the scatter of one
         pseudo-sample, so its influence decays like ``1 / count``.
     data_range : float or array-like of shape (n_features,), default=None
-        Per-feature range used with ``init_scale``. ``None``: ``max - min`` of
-        the data given to ``fit``, or of the first chunk given to
-        ``partial_fit`` (pass it explicitly when the first chunk is small).
-        Zero ranges are replaced by the largest one (by 1.0 if all are zero).
+        Per-feature range used with ``init_scale``. ``None``: learned from the
+        stream, as ``max - min`` over its first ``n_scale_samples`` samples
+        (by weight), whichever calls bring them: until then the model is
+        rebuilt from those samples each time the range they span grows, so
+        ``fit``, one-row ``partial_fit`` and any chunking give the same
+        model. Zero ranges are replaced by the largest one. While all samples
+        seen are equal the range is undefined: the model is then one
+        component with the placeholder range ``max(1, max |x|)``, replaced as
+        soon as a different sample arrives (a warning is issued if the range
+        is still undefined when the warm-up ends).
+    n_scale_samples : int, default=100
+        Number of first samples (total weight) whose range sets the scale
+        when ``data_range`` is None. The range of a random sample of 100
+        rows is close to that of the whole data; a stream sorted by cluster
+        gives the range of its first clusters (pass ``data_range`` then).
     update_rule : {"exact", "igmn"}, default="exact"
         ``"exact"``: the weighted running covariance,
         ``C <- (1 - w) (C + w e e^T)``, one Sherman-Morrison step that keeps
@@ -152,6 +331,10 @@ class IncrementalGaussianMixture(DensityMixin, BaseEstimator):
         (``O(K D^3)``, amortized ``O(K D^3 / refresh_interval)`` per sample);
         a precision that lost positive definiteness has its eigenvalues
         clipped. ``None`` disables it.
+    verbose : int, default=0
+        If positive, print the stream's progress at each refresh (samples
+        seen, components, created and pruned), when the range is fixed, and
+        at the end of ``fit``.
     random_state : int, RandomState instance or None, default=None
         Seeds :meth:`sample`.
 
@@ -168,9 +351,11 @@ class IncrementalGaussianMixture(DensityMixin, BaseEstimator):
         ``log |covariance|`` of each component, maintained by the matrix
         determinant lemma.
     counts_ : ndarray of shape (n_components,)
-        Soft counts ``sp_k`` (sum of posteriors, one at creation).
+        Soft counts ``sp_k`` (sum of weighted posteriors; the sample's
+        weight at creation).
     ages_ : ndarray of shape (n_components,)
-        Samples seen since each component was created.
+        Weight seen since each component was created (its creating sample
+        included); the number of samples when unweighted.
     n_components_ : int
     n_samples_seen_ : int
     n_created_ : int
@@ -182,6 +367,9 @@ class IncrementalGaussianMixture(DensityMixin, BaseEstimator):
         Largest ``|maintained - recomputed|`` log-determinant seen at a refresh
         (the rounding drift the refreshes removed; 0 before the first).
     data_range_ : ndarray of shape (n_features,)
+        The range that sizes new components (zero ranges replaced).
+    data_range_final_ : bool
+        Whether ``data_range_`` is fixed (given, or the warm-up is over).
     novelty_distance_ : float
         The chi-square quantile used by the novelty test.
     n_features_in_ : int
@@ -198,6 +386,11 @@ class IncrementalGaussianMixture(DensityMixin, BaseEstimator):
     -----
     Inputs should be scaled so that features are comparable: the novelty
     test and the initial covariance both measure distances per feature.
+
+    ``means_``, ``precisions_``, ``log_dets_``, ``counts_`` and ``ages_``
+    are views of the arrays the stream updates in place (kept with spare
+    capacity, so a one-row ``partial_fit`` copies nothing of size
+    ``K D^2``): copy them to keep a snapshot.
 
     References
     ----------
@@ -227,33 +420,40 @@ class IncrementalGaussianMixture(DensityMixin, BaseEstimator):
         "novelty_threshold": [Interval(Real, 0, 1, closed="neither")],
         "init_scale": [Interval(Real, 0, None, closed="neither")],
         "data_range": ["array-like", Interval(Real, 0, None, closed="neither"), None],
+        "n_scale_samples": [Interval(Integral, 1, None, closed="left")],
         "update_rule": [StrOptions({"exact", "igmn"})],
         "prior_count": [Interval(Real, 1, None, closed="left")],
         "prune_min_count": [Interval(Real, 0, None, closed="left"), None],
         "prune_min_age": [Interval(Integral, 0, None, closed="left"), None],
         "n_passes": [Interval(Integral, 1, None, closed="left")],
         "refresh_interval": [Interval(Integral, 1, None, closed="left"), None],
+        "verbose": ["verbose"],
         "random_state": ["random_state"],
     }
 
     def __init__(self, max_components=None, *, novelty_threshold=0.01, init_scale=0.1,
-                 data_range=None, update_rule="exact", prior_count=1.0, prune_min_count=None,
-                 prune_min_age=None, n_passes=1, refresh_interval=1000, random_state=None):
+                 data_range=None, n_scale_samples=100, update_rule="exact", prior_count=1.0,
+                 prune_min_count=None, prune_min_age=None, n_passes=1, refresh_interval=1000,
+                 verbose=0, random_state=None):
         self.max_components = max_components
         self.novelty_threshold = novelty_threshold
         self.init_scale = init_scale
         self.data_range = data_range
+        self.n_scale_samples = n_scale_samples
         self.update_rule = update_rule
         self.prior_count = prior_count
         self.prune_min_count = prune_min_count
         self.prune_min_age = prune_min_age
         self.n_passes = n_passes
         self.refresh_interval = refresh_interval
+        self.verbose = verbose
         self.random_state = random_state
 
     # ------------------------------------------------------------------ fitting
-    def fit(self, X, y=None):
+    def fit(self, X, y=None, sample_weight=None):
         """Learn the mixture from scratch by ``n_passes`` passes over X.
+
+        The same model as one :meth:`partial_fit` call per row, in order.
 
         Parameters
         ----------
@@ -261,6 +461,8 @@ class IncrementalGaussianMixture(DensityMixin, BaseEstimator):
             Samples, used in the given order.
         y : Ignored
             Not used, present for API consistency.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights, fractional counts (see :meth:`partial_fit`).
 
         Returns
         -------
@@ -268,17 +470,25 @@ class IncrementalGaussianMixture(DensityMixin, BaseEstimator):
         """
         self._validate_params()
         X = validate_data(self, X, dtype=np.float64, ensure_min_samples=1)
-        self._init_state(X)
+        sw = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
+        self._start(X.shape[1])
+        X = np.ascontiguousarray(X)
         for _ in range(self.n_passes):
-            self._stream(X)
+            self._push(X, sw)
+        if self.verbose:
+            s = self._state
+            print(f"[IGMN] fit: {s.n_seen} samples, {s.K} components "
+                  f"({s.counters[0]} created, {s.counters[1]} pruned)")
         return self
 
-    def partial_fit(self, X, y=None):
+    def partial_fit(self, X, y=None, sample_weight=None):
         """Update the mixture with each row of X once, in order.
 
-        The first call starts the model (and sets ``data_range_`` from this
-        chunk unless ``data_range`` is given). Calling it on consecutive
-        chunks gives the same model as calling it on every sample.
+        Any chunking of a stream gives the same model, equal to :meth:`fit`
+        on the concatenated rows: the per-sample arithmetic does not depend
+        on where the chunks end, and the scale comes from the first
+        ``n_scale_samples`` rows of the stream, whichever calls bring them
+        (see ``data_range``). The estimator is usable after every call.
 
         Parameters
         ----------
@@ -286,92 +496,104 @@ class IncrementalGaussianMixture(DensityMixin, BaseEstimator):
             Samples, one per row.
         y : Ignored
             Not used, present for API consistency.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights. A weight is a fractional count in the
+            update formulas: ``counts_`` grows by ``weight * posterior``; with
+            the exact rule and well-separated components, integer weight
+            ``m`` gives the model of ``m`` repetitions of the row. Rows of
+            weight zero are skipped.
 
         Returns
         -------
         self : IncrementalGaussianMixture
         """
-        first = not hasattr(self, "means_")
+        first = not hasattr(self, "_state")
         if first:
             self._validate_params()
-        X = validate_data(self, X, dtype=np.float64, reset=first, ensure_min_samples=1)
+            X = validate_data(self, X, dtype=np.float64, ensure_min_samples=1)
+        else:
+            X = self._check_stream_X(X)
+        if sample_weight is None:
+            sw = np.ones(X.shape[0])
+        else:
+            sw = _check_sample_weight(sample_weight, X, dtype=np.float64,
+                                      ensure_non_negative=True, allow_all_zero_weights=not first)
         if first:
-            self._init_state(X)
-        self._stream(X)
+            self._start(X.shape[1])
+        self._push(np.ascontiguousarray(X), sw, weighted=sample_weight is not None)
         return self
 
-    def _init_state(self, X):
-        D = X.shape[1]
-        self.data_range_ = _resolve_range(self.data_range, X, D)
-        self.novelty_distance_ = float(chi2.ppf(1.0 - self.novelty_threshold, D))
-        self.means_ = np.empty((0, D))
-        self.precisions_ = np.empty((0, D, D))
-        self.log_dets_ = np.empty(0)
-        self.counts_ = np.empty(0)
-        self.ages_ = np.empty(0, dtype=np.int64)
-        self.weights_ = np.empty(0)
-        self.n_components_ = 0
-        self.n_samples_seen_ = 0
-        self.n_created_ = 0
-        self.n_pruned_ = 0
-        self.n_repaired_ = 0
-        self.max_refresh_drift_ = 0.0
+    def _check_stream_X(self, X):
+        """Validation of a later chunk: a cheap path for C-ordered float64
+        arrays (shape and finiteness), ``validate_data`` for anything else."""
+        if (type(X) is np.ndarray and X.dtype == np.float64 and X.ndim == 2
+                and X.shape[0] > 0 and X.shape[1] == self.n_features_in_
+                and X.flags.c_contiguous and X.flags.writeable
+                and not hasattr(self, "feature_names_in_") and math.isfinite(X.sum())):
+            return X
+        return validate_data(self, X, dtype=np.float64, reset=False, ensure_min_samples=1)
 
-    def _stream(self, X):
-        """The per-sample loop: :func:`skstruct._backend._rank_one.igmn_stream`
-        (compiled), with capacity growth and the periodic refresh done here."""
-        D = X.shape[1]
-        X = np.array(X, dtype=np.float64, order="C")  # writable, C-contiguous: one signature
-        sigma2 = (self.init_scale * self.data_range_) ** 2
-        p_init_diag = 1.0 / sigma2
-        logdet_init = float(np.log(sigma2).sum())
-        kmax = -1 if self.max_components is None else int(self.max_components)
-        sp_min = D + 1.0 if self.prune_min_count is None else float(self.prune_min_count)
-        v_min = (max(100, 10 * (D + 1)) if self.prune_min_age is None
-                 else int(self.prune_min_age))
-        refresh = 0 if self.refresh_interval is None else int(self.refresh_interval)
+    def _start(self, n_features):
+        cfg = {
+            "n_scale": int(self.n_scale_samples),
+            "init_scale": float(self.init_scale),
+            "thr": float(chi2.ppf(1.0 - self.novelty_threshold, n_features)),
+            "kmax": -1 if self.max_components is None else int(self.max_components),
+            "sp_min": (n_features + 1.0 if self.prune_min_count is None
+                       else float(self.prune_min_count)),
+            "v_min": float(max(100, 10 * (n_features + 1)) if self.prune_min_age is None
+                           else self.prune_min_age),
+            "igmn": self.update_rule == "igmn",
+            "refresh": 0 if self.refresh_interval is None else int(self.refresh_interval),
+            "prior_count": float(self.prior_count),
+            "verbose": int(self.verbose),
+        }
+        fixed = (None if self.data_range is None
+                 else _check_data_range(self.data_range, n_features))
+        self._state = _Stream(n_features, cfg, fixed)
+        self.novelty_distance_ = cfg["thr"]
 
-        K = self.means_.shape[0]
-        cap = max(8, 2 * K)
-        if kmax > 0:
-            cap = min(cap, max(kmax, K))
-        M, P, logdet, sp, age = _with_capacity(
-            cap, D, self.means_, self.precisions_, self.log_dets_, self.counts_, self.ages_)
-        counters = np.array([self.n_created_, self.n_pruned_], dtype=np.int64)
-        n_seen = int(self.n_samples_seen_)
-        n_repaired = self.n_repaired_
-        drift = self.max_refresh_drift_
-        row = 0
-        while True:
-            row, K, n_seen, status = igmn_stream(
-                X, row, M, P, logdet, sp, age, K, p_init_diag, logdet_init,
-                float(self.novelty_distance_), kmax, sp_min, v_min,
-                self.update_rule == "igmn", refresh, n_seen, counters,
-                float(self.prior_count))
-            if status == _STREAM_GROW:
-                M, P, logdet, sp, age = _with_capacity(
-                    2 * M.shape[0], D, M[:K], P[:K], logdet[:K], sp[:K], age[:K])
-            elif status == _STREAM_REFRESH:
-                old = logdet[:K].copy()
-                P[:K], logdet[:K], repaired = refresh_precision(P[:K])
-                n_repaired += int(repaired.sum())
-                if (~repaired).any():
-                    drift = max(drift, float(np.abs(old - logdet[:K])[~repaired].max()))
-            else:
-                break
+    def _push(self, X, sw, weighted=True):
+        if weighted and not (sw > 0).all():
+            keep = sw > 0
+            X, sw = np.ascontiguousarray(X[keep]), sw[keep]
+        if X.shape[0]:
+            self._state.push(X, sw)
+        self._publish()
 
-        self.means_ = M[:K].copy()
-        self.precisions_ = P[:K].copy()
-        self.log_dets_ = logdet[:K].copy()
-        self.counts_ = sp[:K].copy()
-        self.ages_ = age[:K].copy()
-        self.weights_ = self.counts_ / self.counts_.sum()
-        self.n_components_ = int(K)
-        self.n_samples_seen_ = int(n_seen)
-        self.n_created_ = int(counters[0])
-        self.n_pruned_ = int(counters[1])
-        self.n_repaired_ = int(n_repaired)
-        self.max_refresh_drift_ = drift
+    def _publish(self):
+        """Fitted attributes: views of the live rows of the state arrays
+        (made again only when the arrays or the number of components change)."""
+        s = self._state
+        K = s.K
+        key = (id(s.P), K)
+        if getattr(self, "_views_key", None) != key:
+            self.means_ = s.M[:K]
+            self.precisions_ = s.P[:K]
+            self.log_dets_ = s.logdet[:K]
+            self.counts_ = s.sp[:K]
+            self.ages_ = s.age[:K]
+            self.n_components_ = K
+            self.data_range_ = s.range
+            self._views_key = key
+        self.weights_ = self.counts_ / self.counts_.sum() if K else np.empty(0)
+        self.n_samples_seen_ = s.n_seen
+        self.n_created_ = int(s.counters[0])
+        self.n_pruned_ = int(s.counters[1])
+        self.n_repaired_ = s.n_repaired
+        self.max_refresh_drift_ = s.drift
+        self.data_range_final_ = s.final
+
+    def __getstate__(self):
+        state = dict(super().__getstate__())  # a copy: object's may be __dict__ itself
+        for name in _VIEWS + ("_views_key",):  # views of the state arrays, rebuilt on load
+            state.pop(name, None)
+        return state
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        if "_state" in self.__dict__:
+            self._publish()
 
     # --------------------------------------------------------------- inference
     @property

@@ -13,21 +13,20 @@ from scipy.special import logsumexp
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from ._incremental_gmm import IncrementalGaussianMixture, _resolve_range
+from ._incremental_gmm import IncrementalGaussianMixture, _check_data_range, _RangeWarmup
 
 _LOG_2PI = np.log(2.0 * np.pi)
 
 _MIXTURE_PARAMS = [
-    "max_components", "novelty_threshold", "init_scale", "update_rule", "prior_count",
-    "prune_min_count",
-    "prune_min_age", "n_passes", "refresh_interval",
+    "max_components", "novelty_threshold", "init_scale", "data_range", "n_scale_samples",
+    "update_rule", "prior_count", "prune_min_count", "prune_min_age", "n_passes",
+    "refresh_interval", "verbose",
 ]
 
 _SHARED_CONSTRAINTS = {
-    name: IncrementalGaussianMixture._parameter_constraints[name]
-    for name in _MIXTURE_PARAMS + ["data_range"]
+    name: IncrementalGaussianMixture._parameter_constraints[name] for name in _MIXTURE_PARAMS
 }
 
 _SHARED_DOC = """max_components : int, default=None
@@ -37,6 +36,10 @@ _SHARED_DOC = """max_components : int, default=None
         mixture models); see :class:`IncrementalGaussianMixture`.
     init_scale : float, default=0.1
         New components have standard deviations ``init_scale * range``.
+    n_scale_samples : int, default=100
+        When ``data_range`` is None, the range is that of the first this
+        many samples (total weight) of the stream (see
+        :class:`IncrementalGaussianMixture`).
     update_rule : {"exact", "igmn"}, default="exact"
         Covariance update; see :class:`IncrementalGaussianMixture`.
     prior_count : float >= 1, default=1.0
@@ -49,7 +52,9 @@ _SHARED_DOC = """max_components : int, default=None
     n_passes : int, default=1
         Passes over the data made by ``fit``.
     refresh_interval : int or None, default=1000
-        Samples between re-symmetrization / refactorization of the precisions."""
+        Samples between re-symmetrization / refactorization of the precisions.
+    verbose : int, default=0
+        Print the progress of each mixture's stream."""
 
 
 def conditional_gaussian_mixture(means, precisions, log_dets, weights, X, n_in):
@@ -106,9 +111,9 @@ def conditional_gaussian_mixture(means, precisions, log_dets, weights, X, n_in):
 
 
 class _SharedParamsMixin:
-    def _mixture(self, data_range):
+    def _mixture(self, **overrides):
         params = {name: getattr(self, name) for name in _MIXTURE_PARAMS}
-        return IncrementalGaussianMixture(data_range=data_range, **params)
+        return IncrementalGaussianMixture(**{**params, **overrides})
 
 
 class IncrementalGaussianMixtureRegressor(_SharedParamsMixin, RegressorMixin, BaseEstimator):
@@ -125,8 +130,8 @@ class IncrementalGaussianMixtureRegressor(_SharedParamsMixin, RegressorMixin, Ba
     {shared}
     data_range : float or array-like of shape (n_features + n_targets,), default=None
         Range of each coordinate of ``[x, y]`` used to size new components.
-        ``None``: ``max - min`` of the data given to ``fit`` or to the first
-        ``partial_fit`` call (pass it when streaming small chunks).
+        ``None``: the range of the first ``n_scale_samples`` pairs of the
+        stream (the same for any chunking, and for ``fit``).
 
     Attributes
     ----------
@@ -167,11 +172,13 @@ class IncrementalGaussianMixtureRegressor(_SharedParamsMixin, RegressorMixin, Ba
     _parameter_constraints = dict(_SHARED_CONSTRAINTS)
 
     def __init__(self, max_components=None, *, novelty_threshold=0.01, init_scale=0.1,
-                 update_rule="exact", prior_count=1.0, prune_min_count=None,
-                 prune_min_age=None, n_passes=1, refresh_interval=1000, data_range=None):
+                 n_scale_samples=100, update_rule="exact", prior_count=1.0,
+                 prune_min_count=None, prune_min_age=None, n_passes=1, refresh_interval=1000,
+                 data_range=None, verbose=0):
         self.max_components = max_components
         self.novelty_threshold = novelty_threshold
         self.init_scale = init_scale
+        self.n_scale_samples = n_scale_samples
         self.update_rule = update_rule
         self.prior_count = prior_count
         self.prune_min_count = prune_min_count
@@ -179,6 +186,7 @@ class IncrementalGaussianMixtureRegressor(_SharedParamsMixin, RegressorMixin, Ba
         self.n_passes = n_passes
         self.refresh_interval = refresh_interval
         self.data_range = data_range
+        self.verbose = verbose
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -190,7 +198,7 @@ class IncrementalGaussianMixtureRegressor(_SharedParamsMixin, RegressorMixin, Ba
         y2 = y.reshape(-1, 1) if y.ndim == 1 else y
         return np.hstack([X, y2.astype(np.float64)])
 
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Learn the joint mixture from scratch.
 
         Parameters
@@ -199,6 +207,8 @@ class IncrementalGaussianMixtureRegressor(_SharedParamsMixin, RegressorMixin, Ba
             Samples, one per row.
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
             Targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights (fractional counts in the mixture updates).
 
         Returns
         -------
@@ -206,14 +216,16 @@ class IncrementalGaussianMixtureRegressor(_SharedParamsMixin, RegressorMixin, Ba
         """
         self._validate_params()
         X, y = validate_data(self, X, y, dtype=np.float64, multi_output=True, y_numeric=True)
-        Z = self._joint(X, y)
+        sw = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
         self._y_ndim = y.ndim
-        self.mixture_ = self._mixture(_resolve_range(self.data_range, Z, Z.shape[1])).fit(Z)
+        self.mixture_ = self._mixture().fit(self._joint(X, y), sample_weight=sw)
         self.n_components_ = self.mixture_.n_components_
         return self
 
-    def partial_fit(self, X, y):
+    def partial_fit(self, X, y, sample_weight=None):
         """Update the joint mixture with each pair once, in order.
+
+        Any chunking gives the same model as :meth:`fit` on the same rows.
 
         Parameters
         ----------
@@ -221,6 +233,8 @@ class IncrementalGaussianMixtureRegressor(_SharedParamsMixin, RegressorMixin, Ba
             Samples, one per row.
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
             Targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights (fractional counts in the mixture updates).
 
         Returns
         -------
@@ -232,15 +246,20 @@ class IncrementalGaussianMixtureRegressor(_SharedParamsMixin, RegressorMixin, Ba
         X, y = validate_data(self, X, y, dtype=np.float64, multi_output=True, y_numeric=True,
                              reset=first)
         Z = self._joint(X, y)
-        if first:
-            self._y_ndim = y.ndim
-            self.mixture_ = self._mixture(_resolve_range(self.data_range, Z, Z.shape[1]))
-        elif Z.shape[1] != self.mixture_.n_features_in_:
+        if not first and Z.shape[1] != self.mixture_.n_features_in_:
             raise ValueError(
                 f"y has {Z.shape[1] - X.shape[1]} targets, but the model was started with "
                 f"{self.mixture_.n_features_in_ - X.shape[1]}."
             )
-        self.mixture_.partial_fit(Z)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64,
+                                                 ensure_non_negative=True,
+                                                 allow_all_zero_weights=not first)
+        mixture = self._mixture() if first else self.mixture_
+        mixture.partial_fit(Z, sample_weight=sample_weight)
+        if first:
+            self._y_ndim = y.ndim
+            self.mixture_ = mixture
         self.n_components_ = self.mixture_.n_components_
         return self
 
@@ -279,15 +298,19 @@ class IncrementalGaussianMixtureClassifier(_SharedParamsMixin, ClassifierMixin, 
     method : {"class_conditional", "joint"}, default="class_conditional"
     {shared}
     data_range : float or array-like of shape (n_features,), default=None
-        Range of each feature used to size new components (the one-hot
-        coordinates of ``method="joint"`` have range 1). ``None``: ``max - min``
-        of the data given to ``fit`` or to the first ``partial_fit`` call.
+        Range of each feature used to size new components, shared by the
+        class mixtures. ``None``: the range of the first ``n_scale_samples``
+        samples of the stream, all classes together (the same for any
+        chunking and for ``fit``; until then the mixtures are rebuilt from
+        those samples whenever the range grows). With ``method="joint"`` the
+        one-hot coordinates have range 1.
 
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
     class_counts_ : ndarray of shape (n_classes,)
-        Training samples seen per class.
+        Training weight seen per class (the number of samples when
+        unweighted).
     mixtures_ : list of IncrementalGaussianMixture or None
         One per class (``method="class_conditional"``; ``None`` for a class
         not seen yet). ``None`` for ``method="joint"``.
@@ -321,13 +344,14 @@ class IncrementalGaussianMixtureClassifier(_SharedParamsMixin, ClassifierMixin, 
     }
 
     def __init__(self, method="class_conditional", *, max_components=None,
-                 novelty_threshold=0.01, init_scale=0.1, update_rule="exact", prior_count=1.0,
-                 prune_min_count=None, prune_min_age=None, n_passes=1, refresh_interval=1000,
-                 data_range=None):
+                 novelty_threshold=0.01, init_scale=0.1, n_scale_samples=100,
+                 update_rule="exact", prior_count=1.0, prune_min_count=None, prune_min_age=None,
+                 n_passes=1, refresh_interval=1000, data_range=None, verbose=0):
         self.method = method
         self.max_components = max_components
         self.novelty_threshold = novelty_threshold
         self.init_scale = init_scale
+        self.n_scale_samples = n_scale_samples
         self.update_rule = update_rule
         self.prior_count = prior_count
         self.prune_min_count = prune_min_count
@@ -335,8 +359,9 @@ class IncrementalGaussianMixtureClassifier(_SharedParamsMixin, ClassifierMixin, 
         self.n_passes = n_passes
         self.refresh_interval = refresh_interval
         self.data_range = data_range
+        self.verbose = verbose
 
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Learn from scratch (``n_passes`` passes over the data).
 
         Parameters
@@ -345,6 +370,9 @@ class IncrementalGaussianMixtureClassifier(_SharedParamsMixin, ClassifierMixin, 
             Samples, one per row.
         y : array-like of shape (n_samples,)
             Class labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights: fractional counts in the class mixtures and
+            in the class priors.
 
         Returns
         -------
@@ -353,15 +381,18 @@ class IncrementalGaussianMixtureClassifier(_SharedParamsMixin, ClassifierMixin, 
         self._validate_params()
         X, y = validate_data(self, X, y, dtype=np.float64)
         check_classification_targets(y)
+        sw = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
         for attr in ("classes_", "mixtures_", "mixture_", "class_counts_"):
             self.__dict__.pop(attr, None)
-        self._start(X, np.unique(y))
+        self._start(X.shape[1], np.unique(y))
         for _ in range(self.n_passes):
-            self._learn(X, y)
+            self._learn(X, y, sw)
         return self
 
-    def partial_fit(self, X, y, classes=None):
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Update with each sample once, in order.
+
+        Any chunking gives the same model as :meth:`fit` on the same rows.
 
         Parameters
         ----------
@@ -372,6 +403,8 @@ class IncrementalGaussianMixtureClassifier(_SharedParamsMixin, ClassifierMixin, 
         classes : array-like of shape (n_classes,), default=None
             All the classes; needed on the first call when later chunks may
             hold classes absent from the first (default: those of ``y``).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights (see :meth:`fit`).
 
         Returns
         -------
@@ -382,49 +415,98 @@ class IncrementalGaussianMixtureClassifier(_SharedParamsMixin, ClassifierMixin, 
             self._validate_params()
         X, y = validate_data(self, X, y, dtype=np.float64, reset=first)
         check_classification_targets(y)
-        if first:
-            self._start(X, np.unique(y) if classes is None else np.unique(classes))
-        elif classes is not None and not np.array_equal(np.unique(classes), self.classes_):
+        sw = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True,
+                                  allow_all_zero_weights=not first)
+        if not first and classes is not None and not np.array_equal(np.unique(classes),
+                                                                    self.classes_):
             raise ValueError(
                 f"classes={classes!r} differs from the classes of the first call "
                 f"{self.classes_!r}."
             )
-        self._learn(X, y)
+        if first:
+            all_classes = np.unique(y if classes is None else classes)
+        else:
+            all_classes = self.classes_
+        idx = self._class_index(y, all_classes)
+        if first:
+            self._start(X.shape[1], all_classes)
+        self._learn(X, idx, sw, indexed=True)
         return self
 
-    def _start(self, X, classes):
-        self.classes_ = classes
-        self.class_counts_ = np.zeros(len(classes), dtype=np.int64)
-        if self.method == "class_conditional":
-            self._data_range = _resolve_range(self.data_range, X, X.shape[1])
-            self.mixtures_ = [None] * len(classes)
-            self.mixture_ = None
-        else:
-            onehot_range = np.ones(len(classes))
-            self._data_range = np.concatenate(
-                [_resolve_range(self.data_range, X, X.shape[1]), onehot_range])
-            self.mixtures_ = None
-            self.mixture_ = self._mixture(self._data_range)
-
-    def _learn(self, X, y):
-        idx = np.searchsorted(self.classes_, y)
-        idx = np.minimum(idx, len(self.classes_) - 1)
-        bad = self.classes_[idx] != y
+    @staticmethod
+    def _class_index(y, classes):
+        """Positions of ``y`` in ``classes``; ValueError for unknown labels."""
+        idx = np.minimum(np.searchsorted(classes, y), len(classes) - 1)
+        bad = classes[idx] != y
         if bad.any():
             raise ValueError(
                 f"y holds labels {np.unique(y[bad])!r} that are not in classes "
-                f"{self.classes_!r} given at the first call."
+                f"{classes!r} given at the first call."
             )
-        self.class_counts_ += np.bincount(idx, minlength=len(self.classes_))
+        return idx
+
+    def _start(self, n_features, classes):
+        self.classes_ = classes
+        self.class_counts_ = np.zeros(len(classes))
+        if self.data_range is None:
+            self._warmup = _RangeWarmup(n_features, self.n_scale_samples)
+            self._warm_idx = np.empty(0, dtype=np.intp)
+            self._range = None
+        else:
+            self._warmup = None
+            self._range = _check_data_range(self.data_range, n_features)
+        self._new_mixtures()
+
+    def _new_mixtures(self):
+        self.mixtures_ = [None] * len(self.classes_) if self.method == "class_conditional" else None
+        self.mixture_ = None
+
+    def _learn(self, X, y, sw, indexed=False):
+        """Count the classes, then stream the rows; while the shared range is
+        learned (the first ``n_scale_samples`` rows of the whole stream), the
+        mixtures are rebuilt from the kept rows whenever it grows, as in
+        :class:`IncrementalGaussianMixture`."""
+        idx = y if indexed else self._class_index(y, self.classes_)
+        keep = sw > 0
+        if not keep.all():
+            X, idx, sw = X[keep], idx[keep], sw[keep]
+        if X.shape[0] == 0:
+            return
+        self.class_counts_ += np.bincount(idx, weights=sw, minlength=len(self.classes_))
+        if self._warmup is None:
+            self._dispatch(X, idx, sw)
+            return
+        take, changed = self._warmup.add(X, sw)
+        self._warm_idx = np.concatenate([self._warm_idx, idx[:take]])
+        if changed:
+            self._range = self._warmup.range
+            self._new_mixtures()
+            X_kept, w_kept = self._warmup.kept()
+            self._dispatch(X_kept, self._warm_idx, w_kept)
+        else:
+            self._dispatch(X[:take], idx[:take], sw[:take])
+        if self._warmup.done:
+            self._warmup.report(self.verbose, "IGMN classifier")
+            self._warmup = self._warm_idx = None
+        if take < X.shape[0]:
+            self._dispatch(X[take:], idx[take:], sw[take:])
+
+    def _dispatch(self, X, idx, sw):
+        """Stream rows into the class mixtures (or the joint one), all sized by
+        the shared range."""
         if self.method == "class_conditional":
             for c in np.unique(idx):
+                rows = idx == c
                 if self.mixtures_[c] is None:
-                    self.mixtures_[c] = self._mixture(self._data_range)
-                self.mixtures_[c].partial_fit(X[idx == c])
+                    self.mixtures_[c] = self._mixture(data_range=self._range)
+                self.mixtures_[c].partial_fit(X[rows], sample_weight=sw[rows])
         else:
+            if self.mixture_ is None:
+                self.mixture_ = self._mixture(
+                    data_range=np.concatenate([self._range, np.ones(len(self.classes_))]))
             onehot = np.zeros((X.shape[0], len(self.classes_)))
             onehot[np.arange(X.shape[0]), idx] = 1.0
-            self.mixture_.partial_fit(np.hstack([X, onehot]))
+            self.mixture_.partial_fit(np.hstack([X, onehot]), sample_weight=sw)
 
     def predict_proba(self, X):
         """Class probabilities.
@@ -453,7 +535,8 @@ class IncrementalGaussianMixtureClassifier(_SharedParamsMixin, ClassifierMixin, 
 
     def _joint_log_likelihood(self, X):
         jll = np.full((X.shape[0], len(self.classes_)), -np.inf)
-        log_prior = np.log(np.maximum(self.class_counts_, 1) / self.class_counts_.sum())
+        with np.errstate(divide="ignore"):
+            log_prior = np.log(self.class_counts_ / self.class_counts_.sum())
         for c, mix in enumerate(self.mixtures_):
             if mix is not None:
                 jll[:, c] = log_prior[c] + logsumexp(mix._estimate_weighted_log_prob(X), axis=1)

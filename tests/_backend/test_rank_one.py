@@ -1,4 +1,4 @@
-"""Rank-one precision / log-det / Cholesky kernels against direct linear algebra."""
+"""The compiled IGMN stream and the refresh against covariances recomputed from scratch."""
 
 import numpy as np
 import pytest
@@ -7,13 +7,8 @@ from skstruct._backend._rank_one import (
     _STREAM_DONE,
     _STREAM_GROW,
     _STREAM_REFRESH,
-    cholesky_rank_one,
     igmn_stream,
-    igmn_update_coefficients,
     refresh_precision,
-    scaled_rank_one_,
-    sherman_morrison,
-    weighted_update_coefficients,
 )
 
 
@@ -22,99 +17,20 @@ def _spd(rng, K, D):
     return A @ np.swapaxes(A, 1, 2) + D * np.eye(D)
 
 
-def _rel(a, b):
-    return np.linalg.norm(a - b) / np.linalg.norm(b)
-
-
-@pytest.mark.parametrize("c", [1.0, 0.7, -0.3])
-def test_sherman_morrison_matches_inverse_and_slogdet(c):
-    rng = np.random.default_rng(0)
-    K, D = 4, 6
-    C = _spd(rng, K, D)
-    P = np.linalg.inv(C)
-    logdet = np.linalg.slogdet(C)[1]
-    u = 0.5 * rng.standard_normal((K, D))
-    P_new, ld_new = sherman_morrison(P, logdet, u, c)
-    C_new = C + c * u[:, :, None] * u[:, None, :]
-    assert _rel(P_new, np.linalg.inv(C_new)) < 1e-12
-    np.testing.assert_allclose(ld_new, np.linalg.slogdet(C_new)[1], rtol=1e-12)
-    np.testing.assert_allclose(P_new, np.swapaxes(P_new, 1, 2), atol=1e-15)
-
-
-def test_scaled_rank_one_in_place():
-    rng = np.random.default_rng(1)
-    P = _spd(rng, 3, 5)
-    t = rng.standard_normal((3, 5))
-    alpha, beta = rng.uniform(0.5, 2, 3), rng.uniform(-1, 1, 3)
-    expected = alpha[:, None, None] * P + beta[:, None, None] * np.einsum("ki,kj->kij", t, t)
-    out = scaled_rank_one_(P, t, alpha, beta)
-    assert out is P
-    np.testing.assert_allclose(P, expected, rtol=1e-14)
-
-
-def test_weighted_update_over_thousands_of_steps():
-    """Precision / log-det after 5000 weighted updates vs inv / slogdet of the
-    covariance maintained in covariance form (C <- (1 - w)(C + w e e^T))."""
-    rng = np.random.default_rng(2)
-    K, D = 3, 8
-    C = _spd(rng, K, D) / D
-    P = np.linalg.inv(C)
-    # The start must be exactly symmetric: with alpha = 1 / (1 - w) > 1 any
-    # antisymmetric part is amplified at every step (the RLS instability).
-    P = 0.5 * (P + np.swapaxes(P, 1, 2))
-    logdet = np.linalg.slogdet(C)[1]
-    mu = np.zeros((K, D))
-    for n in range(5000):
-        x = rng.standard_normal(D) * 2
-        w = rng.uniform(0.0, 0.5, K) / (1 + n / 50)
-        E = x - mu
-        T = np.einsum("kij,kj->ki", P, E)
-        d2 = np.einsum("ki,ki->k", E, T)
-        alpha, beta, dld = weighted_update_coefficients(w, d2, D)
-        scaled_rank_one_(P, T, alpha, beta)
-        logdet += dld
-        C = (1 - w)[:, None, None] * (C + w[:, None, None] * np.einsum("ki,kj->kij", E, E))
-        mu += w[:, None] * E
-    np.testing.assert_array_equal(P, np.swapaxes(P, 1, 2))  # exactly symmetric
-    for k in range(K):
-        assert _rel(P[k], np.linalg.inv(C[k])) < 1e-8
-    np.testing.assert_allclose(logdet, np.linalg.slogdet(C)[1], rtol=1e-8)
-
-
-def test_igmn_rule_matches_covariance_form_and_flags_indefinite():
-    rng = np.random.default_rng(3)
-    D = 4
-    C = np.eye(D)
-    P = np.linalg.inv(C)[None]
-    n_ok = n_bad = 0
-    for w_val, scale in [(0.1, 0.5), (0.2, 1.0), (0.5, 0.5), (0.5, 3.0), (0.45, 4.0), (0.05, 5.0)]:
-        e = scale * rng.standard_normal(D)
-        w = np.array([w_val])
-        d2 = np.array([e @ P[0] @ e])
-        alpha, beta, dld, ok = igmn_update_coefficients(w, d2, D)
-        dm = w_val * e
-        es = (1 - w_val) * e
-        C_new = (1 - w_val) * C + w_val * np.outer(es, es) - np.outer(dm, dm)
-        pd = np.linalg.eigvalsh(C_new).min() > 0
-        assert bool(ok[0]) == pd
-        if pd:
-            n_ok += 1
-            P_new = alpha[0] * P[0] + beta[0] * np.outer(P[0] @ e, P[0] @ e)
-            assert _rel(P_new, np.linalg.inv(C_new)) < 1e-12
-            np.testing.assert_allclose(dld[0], np.linalg.slogdet(C_new)[1], rtol=1e-12,
-                                       atol=1e-12)
-        else:
-            n_bad += 1
-    assert n_ok >= 3 and n_bad >= 1
+def _stream_args(X, cap, sw=None, refresh=0, kmax=-1, igmn=False, prior_count=1.0):
+    D = X.shape[1]
+    return dict(X=X, sw=np.ones(len(X)) if sw is None else sw, start=0, M=np.zeros((cap, D)),
+                P=np.zeros((cap, D, D)), logdet=np.zeros(cap), sp=np.zeros(cap),
+                age=np.zeros(cap), K=0, p_init_diag=np.ones(D), logdet_init=0.0, thr=9.21,
+                kmax=kmax, sp_min=0.0, v_min=10.0, igmn=igmn, refresh=refresh, n_seen=0,
+                counters=np.zeros(2, dtype=np.int64), prior_count=prior_count)
 
 
 def test_refresh_precision_symmetrizes_and_repairs():
     rng = np.random.default_rng(4)
     P = _spd(rng, 3, 5)
-    noise = 1e-9 * rng.standard_normal((3, 5, 5))
-    P_drift = P + noise
-    P[2] = -np.eye(5)  # lost positive definiteness
-    P_drift[2] = P[2]
+    P_drift = P + 1e-9 * rng.standard_normal((3, 5, 5))
+    P_drift[2] = -np.eye(5)  # lost positive definiteness
     P_new, logdet, repaired = refresh_precision(P_drift.copy())
     np.testing.assert_array_equal(P_new, np.swapaxes(P_new, 1, 2))
     assert repaired.tolist() == [False, False, True]
@@ -125,59 +41,90 @@ def test_refresh_precision_symmetrizes_and_repairs():
     np.testing.assert_allclose(P_new[:2], 0.5 * (P_drift[:2] + np.swapaxes(P_drift[:2], 1, 2)))
 
 
-@pytest.mark.parametrize("sign", [1.0, -1.0])
-def test_cholesky_rank_one(sign):
-    rng = np.random.default_rng(5)
-    A = _spd(rng, 1, 7)[0]
-    L = np.linalg.cholesky(A)
-    x = 0.5 * rng.standard_normal(7)
-    L_new = cholesky_rank_one(L, x, sign)
-    expected = np.linalg.cholesky(A + sign * np.outer(x, x))
-    np.testing.assert_allclose(L_new, expected, rtol=1e-10, atol=1e-12)
-    np.testing.assert_array_equal(L, np.linalg.cholesky(A))  # input untouched
-
-
-def test_cholesky_downdate_to_indefinite_raises():
-    L = np.eye(3)
-    with pytest.raises(np.linalg.LinAlgError, match="positive definite"):
-        cholesky_rank_one(L, np.array([0.0, 2.0, 0.0]), -1.0)
-
-
-def _stream_args(X, cap, refresh=0, kmax=-1):
-    D = X.shape[1]
-    M = np.zeros((cap, D))
-    P = np.zeros((cap, D, D))
-    return dict(X=X, start=0, M=M, P=P, logdet=np.zeros(cap), sp=np.zeros(cap),
-                age=np.zeros(cap, dtype=np.int64), K=0, p_init_diag=np.ones(D),
-                logdet_init=0.0, thr=9.21, kmax=kmax, sp_min=0.0, v_min=10, igmn=False,
-                refresh=refresh, n_seen=0, counters=np.zeros(2, dtype=np.int64),
-                prior_count=1.0)
-
-
-def test_igmn_stream_statuses_and_single_component_closed_form():
-    rng = np.random.default_rng(6)
+def test_statuses_grow_and_refresh():
     # Two far-apart points: the second must create a component, which needs room.
     X = np.array([[0.0, 0.0], [100.0, 100.0]])
-    args = _stream_args(X, cap=1)
-    row, K, n_seen, status = igmn_stream(**args)
-    assert (row, K, n_seen, status) == (1, 1, 1, _STREAM_GROW)
-    # One cluster, one component: after n samples (hard posteriors) the mean is
-    # the sample mean and the covariance (I + scatter) / n, in precision form.
-    X = rng.normal(0, 0.5, (40, 2))
+    assert igmn_stream(**_stream_args(X, cap=1)) == (1, 1, 1, _STREAM_GROW)
+    X = np.random.default_rng(6).normal(0, 0.5, (40, 2))
     args = _stream_args(X, cap=2, refresh=15)
-    row, K, n_seen, status = igmn_stream(**args)
-    assert (row, K, n_seen, status) == (15, 1, 15, _STREAM_REFRESH)
-    args.update(start=row, K=K, n_seen=n_seen)
-    row, K, n_seen, status = igmn_stream(**args)
-    assert (row, status) == (30, _STREAM_REFRESH)
-    args.update(start=row, K=K, n_seen=n_seen)
-    row, K, n_seen, status = igmn_stream(**args)
-    assert (row, K, n_seen, status) == (40, 1, 40, _STREAM_DONE)
-    mean = X.mean(0)
-    cov = (np.eye(2) + (X - mean).T @ (X - mean)) / 40
-    np.testing.assert_allclose(args["M"][0], mean, rtol=1e-12)
-    np.testing.assert_allclose(args["sp"][0], 40.0)
-    np.testing.assert_allclose(args["P"][0], np.linalg.inv(cov), rtol=1e-10)
-    np.testing.assert_allclose(args["logdet"][0], np.linalg.slogdet(cov)[1], rtol=1e-10)
-    np.testing.assert_array_equal(args["P"][0], args["P"][0].T)
+    for stop, status in [(15, _STREAM_REFRESH), (30, _STREAM_REFRESH), (40, _STREAM_DONE)]:
+        row, K, n_seen, st = igmn_stream(**args)
+        assert (row, K, n_seen, st) == (stop, 1, stop, status)
+        args.update(start=row, K=K, n_seen=n_seen)
     assert args["counters"].tolist() == [1, 0]
+
+
+@pytest.mark.parametrize("prior_count", [1.0, 3.0])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_one_component_equals_weighted_covariance_from_scratch(prior_count, weighted):
+    """5000 rank-one updates of one component vs its covariance recomputed from
+    the samples and inverted: the weighted mean and ``(n0 C_init + S) / (W + n0 - 1)``
+    with ``S = sum_i s_i (x_i - mean)(x_i - mean)^T`` and ``W = sum_i s_i``.
+
+    Tolerance: each update has a relative rounding error of a few eps; the
+    symmetric form keeps it from being amplified, so after n updates the error is
+    about n eps cond(C) ~ 5000 * 1e-16 * 10 = 5e-12; we allow 1e-9.
+    """
+    rng = np.random.default_rng(2)
+    D, n = 6, 5000
+    A = 0.3 * rng.standard_normal((D, D)) + np.eye(D)
+    X = rng.standard_normal((n, D)) @ A.T * 0.4
+    sw = rng.uniform(0.2, 3.0, n) if weighted else np.ones(n)
+    args = _stream_args(X, cap=1, sw=sw, refresh=0, prior_count=prior_count)
+    args["thr"] = np.inf  # never novel after the first sample
+    _, K, n_seen, status = igmn_stream(**args)
+    assert (K, n_seen, status) == (1, n, _STREAM_DONE)
+    W = sw.sum()
+    mean = sw @ X / W
+    S = (sw[:, None] * (X - mean)).T @ (X - mean)
+    C = (prior_count * np.eye(D) + S) / (W + prior_count - 1)
+    np.testing.assert_allclose(args["M"][0], mean, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(args["sp"][0], W, rtol=1e-12)
+    np.testing.assert_allclose(args["age"][0], W, rtol=1e-12)
+    P_ref = np.linalg.inv(C)
+    assert np.linalg.norm(args["P"][0] - P_ref) / np.linalg.norm(P_ref) < 1e-9
+    np.testing.assert_allclose(args["logdet"][0], np.linalg.slogdet(C)[1], rtol=1e-9)
+    np.testing.assert_array_equal(args["P"][0], args["P"][0].T)  # exactly symmetric
+
+
+def test_igmn_rule_against_covariance_form_and_fallback():
+    """The IGMN rule C <- (1 - w) C + w e* e*^T - dm dm^T, kept in covariance form
+    and inverted, with the exact rule wherever the IGMN rule is not positive definite."""
+    rng = np.random.default_rng(3)
+    D = 3
+    X = rng.standard_normal((300, D)) * [1.0, 0.5, 2.0]
+    args = _stream_args(X, cap=1, igmn=True)
+    args["thr"] = np.inf
+    igmn_stream(**args)
+    mu, C, sp = X[0].copy(), np.eye(D), 1.0
+    n_fallback = 0
+    for x in X[1:]:
+        sp += 1.0
+        w = 1.0 / sp
+        e = x - mu
+        mu = mu + w * e
+        es, dm = x - mu, w * e
+        C_new = (1 - w) * C + w * np.outer(es, es) - np.outer(dm, dm)
+        if np.linalg.eigvalsh(C_new).min() <= 0:
+            C_new = (1 - w) * C + w * (1 - w) * np.outer(e, e)
+            n_fallback += 1
+        C = C_new
+    assert n_fallback >= 1  # the second sample (w = 1/2) is the known indefinite case
+    np.testing.assert_allclose(args["M"][0], mu, rtol=1e-10)
+    P_ref = np.linalg.inv(C)
+    assert np.linalg.norm(args["P"][0] - P_ref) / np.linalg.norm(P_ref) < 1e-9
+    np.testing.assert_allclose(args["logdet"][0], np.linalg.slogdet(C)[1], rtol=1e-9)
+
+
+def test_weight_of_new_component_is_a_count():
+    """A novel sample of weight s: count s and covariance n0 C_init / (s + n0 - 1),
+    the model of s copies of the sample (each copy after the first has d2 = 0)."""
+    X = np.array([[1.0, 2.0]])
+    for n0, s in [(1.0, 3.0), (2.0, 0.5), (4.0, 7.0)]:
+        args = _stream_args(X, cap=1, sw=np.array([s]), prior_count=n0)
+        args.update(p_init_diag=np.array([4.0, 0.25]), logdet_init=0.0)  # C_init = diag(1/4, 4)
+        igmn_stream(**args)
+        C = n0 * np.diag([0.25, 4.0]) / (s + n0 - 1)
+        np.testing.assert_allclose(args["P"][0], np.linalg.inv(C), rtol=1e-14)
+        np.testing.assert_allclose(args["logdet"][0], np.linalg.slogdet(C)[1], atol=1e-14)
+        assert args["sp"][0] == s and args["age"][0] == s

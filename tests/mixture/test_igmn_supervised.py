@@ -53,14 +53,72 @@ def test_regressor_chunks_and_multioutput():
     X = rng.uniform(-1, 1, (400, 2))
     Y = np.column_stack([X[:, 0] ** 2, X[:, 0] - X[:, 1]])
     full = IncrementalGaussianMixtureRegressor(init_scale=0.2).fit(X, Y)
-    Z = np.hstack([X, Y])
-    part = IncrementalGaussianMixtureRegressor(init_scale=0.2, data_range=Z.max(0) - Z.min(0))
-    part.partial_fit(X[:200], Y[:200]).partial_fit(X[200:], Y[200:])
+    part = IncrementalGaussianMixtureRegressor(init_scale=0.2)
+    part.partial_fit(X[:50], Y[:50]).partial_fit(X[50:], Y[50:])
+    # Same model bitwise: the per-sample arithmetic and the warm-up range do not
+    # depend on the chunks (see tests/mixture/test_incremental_gmm.py).
     np.testing.assert_array_equal(part.predict(X), full.predict(X))
     assert full.predict(X).shape == (400, 2)
     assert full.score(X, Y) > 0.9
     with pytest.raises(ValueError, match="targets"):
         part.partial_fit(X, Y[:, :1])
+
+
+def _blobs_far(n, seed, scale, offset):
+    X, y = make_blobs(n, n_features=3, centers=4, cluster_std=1.0, center_box=(-20, 20),
+                      random_state=seed)
+    return X * scale + offset, y
+
+
+@pytest.mark.parametrize("seed, scale, offset", [(0, 1.0, 0.0), (1, 1e-3, 1e4), (2, 1e3, -1e6)])
+def test_one_row_streams_equal_fit_for_classifier_and_regressor(seed, scale, offset):
+    """One row at a time with defaults: the same model as fit (each class's
+    mixture and the joint mixture learn their range from their first rows)."""
+    X, y = _blobs_far(1200, seed, scale, offset)
+    clf = IncrementalGaussianMixtureClassifier().fit(X, y)
+    one = IncrementalGaussianMixtureClassifier()
+    for i in range(len(X)):
+        one.partial_fit(X[i:i + 1], y[i:i + 1], classes=np.arange(4))
+    for a, b in zip(one.mixtures_, clf.mixtures_):
+        assert a.n_components_ == b.n_components_
+        np.testing.assert_array_equal(a.means_, b.means_)
+        np.testing.assert_array_equal(a.precisions_, b.precisions_)
+    np.testing.assert_array_equal(one.predict_proba(X), clf.predict_proba(X))
+    assert one.score(X, y) > 0.99
+    # Regression of a piecewise-linear target on the blobs, far from the origin too.
+    t = (X - offset) / scale
+    target = np.where(y % 2 == 0, t[:, 0] - 2 * t[:, 1], 3 * t[:, 2]) * scale + offset
+    reg = IncrementalGaussianMixtureRegressor().fit(X, target)
+    one_r = IncrementalGaussianMixtureRegressor()
+    for i in range(len(X)):
+        one_r.partial_fit(X[i:i + 1], target[i:i + 1])
+    assert one_r.n_components_ == reg.n_components_
+    np.testing.assert_array_equal(one_r.predict(X), reg.predict(X))
+    assert one_r.score(X, target) > 0.95
+
+
+def test_supervised_integer_weights_equal_repetition():
+    """One component per mixture (hard posteriors): weight m is m repetitions, to
+    rounding (about n eps cond ~ 1e-12; we allow 1e-9)."""
+    rng = np.random.default_rng(5)
+    X, y = make_blobs(300, n_features=2, centers=3, random_state=3)
+    sw = rng.integers(1, 4, len(X))
+    clf_w = IncrementalGaussianMixtureClassifier(max_components=1).fit(X, y, sample_weight=sw)
+    clf_r = IncrementalGaussianMixtureClassifier(max_components=1).fit(
+        np.repeat(X, sw, axis=0), np.repeat(y, sw))
+    np.testing.assert_allclose(clf_w.class_counts_, np.bincount(y, weights=sw))
+    np.testing.assert_allclose(clf_w.predict_proba(X), clf_r.predict_proba(X), rtol=1e-9,
+                               atol=1e-12)
+    target = X @ [1.0, -2.0] + 0.1 * rng.standard_normal(len(X))
+    reg_w = IncrementalGaussianMixtureRegressor(max_components=1).fit(X, target, sample_weight=sw)
+    reg_r = IncrementalGaussianMixtureRegressor(max_components=1).fit(
+        np.repeat(X, sw, axis=0), np.repeat(target, sw))
+    np.testing.assert_allclose(reg_w.predict(X), reg_r.predict(X), rtol=1e-9, atol=1e-9)
+    # Weighted partial_fit in chunks is the weighted fit.
+    part = IncrementalGaussianMixtureClassifier(max_components=1)
+    for rows in np.array_split(np.arange(len(X)), 7):
+        part.partial_fit(X[rows], y[rows], classes=[0, 1, 2], sample_weight=sw[rows])
+    np.testing.assert_array_equal(part.predict_proba(X), clf_w.predict_proba(X))
 
 
 def test_classifier_bayes_rule_and_accuracy():
@@ -86,7 +144,7 @@ def test_classifier_partial_fit_chunks_and_string_labels(method):
     X, y = make_blobs(600, n_features=2, centers=3, random_state=0)
     labels = np.array(["a", "b", "c"])[y]
     full = IncrementalGaussianMixtureClassifier(method=method).fit(X, labels)
-    part = IncrementalGaussianMixtureClassifier(method=method, data_range=X.max(0) - X.min(0))
+    part = IncrementalGaussianMixtureClassifier(method=method)
     part.partial_fit(X[:100], labels[:100], classes=["a", "b", "c"])
     part.partial_fit(X[100:], labels[100:])
     np.testing.assert_array_equal(part.predict_proba(X), full.predict_proba(X))
