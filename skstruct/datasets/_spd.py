@@ -18,13 +18,14 @@ from sklearn.utils._param_validation import Interval, validate_params
         "spread": [Interval(Real, 0, None, closed="left")],
         "subject_noise": [Interval(Real, 0, None, closed="left")],
         "target_range": [tuple],
+        "n_bands": [Interval(Integral, 1, None, closed="left"), None],
         "random_state": ["random_state"],
     },
     prefer_skip_nested_validation=True,
 )
 def make_spd_distributions(n_distributions=100, n_matrices=50, n_channels=8, *, mean_drift=0.3,
                            spread_drift=0.6, spread=0.5, subject_noise=0.2,
-                           target_range=(20.0, 80.0), random_state=None):
+                           target_range=(20.0, 80.0), n_bands=None, random_state=None):
     """Make sets of SPD matrices whose distribution drifts with a target (brain-age style).
 
     Each distribution (a "subject" with target ``y``, e.g. an age) holds
@@ -55,12 +56,19 @@ def make_spd_distributions(n_distributions=100, n_matrices=50, n_channels=8, *, 
     subject_noise : float, default=0.2
     target_range : tuple of two floats, default=(20.0, 80.0)
         ``y`` is uniform on this interval.
+    n_bands : int, default=None
+        None: one set per distribution. An integer: that many sets per
+        distribution (e.g. frequency bands), each with its own mixing
+        matrix, spectral profile (``u`` permuted), subject nuisance and
+        per-matrix noise, all driven by the same target; no single band then
+        holds all the information about ``y``.
     random_state : int, RandomState instance or None, default=None
 
     Returns
     -------
     X : ndarray of shape (n_distributions, n_matrices, n_channels, n_channels)
-        SPD matrices.
+        SPD matrices; shape ``(n_distributions, n_bands, n_matrices,
+        n_channels, n_channels)`` when ``n_bands`` is an integer.
     y : ndarray of shape (n_distributions,)
         Targets.
 
@@ -81,13 +89,22 @@ def make_spd_distributions(n_distributions=100, n_matrices=50, n_channels=8, *, 
     u = np.linspace(-1.0, 1.0, c)
     y = rng.uniform(lo, hi, size=n_distributions)
     t = 2.0 * (y - lo) / (hi - lo) - 1.0
-    b = subject_noise * rng.standard_normal((n_distributions, 1, c))
-    e = rng.standard_normal((n_distributions, n_matrices, c))
-    s = (mean_drift * t[:, None, None] * u + b
-         + spread * np.exp(spread_drift * t)[:, None, None] * e)
-    X = (M * np.exp(s)[..., None, :]) @ M.T + 0.01 * np.eye(c)
-    X = 0.5 * (X + np.swapaxes(X, -1, -2))
-    return X, y
+
+    def band(M, u):
+        b = subject_noise * rng.standard_normal((n_distributions, 1, c))
+        e = rng.standard_normal((n_distributions, n_matrices, c))
+        s = (mean_drift * t[:, None, None] * u + b
+             + spread * np.exp(spread_drift * t)[:, None, None] * e)
+        X = (M * np.exp(s)[..., None, :]) @ M.T + 0.01 * np.eye(c)
+        return 0.5 * (X + np.swapaxes(X, -1, -2))
+
+    if n_bands is None:
+        return band(M, u), y
+    bands = [band(M, u)]
+    for _ in range(n_bands - 1):
+        Mb = rng.standard_normal((c, c)) / np.sqrt(c) + np.eye(c)
+        bands.append(band(Mb, rng.permutation(u)))
+    return np.stack(bands, axis=1), y
 
 
 @validate_params(

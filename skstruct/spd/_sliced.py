@@ -25,7 +25,11 @@ from scipy.spatial.distance import cdist
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
-from .._backend._ot1d import quantile_function, sort_weighted, wasserstein_1d, wasserstein_1d_sorted
+from joblib import Parallel, delayed, effective_n_jobs
+from sklearn.utils import gen_even_slices
+from threadpoolctl import threadpool_limits
+
+from .._backend._ot1d import quantile_function, wasserstein_1d, wasserstein_1d_sorted
 from .._backend._spd import (
     affine_invariant_coordinates,
     directions_from_eig,
@@ -298,27 +302,47 @@ def spd_sliced_wasserstein(
 class SortedProjections:
     """Per-set sorted projected samples on one draw of directions (internal).
 
-    Built once per collection, reused for every pair: the cost of the
-    projections and the sorts is linear in the number of sets.
+    Built once per collection (:meth:`compute`), reused for every pair: the
+    cost of the projections and the sorts is linear in the number of sets.
     """
 
-    def __init__(self, sets, weights, projections, metric, eigh=None):
-        sizes = [s.shape[0] for s in sets]
-        Z = project(np.concatenate(sets, axis=0), projections, metric, eigh)
-        self.values, self.cum_weights = [], []
-        start = 0
-        for i, k in enumerate(sizes):
-            v, cw = sort_weighted(Z[:, start:start + k], None if weights is None else weights[i])
-            self.values.append(v)
-            self.cum_weights.append(cw)
-            start += k
-        self.sizes = sizes
+    def __init__(self, values, cum_weights):
+        self.values = values
+        self.cum_weights = cum_weights
+        self.sizes = [v.shape[1] for v in values]
+
+    @classmethod
+    def compute(cls, sets, projections, metric, eigh=None, n_jobs=None):
+        """Project and sort every set (uniform weights).
+
+        Parameters
+        ----------
+        sets : list of ndarray of shape (n_matrices_i, n, n)
+        projections : SPDProjections
+        metric : {"log-euclidean", "affine-invariant"}
+        eigh : tuple (w, V), default=None
+            Eigendecomposition of the stacked matrices of ``sets``.
+        n_jobs : int, default=None
+            Threads over chunks of sets (joblib; BLAS limited to one thread
+            each). None or 1: serial.
+        """
+        if n_jobs in (None, 1) or len(sets) == 1:
+            return cls(*_project_and_sort(sets, projections, metric, eigh))
+        bounds = np.concatenate([[0], np.cumsum([s.shape[0] for s in sets])])
+        n_chunks = min(len(sets), effective_n_jobs(n_jobs))
+        chunks = list(gen_even_slices(len(sets), n_chunks))
+
+        def work(sl):
+            lo, hi = bounds[sl.start], bounds[sl.stop]
+            e = None if eigh is None else (eigh[0][lo:hi], eigh[1][lo:hi])
+            return _project_and_sort(sets[sl], projections, metric, e)
+
+        with threadpool_limits(limits=1, user_api="blas"):
+            parts = Parallel(n_jobs=n_jobs, prefer="threads")(delayed(work)(sl) for sl in chunks)
+        return cls([v for p in parts for v in p[0]], [c for p in parts for c in p[1]])
 
     def __len__(self):
         return len(self.sizes)
-
-    def uniform_equal(self):
-        return all(cw is None for cw in self.cum_weights) and len(set(self.sizes)) == 1
 
     def quantiles(self, n_quantiles, p):
         """Features ``F^{-1}_l((k - 1/2) / K) / (L K)^{1/p}``: shape ``(n_sets, L * K)``."""
@@ -328,6 +352,16 @@ class SortedProjections:
         for i, (v, cw) in enumerate(zip(self.values, self.cum_weights)):
             out[i] = quantile_function(v, cw, levels).ravel()
         return out / (L * n_quantiles) ** (1.0 / p)
+
+
+def _project_and_sort(sets, projections, metric, eigh):
+    """Sorted coordinates ``(L, n_matrices_i)`` of each set (and None cumulative weights)."""
+    Z = project(np.concatenate(sets, axis=0), projections, metric, eigh)
+    values, start = [], 0
+    for s in sets:
+        values.append(np.sort(Z[:, start:start + s.shape[0]], axis=1))
+        start += s.shape[0]
+    return values, [None] * len(values)
 
 
 def _minkowski(F, G, p):
@@ -346,6 +380,7 @@ def _minkowski(F, G, p):
         "n_projections": [Interval(Integral, 1, None, closed="left")],
         "n_quantiles": [Interval(Integral, 1, None, closed="left"), None],
         "random_state": ["random_state"],
+        "n_jobs": [Integral, None],
     },
     prefer_skip_nested_validation=True,
 )
@@ -358,6 +393,7 @@ def spd_sliced_wasserstein_pairwise(
     n_projections=200,
     n_quantiles=None,
     random_state=None,
+    n_jobs=None,
 ):
     """Pairwise SPDSW between collections of sets of SPD matrices.
 
@@ -381,6 +417,9 @@ def spd_sliced_wasserstein_pairwise(
         quantile functions at the ``K`` levels ``(k - 1/2) / K`` (the
         embedding of :class:`SPDSWEmbedding`), cost ``O(n_X n_Y L K)``.
     random_state : int, RandomState instance or None, default=None
+    n_jobs : int, default=None
+        Threads for the per-set work (projections and sorts), see
+        :func:`joblib.Parallel`; each worker runs BLAS on one thread.
 
     Returns
     -------
@@ -390,12 +429,12 @@ def spd_sliced_wasserstein_pairwise(
     le = metric == "log-euclidean"
     Xs, _, eX = check_spd_collection(X, "X", return_eigh=le)
     proj = SPDProjections.draw(n_projections, Xs[0].shape[1], random_state)
-    SX = SortedProjections(Xs, None, proj, metric, eX)
+    SX = SortedProjections.compute(Xs, proj, metric, eX, n_jobs)
     if Y is None:
         SY = SX
     else:
         Ys, _, eY = check_spd_collection(Y, "Y", n_channels=Xs[0].shape[1], return_eigh=le)
-        SY = SortedProjections(Ys, None, proj, metric, eY)
+        SY = SortedProjections.compute(Ys, proj, metric, eY, n_jobs)
     same = len(set(SX.sizes) | set(SY.sizes)) == 1
     if n_quantiles is not None or same:
         K = n_quantiles if n_quantiles is not None else SX.sizes[0]

@@ -166,3 +166,99 @@ def check_spd_collection(X, name="X", *, n_channels=None, return_eigh=False):
         )
     sets = [0.5 * (s + np.swapaxes(s, 1, 2)) for s in sets]
     return sets, bool(f32), eig
+
+
+def _is_band_list(item):
+    """A per-sample list/tuple of bands: its first element is a 3-D array (a set)."""
+    if not isinstance(item, (list, tuple)) or len(item) == 0:
+        return False
+    first = item[0]
+    return isinstance(first, np.ndarray) and first.ndim == 3
+
+
+def check_spd_bands(X, name="X", *, n_channels=None, n_bands=None, return_eigh=False):
+    """Validate a collection of samples, each holding one set of SPD matrices per band.
+
+    Accepted forms:
+
+    * multi-band: a 5-D array ``(n_sets, n_bands, n_matrices, n, n)``; or a
+      list (one item per sample) of 4-D arrays ``(n_bands, n_matrices_i, n, n)``
+      or of lists of ``n_bands`` 3-D arrays ``(n_matrices_ib, n, n)`` (ragged
+      sizes allowed);
+    * one band: every form of :func:`check_spd_collection`.
+
+    Every sample must have the same number of bands and every matrix the
+    same size.
+
+    Parameters
+    ----------
+    X : see above
+    name : str
+    n_channels : int, default=None
+        Expected matrix size (from ``fit``).
+    n_bands : int, default=None
+        Expected number of bands (from ``fit``).
+    return_eigh : bool, default=False
+
+    Returns
+    -------
+    bands : list of length n_bands of lists of ndarray of shape (n_matrices, n, n)
+        ``bands[b][i]``: set of sample ``i`` in band ``b`` (validated by
+        :func:`check_spd_collection`).
+    float32 : bool
+    eighs : list of length n_bands of (w, V) or None
+    """
+    multi = None
+    if isinstance(X, np.ndarray) and X.dtype.kind != "O":
+        if X.ndim == 5:
+            multi = [list(X[:, b]) for b in range(X.shape[1])]
+    elif not sp.issparse(X) and isinstance(X, (list, tuple, np.ndarray)) and len(X) > 0:
+        first = X[0]
+        if _is_band_list(first) or (isinstance(first, np.ndarray) and first.ndim == 4):
+            items = []
+            for i, item in enumerate(X):
+                if isinstance(item, np.ndarray) and item.ndim == 4:
+                    item = list(item)
+                elif not _is_band_list(item):
+                    raise ValueError(
+                        f"{name}[{i}]: expected the bands of one sample (a 4-D array or a "
+                        f"list of 3-D arrays) like {name}[0], got {type(item).__name__}."
+                    )
+                items.append(item)
+            counts = {len(item) for item in items}
+            if len(counts) > 1:
+                bad = next(i for i, item in enumerate(items) if len(item) != len(items[0]))
+                raise ValueError(
+                    f"{name}: every sample must have the same number of bands; {name}[0] has "
+                    f"{len(items[0])}, {name}[{bad}] has {len(items[bad])}."
+                )
+            multi = [[item[b] for item in items] for b in range(len(items[0]))]
+    if multi is None:
+        sets, f32, eig = check_spd_collection(X, name, n_channels=n_channels,
+                                              return_eigh=return_eigh)
+        bands, f32s, eighs = [sets], [f32], [eig]
+    else:
+        bands, f32s, eighs = [], [], []
+        for b, band in enumerate(multi):
+            sets, f32, eig = check_spd_collection(band, f"{name} (band {b})",
+                                                  return_eigh=return_eigh)
+            bands.append(sets)
+            f32s.append(f32)
+            eighs.append(eig)
+        sizes = [s[0].shape[1] for s in bands]
+        if len(set(sizes)) > 1:
+            raise ValueError(
+                f"{name}: all bands must hold matrices of the same size, got "
+                f"{', '.join(f'{k}x{k}' for k in sizes)} for bands 0..{len(sizes) - 1}."
+            )
+    if n_bands is not None and len(bands) != n_bands:
+        raise ValueError(
+            f"{name}: {len(bands)} band(s) per sample but the estimator was fitted on {n_bands}."
+        )
+    if n_channels is not None and bands[0][0].shape[1] != n_channels:
+        k = bands[0][0].shape[1]
+        raise ValueError(
+            f"{name}: matrices are {k}x{k} but the estimator was fitted on "
+            f"{n_channels}x{n_channels} matrices."
+        )
+    return bands, all(f32s), eighs
