@@ -21,8 +21,6 @@ machine is shared and multi-threaded BLAS under contention was measured 3x to
 30x slower, which would swamp the comparison.
 """
 
-import time
-
 import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import linear_sum_assignment

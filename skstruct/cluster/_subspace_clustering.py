@@ -212,12 +212,9 @@ class _BaseSubspaceClustering(ClusterMixin, BaseEstimator):
         labels : ndarray of shape (n_samples,)
             Cluster index of each point.
         """
-        check_is_fitted(self, "subspace_bases_")
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        Xn, _ = _unit_rows(np.asarray(X, dtype=np.float64))
-        return self.residuals(Xn, _normalized=True).argmin(axis=1).astype(np.int64)
+        return self.residuals(X).argmin(axis=1).astype(np.int64)
 
-    def residuals(self, X, _normalized=False):
+    def residuals(self, X):
         """Squared sine of the angle between each point and each cluster subspace.
 
         Parameters
@@ -227,13 +224,13 @@ class _BaseSubspaceClustering(ClusterMixin, BaseEstimator):
         Returns
         -------
         residuals : ndarray of shape (n_samples, n_clusters)
-            Values in ``[0, 1]``; zero rows of ``X`` get 0 everywhere.
+            ``||x - U_k U_k^T x||^2`` for ``x`` scaled to unit norm, in
+            ``[0, 1]``; zero rows of ``X`` get 0 everywhere.
         """
-        if not _normalized:
-            check_is_fitted(self, "subspace_bases_")
-            X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-            X, _ = _unit_rows(np.asarray(X, dtype=np.float64))
-        return subspace_residuals(X, self.subspace_bases_)
+        check_is_fitted(self, "subspace_bases_")
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        Xn, _ = _unit_rows(np.asarray(X, dtype=np.float64))
+        return subspace_residuals(Xn, self.subspace_bases_)
 
 
 def _warn_dense(n, n_nonzero, name):
@@ -241,7 +238,8 @@ def _warn_dense(n, n_nonzero, name):
         warnings.warn(
             f"{name} keeps a dense representation: {n}^2 entries, about "
             f"{16 * n * n / 1e9:.1f} GB as a sparse matrix. Set n_nonzero to keep only the "
-            "largest coefficients of each row.", UserWarning, stacklevel=4)
+            "largest coefficients of each row, or n_samples_fit to fit on a sample.",
+            UserWarning, stacklevel=4)
 
 
 def _coo_to_csr(rows, cols, vals, n):
@@ -415,8 +413,8 @@ class SparseSubspaceClustering(_EnetMixin, _BaseSubspaceClustering):
 
     def __init__(self, n_clusters=8, *, alpha=50.0, outliers=False, outlier_penalty=None,
                  affinity="symmetrize", n_neighbors=3, n_nonzero=None, support_size=50,
-                 max_iter=40, tol=1e-6, n_init=20, random_state=None, n_jobs=None, subspace_dim=None,
-                 n_samples_fit=None, verbose=0):
+                 max_iter=40, tol=1e-6, n_init=20, random_state=None, n_jobs=None,
+                 subspace_dim=None, n_samples_fit=None, verbose=0):
         self.n_clusters = n_clusters
         self.alpha = alpha
         self.outliers = outliers

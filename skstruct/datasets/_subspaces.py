@@ -70,7 +70,8 @@ def make_subspaces(n_samples, n_features, n_subspaces=3, subspace_dim=2, *, angl
     return_bases : bool, default=False
         Also return the bases.
     random_state : int, RandomState instance or None, default=None
-        Seeds the eigensolver start and k-means (and LRR's SVDs).
+        Seeds the bases (drawn first, so the same seed gives the same
+        subspaces for any ``n_samples``), the coefficients and the noise.
 
     Returns
     -------
