@@ -2,9 +2,11 @@
 
 Solves ``min ||L||_* + lam ||P(S)||_1  s.t.  P(L + S) = P(D)`` where ``P``
 keeps the observed entries (all of them when there is no mask), following
-Lin, Chen & Ma (2010), with the singular value thresholding step computed by
-:func:`skstruct._backend._svd.svt` (only the triplets above the threshold,
-warm-started from the previous right singular vectors).
+Lin, Chen & Ma (2010), with the singular value thresholding step computed
+by warm-started subspace iteration (:mod:`skstruct._backend._svd`): only
+the triplets above the threshold, from the previous iteration's right
+singular subspace, so that an iteration costs a few products of the data
+with thin panels.
 """
 
 from typing import NamedTuple
@@ -13,8 +15,7 @@ import numpy as np
 from numba import njit
 from threadpoolctl import threadpool_limits
 
-from ._prox import soft_threshold
-from ._svd import partial_svd, svt
+from ._svd import partial_svd, svt, svt_subspace_step
 
 
 class PCPResult(NamedTuple):
@@ -32,20 +33,28 @@ class PCPResult(NamedTuple):
 def pcp_ialm(D, lam, **kwargs):
     """Inexact ALM for (masked) principal component pursuit, on one BLAS thread.
 
-    The iterations are dominated by thin products and LU/QR factorizations
-    of (n, k) panels, which OpenBLAS runs slower with several threads:
-    measured on 2000x2000 rank 100, 6.6 s on one thread against 12.7 s with
-    2 threads on a 2-core machine and 21.9 s with 16 threads on a 16-core
-    machine (5.8 s with 2). See :func:`_pcp_ialm` for the parameters.
+    The iterations are products with thin panels and small factorizations;
+    OpenBLAS threads gained nothing there and cost much when the cores are
+    shared (measured on 2000x2000 rank 100 with the previous solver: 6.6 s
+    on one thread against 12.7 s with 2 threads on a 2-core machine and
+    21.9 s with 16 threads on a 16-core one). See :func:`_pcp_ialm` for the
+    parameters.
     """
     with threadpool_limits(limits=1, user_api="blas"):
         return _pcp_ialm(D, lam, **kwargs)
 
 
 def _pcp_ialm(D, lam, *, mask=None, tol=1e-7, max_iter=1000, mu=None, rho=1.5,
-              mu_max_factor=1e7, rank_guess=None, tol_gap=None, balance=10.0,
-              random_state=None):
+             mu_max_factor=1e7, rank_guess=None, tol_gap=None, balance=10.0,
+             verbose=0, random_state=None):
     """Inexact ALM for (masked) principal component pursuit.
+
+    One iteration costs three products of the ``(m, n)`` matrix with ``(n,
+    k)`` or ``(k, n)`` panels (``k`` = rank + a margin): the singular value
+    thresholding by one warm-started subspace iteration step
+    (:func:`~skstruct._backend._svd.svt_subspace_step`, two products) and
+    the low-rank part ``L = U diag(s) Vt`` (one), plus one fused elementwise
+    pass for the multiplier and the next sparse part.
 
     Parameters
     ----------
@@ -75,6 +84,8 @@ def _pcp_ialm(D, lam, *, mask=None, tol=1e-7, max_iter=1000, mu=None, rho=1.5,
         are below ``tol``.
     balance : float
         Residual-balancing ratio of that second phase.
+    verbose : int
+        Print one line per iteration when > 0.
     random_state : numpy.random.Generator or int or None
 
     Returns
@@ -84,56 +95,55 @@ def _pcp_ialm(D, lam, *, mask=None, tol=1e-7, max_iter=1000, mu=None, rho=1.5,
     rng = np.random.default_rng(random_state)
     m, n = D.shape
     p = min(m, n)
-    D = np.array(D, dtype=np.float64, order="C", copy=True)  # C order: the fused kernels ravel
+    # C order: the fused kernels ravel
+    D = np.ascontiguousarray(D, dtype=np.float64)
     if mask is not None:
-        D[~mask] = 0.0
+        mask = np.ascontiguousarray(mask, dtype=np.bool_)
+        D = np.where(mask, D, 0.0)
     norm_fro = np.linalg.norm(D)
     if norm_fro == 0.0:
         zero = np.zeros((m, n))
         return PCPResult(zero, zero.copy(), np.zeros((m, 0)), np.zeros(0), np.zeros((0, n)),
                          0, True, np.zeros(0), zero.copy())
+    obs = np.ones(1, dtype=np.bool_) if mask is None else mask
     norm_two = partial_svd(D, 1, n_iter=4, random_state=rng)[1][0]
     norm_inf = np.abs(D).max() / lam
     Y = D / max(norm_two, norm_inf)
     if mu is None:
         mu = 1.25 / norm_two
     mu_max = mu * mu_max_factor
-    L = np.zeros_like(D)
-    S = np.zeros_like(D)
+    L, L_old = np.zeros_like(D), np.empty_like(D)
+    S, S_next = np.empty_like(D), np.empty_like(D)
+    A = np.empty_like(D)
+    _sparse_step(D, L, Y, obs, mu, lam, S, A)
     k = min(10, p) if rank_guess is None else int(rank_guess)
-    V0 = None
-    # growth margin of the rank prediction (PROPACK-style): a few percent of p
-    margin = max(5, int(round(0.02 * p)))
+    V = None
     residuals = []
     converged = False
     balancing = False
-    U = np.zeros((m, 0))
-    s = np.zeros(0)
-    Vt = np.zeros((0, n))
-    A = np.empty_like(D)
     for it in range(1, max_iter + 1):
-        if mask is None:
-            _sparse_step(D, L, Y, mu, lam, S, A)
+        if V is None:
+            # cold start: a randomized SVD with one power iteration. At most
+            # ||A||_F^2 / tau^2 singular values exceed tau: start there if
+            # that bound is small (else double from k)
+            bound = int(np.vdot(A, A) * mu * mu) + 1
+            k = max(k, min(bound, p // 10))
+            U, s, Vt, _ = svt(A, 1.0 / mu, rank_guess=k, n_iter=1, random_state=rng)
+            V = Vt.T
         else:
-            T = D - L
-            T += Y / mu
-            S = np.where(mask, soft_threshold(T, lam / mu), T)
-            A = D - S
-            A += Y / mu
-        mu_prev = mu
-        U, s, Vt, _ = svt(A, 1.0 / mu, rank_guess=k, V0=V0, random_state=rng)
+            # one subspace iteration step, a second (third) one while the
+            # kept subspace moves by more than ~6 degrees
+            U, s, Vt, V = svt_subspace_step(A, 1.0 / mu, V, k, tol_angle=0.1, random_state=rng)
         r = s.size
-        L_old = L
-        L = (U * s) @ Vt
-        if mask is None:
-            res = np.sqrt(_dual_step(D, L, S, Y, mu)) / norm_fro
-        else:
-            Z = D - L
-            Z -= S
-            Z[~mask] = 0.0
-            res = np.linalg.norm(Z) / norm_fro
-            Y += mu * Z
+        k = min(r + max(10, r // 10), p)  # subspace: rank + a margin
+        L, L_old = L_old, L
+        np.matmul(U * s, Vt, out=L)
+        mu_next = mu if balancing else min(mu * rho, mu_max)
+        # Y += mu (D - L - S); S_next, A: the sparse step of the next iteration at mu_next
+        res = np.sqrt(_dual_sparse_step(D, L, S, Y, obs, mu, mu_next, lam, S_next, A)) / norm_fro
         residuals.append(res)
+        if verbose > 0:
+            print(f"pcp iteration {it}: rank {r}, relative residual {res:.3e}, mu {mu:.3e}")
         if balancing:
             # dual residual: the change of L scaled by mu
             dres = mu * np.linalg.norm(L - L_old) / norm_fro
@@ -142,58 +152,78 @@ def _pcp_ialm(D, lam, *, mask=None, tol=1e-7, max_iter=1000, mu=None, rho=1.5,
                 break
             # residual balancing (Boyd et al. 2011, sec. 3.4.1)
             if res > balance * dres:
-                mu = min(mu * rho, mu_max)
+                mu_next = min(mu * rho, mu_max)
             elif dres > balance * res:
-                mu = mu / rho
+                mu_next = mu / rho
+            if mu_next != mu:
+                _sparse_step(D, L, Y, obs, mu_next, lam, S_next, A)
         else:
             if res < tol and tol_gap is None:
                 converged = True
                 break
             if res < tol:
-                # multiplier of the S-step, mu * (T - S) with T = D - L_old + Y_old / mu,
-                # which equals mu * (A - L_old): the l1 subgradient part
-                Y_s = mu_prev * (A - L_old)
+                # multiplier of the S-step, mu (D - L_old - S) + Y_old = Y + mu (L - L_old):
+                # the l1 subgradient part
+                Y_s = Y + mu * (L - L_old)
                 if _relative_gap(D, lam, s, S, Y_s, mask, rng) <= tol_gap:
                     converged = True
                     break
                 balancing = True  # feasible but not yet optimal
-            mu = min(mu * rho, mu_max)
-        V0 = Vt.T if r > 0 else None
-        k = min(r + margin, p)
+        if it < max_iter:  # else keep the S that goes with L
+            mu = mu_next
+            S, S_next = S_next, S
     if mask is not None:
         S[~mask] = 0.0
     return PCPResult(L, S, U, s, Vt, it, converged, np.asarray(residuals), Y)
 
 
+@njit(cache=True, inline="always")
+def _shrink(t, thr):
+    if t > thr:
+        return t - thr
+    if t < -thr:
+        return t + thr
+    return 0.0
+
+
 @njit(cache=True)
-def _sparse_step(D, L, Y, mu, lam, S, A):
-    # In one pass: S = soft(D - L + Y / mu, lam / mu), A = D - S + Y / mu.
-    # Fusing the elementwise steps halves the memory traffic of an iteration.
+def _sparse_step(D, L, Y, obs, mu, lam, S, A):
+    # In one pass: S = soft(D - L + Y / mu, lam / mu) on observed entries
+    # (= D - L + Y / mu elsewhere), A = D - S + Y / mu.
     inv = 1.0 / mu
     thr = lam * inv
-    d, l_, y_, s_, a_ = D.ravel(), L.ravel(), Y.ravel(), S.ravel(), A.ravel()
+    full = obs.size == 1
+    d, l_, y_, o_, s_, a_ = D.ravel(), L.ravel(), Y.ravel(), obs.ravel(), S.ravel(), A.ravel()
     for i in range(d.size):
         y = y_[i] * inv
         t = d[i] - l_[i] + y
-        if t > thr:
-            v = t - thr
-        elif t < -thr:
-            v = t + thr
-        else:
-            v = 0.0
+        v = _shrink(t, thr) if full or o_[i] else t
         s_[i] = v
         a_[i] = d[i] - v + y
 
 
 @njit(cache=True)
-def _dual_step(D, L, S, Y, mu):
-    # In one pass: Z = D - L - S, Y += mu * Z; returns ||Z||_F^2.
-    d, l_, s_, y_ = D.ravel(), L.ravel(), S.ravel(), Y.ravel()
+def _dual_sparse_step(D, L, S, Y, obs, mu, mu_next, lam, S_next, A):
+    # In one pass (fusing halves the memory traffic of an iteration):
+    # Z = D - L - S on observed entries (0 elsewhere), Y += mu * Z, then the
+    # sparse step at mu_next into S_next and A. Returns ||Z||_F^2.
+    inv = 1.0 / mu_next
+    thr = lam * inv
+    full = obs.size == 1
+    d, l_, s_, y_, o_ = D.ravel(), L.ravel(), S.ravel(), Y.ravel(), obs.ravel()
+    sn, a_ = S_next.ravel(), A.ravel()
     acc = 0.0
     for i in range(d.size):
-        z = d[i] - l_[i] - s_[i]
-        acc += z * z
-        y_[i] += mu * z
+        ob = full or o_[i]
+        if ob:
+            z = d[i] - l_[i] - s_[i]
+            acc += z * z
+            y_[i] += mu * z
+        y = y_[i] * inv
+        t = d[i] - l_[i] + y
+        v = _shrink(t, thr) if ob else t
+        sn[i] = v
+        a_[i] = d[i] - v + y
     return acc
 
 

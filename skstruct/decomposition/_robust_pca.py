@@ -20,7 +20,7 @@ def _default_lam(shape, observed_fraction):
     return 1.0 / np.sqrt(max(observed_fraction, 1e-12) * max(shape))
 
 
-def _run_pcp(X, lam, tol, tol_gap, max_iter, random_state):
+def _run_pcp(X, lam, tol, tol_gap, max_iter, random_state, verbose):
     """Validated X (may hold NaN) -> PCPResult, warning on non-convergence."""
     mask = ~np.isnan(X)
     if not mask.any():
@@ -31,7 +31,7 @@ def _run_pcp(X, lam, tol, tol_gap, max_iter, random_state):
     seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
     D = np.where(mask, X, 0.0)
     res = pcp_ialm(D, lam, mask=None if full else mask, tol=tol, tol_gap=tol_gap,
-                   max_iter=max_iter, random_state=seed)
+                   max_iter=max_iter, verbose=verbose, random_state=seed)
     if not res.converged:
         warnings.warn(
             f"Principal component pursuit did not converge in max_iter={max_iter} iterations "
@@ -50,19 +50,22 @@ def _run_pcp(X, lam, tol, tol_gap, max_iter, random_state):
         "tol_gap": [Interval(Real, 0, None, closed="neither"), None],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "random_state": ["random_state"],
+        "verbose": ["verbose"],
         "return_n_iter": ["boolean"],
     },
     prefer_skip_nested_validation=True,
 )
-def pcp(X, *, lam=None, tol=1e-7, tol_gap=None, max_iter=1000, random_state=None,
+def pcp(X, *, lam=None, tol=1e-7, tol_gap=None, max_iter=1000, random_state=None, verbose=0,
         return_n_iter=False):
     """Principal component pursuit: split X into low-rank plus sparse.
 
     Solves ``min ||L||_* + lam * ||S||_1  subject to  L + S = X`` (on the
     observed entries) by the inexact augmented Lagrangian method of Lin, Chen
     and Ma (2010). Each iteration computes only the singular triplets above
-    the current threshold, warm-started from the previous iteration, so the
-    cost is ``O(m n r)`` for a result of rank ``r`` instead of a full SVD.
+    the current threshold, by subspace iteration warm-started from the
+    previous iteration, so an iteration costs a few products of ``X``-sized
+    matrices with ``(n, r + margin)`` panels, ``O(m n r)`` for a result of
+    rank ``r``, instead of a full SVD.
 
     Parameters
     ----------
@@ -89,6 +92,9 @@ def pcp(X, *, lam=None, tol=1e-7, tol_gap=None, max_iter=1000, random_state=None
         Maximum number of iterations; a ConvergenceWarning is raised if hit.
     random_state : int, RandomState instance or None, default=None
         Seeds the randomized partial SVDs.
+    verbose : int, default=0
+        If > 0, print the rank, relative residual and penalty at each
+        iteration.
     return_n_iter : bool, default=False
         Also return the number of iterations.
 
@@ -112,7 +118,7 @@ def pcp(X, *, lam=None, tol=1e-7, tol_gap=None, max_iter=1000, random_state=None
     """
     X = check_array(X, dtype=np.float64, ensure_all_finite="allow-nan",
                     input_name="X", ensure_min_samples=1)
-    res, _ = _run_pcp(X, lam, tol, tol_gap, max_iter, random_state)
+    res, _ = _run_pcp(X, lam, tol, tol_gap, max_iter, random_state, verbose)
     if return_n_iter:
         return res.low_rank, res.sparse, res.n_iter
     return res.low_rank, res.sparse
@@ -148,6 +154,8 @@ class RobustPCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
         Maximum PCP iterations.
     random_state : int, RandomState instance or None, default=None
         Seeds the randomized partial SVDs.
+    verbose : int, default=0
+        If > 0, print the progress of PCP at each iteration.
 
     Attributes
     ----------
@@ -207,16 +215,18 @@ class RobustPCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
         "tol_gap": [Interval(Real, 0, None, closed="neither"), None],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "random_state": ["random_state"],
+        "verbose": ["verbose"],
     }
 
     def __init__(self, n_components=None, *, lam=None, tol=1e-7, tol_gap=None, max_iter=1000,
-                 random_state=None):
+                 random_state=None, verbose=0):
         self.n_components = n_components
         self.lam = lam
         self.tol = tol
         self.tol_gap = tol_gap
         self.max_iter = max_iter
         self.random_state = random_state
+        self.verbose = verbose
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -241,7 +251,7 @@ class RobustPCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
         X = validate_data(self, X, dtype=[np.float64, np.float32],
                           ensure_all_finite="allow-nan")
         res, lam = _run_pcp(X.astype(np.float64, copy=False), self.lam, self.tol,
-                            self.tol_gap, self.max_iter, self.random_state)
+                            self.tol_gap, self.max_iter, self.random_state, self.verbose)
         r = res.s.size
         if self.n_components is not None:
             r = min(r, self.n_components)
