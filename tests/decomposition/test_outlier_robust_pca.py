@@ -63,7 +63,7 @@ def test_outlier_strategies_small_angle(strategy):
     # stay: they are harmless), inliers are almost all kept
     assert est.weights_[:m].mean() < 0.25
     assert est.weights_[m:].mean() > 0.97
-    assert est.n_iter_ >= 2
+    assert est.converged_  # the certificate passed
     if strategy != "scattered":  # these groups turn PCA's first axis away
         assert angle_deg(PCA(1).fit(X).components_[0], E0) > 60.0
 
@@ -119,16 +119,21 @@ def _stream(est, X, chunk):
     return est
 
 
-def _state_nbytes(est):
-    total = 0
-    for value in vars(est).values():
-        items = value if isinstance(value, list) else [value]
-        for item in items:
-            parts = item if isinstance(item, tuple) else (item,)
-            total += sum(p.nbytes for p in parts if isinstance(p, np.ndarray))
-        if isinstance(value, dict):
-            total += sum(v.nbytes for v in value.values() if isinstance(v, np.ndarray))
-    return total
+def _state_nbytes(obj, seen=None):
+    """Bytes of every ndarray reachable from ``obj`` (attributes, lists, tuples, dicts)."""
+    seen = set() if seen is None else seen
+    if id(obj) in seen:
+        return 0
+    seen.add(id(obj))
+    if isinstance(obj, np.ndarray):
+        return obj.nbytes
+    if isinstance(obj, dict):
+        return sum(_state_nbytes(v, seen) for v in obj.values())
+    if isinstance(obj, (list, tuple)):
+        return sum(_state_nbytes(v, seen) for v in obj)
+    if hasattr(obj, "__dict__") and type(obj).__module__.startswith("skstruct"):
+        return _state_nbytes(vars(obj), seen)
+    return 0
 
 
 @pytest.mark.parametrize("strategy", ["cluster_low", "second"])
@@ -136,13 +141,14 @@ def test_streaming_matches_batch_quality(strategy):
     spectrum = np.r_[25.0, 4.0, np.ones(8)]
     X, m = contaminated(24000, 0.1, strategy, seed=5, d=10, spectrum=spectrum)
     X = X[np.random.default_rng(0).permutation(X.shape[0])]
-    stream = _stream(OutlierRobustPCA(random_state=0, stream_batch_size=500), X, 777)
+    stream = _stream(OutlierRobustPCA(random_state=0), X, 777)
     batch = OutlierRobustPCA(random_state=0).fit(X)
     e0 = np.eye(10)[0]
     assert angle_deg(batch.components_[0], e0) < 2.0
     assert angle_deg(stream.components_[0], e0) < 2.0
     assert angle_deg(PCA(1).fit(X).components_[0], e0) > 60.0
     assert stream.n_samples_seen_ == X.shape[0]
+    assert stream.converged_ and batch.converged_
     # the outlier detectors agree on most points
     assert np.mean(stream.predict(X) == batch.predict(X)) > 0.95
 
@@ -151,27 +157,40 @@ def test_streaming_memory_independent_of_samples_seen():
     spectrum = np.r_[25.0, 4.0, np.ones(8)]
     X, _ = contaminated(60000, 0.1, "cluster_low", seed=6, d=10, spectrum=spectrum)
     X = X[np.random.default_rng(1).permutation(X.shape[0])]
-    est = _stream(OutlierRobustPCA(random_state=0, stream_batch_size=500), X[:20000], 1000)
+    est = _stream(OutlierRobustPCA(random_state=0, reservoir_size=500), X[:20000], 1000)
     assert hasattr(est, "components_")
     size_a = _state_nbytes(est)
     _stream(est, X[20000:], 1000)
     size_b = _state_nbytes(est)
     assert size_b == size_a
+    assert size_a > 500 * 10 * 8  # the reservoir is counted
     assert size_a < 200 * 1000 * 8  # far below storing the 60000 x 10 samples seen
 
 
-def test_streaming_not_fitted_until_schedule_done():
-    X, _ = contaminated(300, 0.1, "none", seed=7)
-    est = OutlierRobustPCA(random_state=0, stream_batch_size=1000).partial_fit(X)
-    with pytest.raises(NotFittedError):
-        est.transform(X)
+def test_anytime_stream_from_the_first_row():
+    # fitted after every call, from one row on; the estimate refines as rows arrive
+    X, _ = contaminated(1500, 0.1, "cluster_low", seed=7)
+    X = X[np.random.default_rng(2).permutation(X.shape[0])]
+    est = OutlierRobustPCA(random_state=0)
+    energies = {}
+    for i in range(X.shape[0]):
+        est.partial_fit(X[i:i + 1])
+        assert est.n_samples_seen_ == i + 1
+        if i + 1 in (1, 2, 10, 100, 1500):
+            Z = est.transform(X[:5])
+            assert Z.shape == (5, 1) and np.all(np.isfinite(Z))
+            assert np.isfinite(est.score(X[:5]))
+            energies[i + 1] = (est.components_[0] ** 2) @ SPECTRUM / SPECTRUM.max()
+    assert energies[1500] > 0.98
+    assert est.converged_
+    assert np.mean(est.predict(X[np.any(np.abs(X) > 20, axis=1)]) == -1) > 0.9
     with pytest.raises(ValueError, match="features"):
-        est.partial_fit(X[:, :5])
+        est.partial_fit(X[:3, :5])
 
 
 def test_partial_fit_after_fit_refines():
     X, _ = contaminated(8000, 0.1, "second", seed=8)
-    est = OutlierRobustPCA(random_state=0, stream_batch_size=1000).fit(X[:4000])
+    est = OutlierRobustPCA(random_state=0).fit(X[:4000])
     est.partial_fit(X[4000:])
     assert angle_deg(est.components_[0], E0) < 4.0
     assert est.n_samples_seen_ == 8000
@@ -303,20 +322,6 @@ def test_weighted_moment_matmul_matches_dense_formula():
                                (D_ ** 2).sum(1), atol=1e-10)
 
 
-def test_power_sketch_is_matrix_power():
-    rng = np.random.default_rng(21)
-    X = rng.standard_normal((40, 6))
-    w = rng.random(40)
-    mu = X.mean(0)
-    G = rng.standard_normal((6, 2))
-    B = (X - mu).T @ (w[:, None] * (X - mu)) / w.sum()
-    Y = rf.power_sketch(X, w, mu, G, 3, None)
-    expected = np.linalg.matrix_power(B, 3) @ G
-    np.testing.assert_allclose(Y, expected / np.linalg.norm(expected), atol=1e-12)
-    Z = rf.centered_products(X, mu, Y)
-    np.testing.assert_allclose(rf.sketch_scores(Z), (((X - mu) @ Y) ** 2).sum(1))
-
-
 def test_column_median_quantile_norm_rank():
     rng = np.random.default_rng(22)
     X = rng.standard_normal((31, 5)) * (rng.random((31, 5)) < 0.3)
@@ -346,27 +351,6 @@ def test_filter_threshold_rarely_cuts_gaussian_inliers():
         assert np.mean(tau > T) == pytest.approx(0.1 / 30, rel=0.15)
 
 
-def test_direction_kernels():
-    rng = np.random.default_rng(24)
-    # Ritz rotation recovers the eigenvectors of Q^T B Q (a dense eigh on a tiny case)
-    X = rng.standard_normal((400, 6)) * np.sqrt([9.0, 8.0, 1.0, 1.0, 1.0, 1.0])
-    w = rng.random(400)
-    Q = np.linalg.qr(rng.standard_normal((6, 4)))[0]
-    Z = rf.centered_products(X, np.zeros(6), Q)
-    R, nu = rf.ritz_rotation(Z, w, keep_ratio=0.0)
-    M = Q.T @ X.T @ (w[:, None] * X) @ Q / w.sum()
-    np.testing.assert_allclose(nu, np.sort(np.linalg.eigvalsh(M))[::-1], rtol=1e-10)
-    np.testing.assert_allclose(R.T @ M @ R, np.diag(nu), atol=1e-10)
-    assert rf.ritz_rotation(Z, w, keep_ratio=0.5)[0].shape[1] == np.sum(nu >= nu[0] / 2)
-    # per-direction thresholds: eps / (30 k) upper quantile of Gaussian projections
-    G = rng.standard_normal((200000, 2)) * [3.0, 1.0]
-    T = rf.direction_thresholds(G, np.ones(200000), 0.12)
-    for j in range(2):
-        assert np.mean(G[:, j] ** 2 > T[j]) == pytest.approx(0.12 / 60, rel=0.15)
-    s = rf.max_scores(np.array([[1.0, 2.0], [3.0, 0.0]]), np.array([1.0, 8.0]))
-    np.testing.assert_allclose(s, [1.0, 9.0])
-
-
 def test_outliers_creating_a_near_tie_are_filtered():
     # outliers lift the second axis (variance 4) to about the top one (25);
     # after the norm round they are partly down-weighted and the two axes
@@ -381,7 +365,187 @@ def test_outliers_creating_a_near_tie_are_filtered():
 
 
 def test_max_iter_warns():
-    # outliers in several separate clusters need several rounds; one is not enough
-    X, m = contaminated(3000, 0.1, "subspace", seed=26)
+    # two groups of moderate outliers on two low-variance axes: one round
+    # removes the group along the top direction, the other needs a second
+    rng = np.random.default_rng(26)
+    S = np.r_[4.0, np.ones(19)]
+    X = rng.standard_normal((3000, 20)) * np.sqrt(S)
+    X[:450, -1] = rng.choice([-1.0, 1.0], 450) * 4.0
+    X[450:900, -2] = rng.choice([-1.0, 1.0], 450) * 4.0
+    X[:900, 0] *= 0.5
+    est = OutlierRobustPCA(contamination=0.3, random_state=0).fit(X)
+    assert est.converged_ and est.n_iter_ >= 3  # the norm round and two direction rounds
+    assert (est.components_[0] ** 2) @ S / S.max() > 0.98
     with pytest.warns(ConvergenceWarning, match="max_iter=1"):
-        OutlierRobustPCA(max_iter=1, tol=1e-6, random_state=0).fit(X)
+        est = OutlierRobustPCA(contamination=0.3, max_iter=1, random_state=0).fit(X)
+    assert not est.converged_
+
+
+# ------------------------------------------------------------ adversaries (issue 14)
+S_ADV = np.r_[4.0, np.ones(19)]  # inlier covariance of the adversary tests; top axis e_0
+
+
+def adversary(kind, n=3000, seed=0):
+    """Inliers N(0, diag(S_ADV)) (or t3 with that covariance) and an eps fraction of outliers.
+
+    Returns X (outliers in the first rows) and eps. Each adversary moves
+    PCA's first axis far (energy 0.25-0.64).
+    """
+    rng = np.random.default_rng(seed)
+    d = S_ADV.size
+    eps = 0.1
+    if kind == "heavy":  # multivariate t with 3 degrees of freedom, covariance S_ADV
+        chi = rng.chisquare(3, n) / 3.0
+        X = rng.standard_normal((n, d)) / np.sqrt(chi)[:, None] * np.sqrt(S_ADV / 3.0)
+    else:
+        X = rng.standard_normal((n, d)) * np.sqrt(S_ADV)
+    if kind in ("dense", "dense25"):  # moderate outliers at +-4 (+-3.5) sd of a unit axis
+        eps, at = (0.2, 4.0) if kind == "dense" else (0.25, 3.5)
+        m = int(eps * n)
+        X[:m, 0] *= 0.5
+        X[:m, -1] = rng.choice([-1.0, 1.0], m) * at
+    elif kind == "tilt":  # outliers that turn the top axis 45 degrees towards e_1
+        eps = 0.2
+        m = int(eps * n)
+        sign = rng.choice([-1.0, 1.0], m)
+        X[:m] = 0.3 * rng.standard_normal((m, d))
+        X[:m, 0] += 2.0 * sign
+        X[:m, 1] += 4.0 * sign
+    elif kind == "clusters":  # three small tight clusters on three low-variance axes
+        eps = 0.09
+        m = int(eps * n)
+        for c, idx in enumerate(np.array_split(np.arange(m), 3)):
+            X[idx] = 0.05 * rng.standard_normal((idx.size, d))
+            X[idx, 2 + c] = 12.0
+    elif kind == "heavy":  # heavy-tailed inliers and a cluster on a low-variance axis
+        eps = 0.1
+        m = int(eps * n)
+        X[:m] = 0.1 * rng.standard_normal((m, d))
+        X[:m, -1] = rng.choice([-1.0, 1.0], m) * 8.0
+    return X, eps
+
+
+def energy_ratio(u):
+    u = np.asarray(u, dtype=np.float64)
+    return float((u / np.linalg.norm(u)) ** 2 @ S_ADV / S_ADV.max())
+
+
+def energy_floor(eps):
+    # the error class of the filter analyses, 1 - C eps log(1/eps), with C = 1/4
+    return 1.0 - 0.25 * eps * np.log(1.0 / eps)
+
+
+ADVERSARIES = ["dense", "dense25", "tilt", "clusters", "heavy"]
+
+
+@pytest.mark.parametrize("kind", ADVERSARIES)
+def test_adversaries_batch_and_stream(kind):
+    X, eps = adversary(kind)
+    assert energy_ratio(PCA(1).fit(X).components_[0]) < 0.7  # the adversary is real
+    est = OutlierRobustPCA(contamination=eps, random_state=0).fit(X)
+    assert energy_ratio(est.components_[0]) > energy_floor(eps)
+    assert est.converged_
+    perm = X[np.random.default_rng(1).permutation(X.shape[0])]
+    stream = _stream(OutlierRobustPCA(contamination=eps, random_state=0), perm, 300)
+    assert energy_ratio(stream.components_[0]) > energy_floor(eps)
+    assert stream.converged_
+
+
+@pytest.mark.parametrize("chunk", [1, 300])
+def test_outliers_first_in_the_stream(chunk):
+    # the stream starts with all the outliers: the filter must not depend on the order
+    X, eps = adversary("dense", n=2000)
+    est = _stream(OutlierRobustPCA(contamination=eps, random_state=0), X, chunk)
+    assert energy_ratio(est.components_[0]) > energy_floor(eps)
+    assert est.converged_ and est.n_samples_seen_ == 2000
+
+
+def test_clean_data_certified_at_the_first_round():
+    X, _ = adversary("none")
+    est = OutlierRobustPCA(random_state=0).fit(X)
+    assert est.converged_ and est.n_iter_ == 1  # the norm round only
+    assert est.weights_.mean() > 0.99
+
+
+@pytest.mark.parametrize("factor", [1e150, 1e-150, 2.0 ** 40])
+def test_scale_invariance(factor):
+    X, eps = adversary("dense", n=1500)
+    ref = OutlierRobustPCA(contamination=eps, random_state=0).fit(X)
+    big = OutlierRobustPCA(contamination=eps, random_state=0).fit(X * factor)
+    np.testing.assert_allclose(big.components_, ref.components_, atol=1e-10)
+    np.testing.assert_allclose(big.explained_variance_ / factor ** 2, ref.explained_variance_,
+                               rtol=1e-10)
+    np.testing.assert_array_equal(big.predict(X[:50] * factor), ref.predict(X[:50]))
+    a = _stream(OutlierRobustPCA(contamination=eps, random_state=0), X, 500)
+    b = _stream(OutlierRobustPCA(contamination=eps, random_state=0), X * factor, 500)
+    np.testing.assert_allclose(b.components_, a.components_, atol=1e-10)
+
+
+def test_far_from_the_origin():
+    X, eps = adversary("tilt", n=2000)
+    ref = OutlierRobustPCA(contamination=eps, random_state=0).fit(X)
+    far = OutlierRobustPCA(contamination=eps, random_state=0).fit(X + 1e8)
+    assert abs(float(far.components_[0] @ ref.components_[0])) > 1 - 1e-6
+    np.testing.assert_allclose(far.mean_ - 1e8, ref.mean_, atol=1e-6)
+
+
+def test_pickle_mid_stream_then_resume_equals_uninterrupted():
+    import pickle
+
+    X, eps = adversary("tilt", n=2000)
+    a = OutlierRobustPCA(contamination=eps, random_state=0)
+    b = OutlierRobustPCA(contamination=eps, random_state=0)
+    _stream(a, X[:700], 70)
+    _stream(b, X[:700], 70)
+    b = pickle.loads(pickle.dumps(b))
+    _stream(a, X[700:], 70)
+    _stream(b, X[700:], 70)
+    for attr in ["components_", "explained_variance_", "mean_", "noise_variance_", "offset_",
+                 "n_samples_seen_", "converged_", "n_iter_"]:
+        np.testing.assert_array_equal(getattr(a, attr), getattr(b, attr))
+    np.testing.assert_array_equal(a.score_samples(X[:20]), b.score_samples(X[:20]))
+
+
+def test_bad_input_mid_stream_leaves_state_unchanged():
+    import pickle
+
+    X, eps = adversary("dense", n=600)
+    est = _stream(OutlierRobustPCA(contamination=eps, random_state=0), X, 100)
+    before = pickle.dumps(est)
+    Xnan = X[:5].copy()
+    Xnan[2, 3] = np.nan
+    bad = [
+        (Xnan, ValueError, "NaN"),
+        (X[:5, :-1], ValueError, "features"),
+        (X[:5] + 1j, ValueError, "[Cc]omplex"),
+        (np.array([["a"] * X.shape[1]] * 5, dtype=object), ValueError, ""),
+        (X[:0], ValueError, "0 sample"),
+        (X[0], ValueError, "2D"),
+    ]
+    for Xbad, err, match in bad:
+        with pytest.raises(err, match=match):
+            est.partial_fit(Xbad)
+        assert pickle.dumps(est) == before
+
+
+@pytest.mark.parametrize("d", [1, 2, 5, 9])
+def test_small_dimensions_with_defaults(d):
+    rng = np.random.default_rng(d)
+    S = np.r_[9.0, np.ones(d - 1)]
+    X = rng.standard_normal((800, d)) * np.sqrt(S)
+    X[:40] = 30.0  # a far cluster
+    e0 = np.eye(d)[0]
+    est = OutlierRobustPCA(random_state=0).fit(X)
+    assert abs(est.components_[0] @ e0) > 0.99
+    stream = _stream(OutlierRobustPCA(random_state=0), X, 1)
+    assert abs(stream.components_[0] @ e0) > 0.99
+    assert stream.n_samples_seen_ == 800
+
+
+def test_verbose(capsys):
+    X, eps = adversary("dense", n=1000)
+    OutlierRobustPCA(contamination=eps, random_state=0, verbose=1).fit(X)
+    out = capsys.readouterr().out
+    assert "round 0" in out and "allowed" in out
+    _stream(OutlierRobustPCA(contamination=eps, random_state=0, verbose=1), X, 500)
+    assert "refit" in capsys.readouterr().out
