@@ -1,0 +1,131 @@
+"""Time to first result: the first fit of each public estimator in a fresh process.
+
+Each case runs in its own subprocess twice: once with an empty numba cache
+directory (``NUMBA_CACHE_DIR`` pointed at a fresh temporary directory, as in
+a new install, container or dask worker) and once more with the cache that
+the first run left (a warm start). Times are wall-clock seconds for the whole
+process: interpreter start, imports and the fit. Each estimator is set
+against the nearest scikit-learn estimator, fitted the same way. A last table
+times ``import skstruct`` and each subpackage against ``import sklearn``.
+"""
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+from _common import table, write_results
+
+_REG = ("from sklearn.datasets import make_regression\n"
+        "X, y = make_regression(n_samples=50, n_features=5, noise=1.0, random_state=0)\n")
+_CLF = ("from sklearn.datasets import make_classification\n"
+        "X, y = make_classification(n_samples=100, n_features=3, n_informative=2,\n"
+        "                           n_redundant=0, random_state=0)\n")
+_BLOBS = ("from sklearn.datasets import make_blobs\n"
+          "X, y = make_blobs(n_samples=200, n_features=3, centers=3, random_state=0)\n")
+_SUBSPACES = ("from skstruct.datasets import make_subspaces\n"
+              "X, y = make_subspaces(n_samples=60, n_features=10, n_subspaces=2,\n"
+              "                      subspace_dim=2, random_state=0)\n")
+_LOWRANK = ("import numpy as np\n"
+            "rng = np.random.default_rng(0)\n"
+            "X = rng.normal(size=(60, 3)) @ rng.normal(size=(3, 40))\n")
+_SETS = ("from skstruct.datasets import make_spd_distributions\n"
+         "X, y = make_spd_distributions(n_distributions=20, n_matrices=20, n_channels=4,\n"
+         "                              random_state=0)\n")
+_SIGNALS = ("from skstruct.datasets import make_meeg_signals\n"
+            "X, y = make_meeg_signals(n_trials=40, n_channels=4, n_times=128, random_state=0)\n")
+
+# name: (data, skstruct fit, nearest scikit-learn fit)
+CASES = {
+    "Lasso": (_REG, "from skstruct.linear_model import Lasso as E\nE(alpha=0.01).fit(X, y)",
+              "from sklearn.linear_model import Lasso as E\nE(alpha=0.01).fit(X, y)"),
+    "ElasticNet": (_REG, "from skstruct.linear_model import ElasticNet as E\nE(alpha=0.01).fit(X, y)",
+                   "from sklearn.linear_model import ElasticNet as E\nE(alpha=0.01).fit(X, y)"),
+    "LassoCV": (_REG, "from skstruct.linear_model import LassoCV as E\nE().fit(X, y)",
+                "from sklearn.linear_model import LassoCV as E\nE().fit(X, y)"),
+    "MCPRegressor": (_REG, "from skstruct.linear_model import MCPRegressor as E\nE().fit(X, y)",
+                     "from sklearn.linear_model import Lasso as E\nE().fit(X, y)"),
+    "GroupLasso": (_REG, "from skstruct.linear_model import GroupLasso as E\nE().fit(X, y)",
+                   "from sklearn.linear_model import Lasso as E\nE().fit(X, y)"),
+    "L0Regressor": (_REG, "from skstruct.linear_model import L0Regressor as E\nE().fit(X, y)",
+                    "from sklearn.linear_model import OrthogonalMatchingPursuit as E\n"
+                    "E().fit(X, y)"),
+    "IncrementalGaussianMixture": (
+        _BLOBS, "from skstruct.mixture import IncrementalGaussianMixture as E\nE().fit(X)",
+        "from sklearn.mixture import GaussianMixture as E\nE(3).fit(X)"),
+    "IncrementalGaussianMixtureClassifier": (
+        _CLF, "from skstruct.mixture import IncrementalGaussianMixtureClassifier as E\n"
+        "E().fit(X, y)",
+        "from sklearn.discriminant_analysis import QuadraticDiscriminantAnalysis as E\n"
+        "E().fit(X, y)"),
+    "SparseSubspaceClustering": (
+        _SUBSPACES, "from skstruct.cluster import SparseSubspaceClustering as E\n"
+        "E(n_clusters=2).fit(X)",
+        "from sklearn.cluster import SpectralClustering as E\nE(n_clusters=2).fit(X)"),
+    "OMPSubspaceClustering": (
+        _SUBSPACES, "from skstruct.cluster import OMPSubspaceClustering as E\n"
+        "E(n_clusters=2).fit(X)",
+        "from sklearn.cluster import SpectralClustering as E\nE(n_clusters=2).fit(X)"),
+    "ModeClustering": (_BLOBS, "from skstruct.cluster import ModeClustering as E\nE().fit(X)",
+                       "from sklearn.cluster import MeanShift as E\nE().fit(X)"),
+    "KDEModeFinder": (_BLOBS, "from skstruct.density import KDEModeFinder as E\nE().fit(X)",
+                      "from sklearn.neighbors import KernelDensity as E\nE().fit(X)"),
+    "RobustPCA": (_LOWRANK, "from skstruct.decomposition import RobustPCA as E\nE().fit(X)",
+                  "from sklearn.decomposition import PCA as E\nE().fit(X)"),
+    "OutlierRobustPCA": (_LOWRANK, "from skstruct.decomposition import OutlierRobustPCA as E\n"
+                         "E().fit(X)",
+                         "from sklearn.decomposition import PCA as E\nE().fit(X)"),
+    "Covariances": (_SIGNALS, "from skstruct.spd import Covariances as E\nE().fit_transform(X)",
+                    "from sklearn.covariance import LedoitWolf as E\n[E().fit(x.T) for x in X]"),
+    "SPDSWKernel": (_SETS, "from skstruct.spd import SPDSWKernel as E\nE().fit_transform(X)",
+                    "from sklearn.metrics.pairwise import rbf_kernel\n"
+                    "rbf_kernel(X.reshape(len(X), -1))"),
+}
+
+
+def _run(code, cache_dir):
+    env = dict(os.environ, NUMBA_CACHE_DIR=cache_dir)
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-c", code], env=env, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return time.perf_counter() - t0
+
+
+def _first_fits(cases):
+    rows = []
+    for name, (data, ours, anchor) in cases.items():
+        with tempfile.TemporaryDirectory() as cache:
+            cold = _run(data + ours, cache)
+            warm = min(_run(data + ours, cache) for _ in range(2))
+        with tempfile.TemporaryDirectory() as cache:
+            sk = min(_run(data + anchor, cache) for _ in range(2))
+        rows.append([name, f"{cold:.1f}", f"{warm:.1f}", f"{cold - warm:.1f}", f"{sk:.1f}",
+                     anchor.splitlines()[0].split(" import ")[1].split(" as ")[0]])
+    return table(["estimator", "first fit, empty cache (s)", "warm cache (s)",
+                  "cold - warm (s)", "nearest sklearn (s)", "sklearn estimator"], rows)
+
+
+def _imports():
+    rows = []
+    with tempfile.TemporaryDirectory() as cache:
+        base = min(_run("import sklearn", cache) for _ in range(3))
+        rows.append(["sklearn", f"{base:.2f}", "0.00"])
+        for mod in ["skstruct", "skstruct.linear_model", "skstruct.cluster",
+                    "skstruct.decomposition", "skstruct.mixture", "skstruct.spd",
+                    "skstruct.density", "skstruct.datasets"]:
+            t = min(_run(f"import sklearn, {mod}", cache) for _ in range(3))
+            rows.append([mod, f"{t:.2f}", f"{t - base:.2f}"])
+    return table(["import", "process time (s)", "over import sklearn (s)"], rows)
+
+
+def main(quick=False):
+    cases = CASES
+    if quick:
+        cases = {k: CASES[k] for k in ("Lasso", "IncrementalGaussianMixture", "ModeClustering")}
+    sections = [("First fit in a fresh process", _first_fits(cases)), ("Imports", _imports())]
+    return write_results("cold_start", "Time to first result", sections, quick)
+
+
+if __name__ == "__main__":
+    main(quick="--quick" in sys.argv)
