@@ -57,7 +57,8 @@ def refresh_precision(P, min_eig=1e-12):
         except np.linalg.LinAlgError:
             vals, vecs = np.linalg.eigh(P[k])
             vals = np.maximum(vals, min_eig * max(vals.max(), min_eig))
-            P[k] = (vecs * vals) @ vecs.T
+            R = (vecs * vals) @ vecs.T
+            P[k] = 0.5 * (R + R.T)  # exactly symmetric, as the stream needs
             logdet[k] = -np.log(vals).sum()
             repaired[k] = True
     return P, logdet, repaired
@@ -143,7 +144,8 @@ def igmn_stream(X, sw, start, M, P, logdet, sp, age, K, p_init_diag, logdet_init
     M : ndarray of shape (capacity, D)
         Means; rows ``< K`` are live.
     P : ndarray of shape (capacity, D, D)
-        Precisions, exactly symmetric and kept so (see Notes).
+        Precisions, exactly symmetric (the loop relies on it) and kept so
+        (see Notes).
     logdet, sp, age : ndarray of shape (capacity,)
         ``log |C_k|``, soft counts and ages (weight seen since creation).
     K : int
@@ -211,13 +213,19 @@ def igmn_stream(X, sw, start, M, P, logdet, sp, age, K, p_init_diag, logdet_init
         for k in range(K):
             for a in range(D):
                 E[k, a] = x[a] - M[k, a]
+                T[k, a] = 0.0
+            # t = P e as a sum of rows b of P (P[b, a] == P[a, b] bitwise): each
+            # t_a still adds its D terms in the order b = 0, 1, ..., so the
+            # result is that of the dot products, but the inner loop runs
+            # over contiguous memory with independent sums, which the compiler
+            # vectorizes without fastmath (no reassociation).
+            for b in range(D):
+                eb = E[k, b]
+                for a in range(D):
+                    T[k, a] += P[k, b, a] * eb
             s2 = 0.0
             for a in range(D):
-                acc = 0.0
-                for b in range(D):
-                    acc += P[k, a, b] * E[k, b]
-                T[k, a] = acc
-                s2 += acc * E[k, a]
+                s2 += T[k, a] * E[k, a]
             d2[k] = s2
             if s2 < dmin:
                 dmin = s2
