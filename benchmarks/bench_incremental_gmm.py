@@ -1,25 +1,34 @@
 """Benchmark: incremental Gaussian mixtures (IGMN with rank-one precision updates).
 
-1. Per-sample update time against the dimension D at fixed K, for skstruct's
-   rank-one update (O(K D^2)) and for a naive update written here that keeps
-   covariances and re-inverts them at every sample (O(K D^3)), with the
-   fitted log-log slopes.
-2. Accuracy and time against scikit-learn's GaussianMixture (EM) and
-   BayesianGaussianMixture (variational) on synthetic blobs (density: ARI and
-   mean log-likelihood; streaming throughput) and on digits (class-conditional
-   classification: one mixture per class, Bayes' rule).
+1. One-row ``partial_fit`` against the compiled loop: time per sample when
+   rows come one per call, and when one call brings many rows (the compiled
+   per-sample cost), at D = 16 .. 256 with K = 8; and the same loop compiled
+   with ``fastmath=True`` (which the project does not use: results then
+   depend on the CPU), for its speed effect.
+2. Streams as users feed them: components and ARI after a one-row stream
+   with default parameters against ``fit``, against the former behaviour
+   (the first row's zero range silently replaced by 1.0, emulated here with
+   ``data_range=1.0``) and against scikit-learn's GaussianMixture (EM with
+   the number of clusters given); chunk sizes 1 / 10 / 100 / 1000.
+3. Digits: class-conditional classification against one GaussianMixture per
+   class.
 """
+
+import copy
+import time
 
 import numpy as np
 from _common import best_of, table, write_results
-from scipy.special import logsumexp
+from numba import njit
 from scipy.stats import chi2
 from sklearn.datasets import load_digits
 from sklearn.metrics import adjusted_rand_score
-from sklearn.mixture import BayesianGaussianMixture, GaussianMixture
+from sklearn.mixture import GaussianMixture
 from sklearn.model_selection import train_test_split
 from threadpoolctl import threadpool_limits
 
+import skstruct.mixture._incremental_gmm as igmn_module
+from skstruct._backend import _rank_one
 from skstruct.mixture import IncrementalGaussianMixture, IncrementalGaussianMixtureClassifier
 
 FAMILY = "incremental_gmm"
@@ -39,107 +48,137 @@ def _blobs(n, D, K, seed, sep=10.0):
     return X, y
 
 
-# ------------------------------------------------------------- the naive reference
-def naive_stream(X, means, covs, counts):
-    """The same soft update in covariance form, re-inverting every covariance at
-    every sample: O(K D^3) per sample. No creation or pruning (fixed K)."""
-    D = X.shape[1]
-    for x in X:
-        P = np.linalg.inv(covs)
-        _, logdet = np.linalg.slogdet(covs)
-        E = x - means
-        d2 = np.einsum("ki,kij,kj->k", E, P, E)
-        logpost = np.log(counts) - 0.5 * (logdet + d2)
-        post = np.exp(logpost - logsumexp(logpost))
-        counts += post
-        w = post / counts
-        covs = (1 - w)[:, None, None] * (covs + w[:, None, None] * np.einsum("ki,kj->kij", E, E))
-        means = means + w[:, None] * E
-    return means, covs, counts, D
+def _heavy(model, threshold=0.01):
+    return int(np.sum(model.weights_ > threshold))
 
 
-def _resume(fitted):
-    """A copy of a fitted mixture that partial_fit continues from."""
-    m = IncrementalGaussianMixture(**fitted.get_params())
-    m.__dict__.update({k: (v.copy() if isinstance(v, np.ndarray) else v)
-                       for k, v in fitted.__dict__.items()})
-    return m
-
-
-def _slope(ds, ts):
-    return float(np.polyfit(np.log(ds), np.log(ts), 1)[0])
+def _best_on_copies(fn, model, repeats):
+    """Best time of ``fn(copy of model)``, the copy made outside the timer."""
+    best, out = np.inf, None
+    for _ in range(repeats):
+        m = copy.deepcopy(model)
+        t0 = time.perf_counter()
+        out = fn(m)
+        best = min(best, time.perf_counter() - t0)
+    return best, out
 
 
 # ----------------------------------------------------------------------- sections
-def bench_scaling(quick):
+def bench_one_row(quick):
     K = 8
-    dims = [16, 32, 64, 128] if quick else [16, 32, 64, 128, 256]
-    n_fast, n_naive = (200, 20) if quick else (1000, 40)
-    rows, t_fast, t_naive = [], [], []
+    dims = [16, 64, 256] if quick else [16, 32, 64, 128, 256]
+    fast_stream = njit(fastmath=True)(_rank_one.igmn_stream.py_func)
+    rows = []
     for D in dims:
-        X, _ = _blobs(2000 + n_fast, D, K, seed=D, sep=30.0)
+        n = {16: 4000, 32: 4000, 64: 2000, 128: 600, 256: 200}[D]
+        n = n // 4 if quick else n
+        X, _ = _blobs(2000 + n, D, K, seed=D, sep=30.0)
         warm = IncrementalGaussianMixture(max_components=K, prune_min_count=0,
                                           refresh_interval=None).fit(X[:2000])
-        stream = X[2000:2000 + n_fast]
+        stream = X[2000:]
 
-        def fast(samples=stream):
-            return _resume(warm).partial_fit(samples)
+        def one_row(m):
+            for i in range(n):
+                m.partial_fit(stream[i:i + 1])
+            return m
 
-        tf, _ = best_of(fast, 3)
-        covs0 = warm.covariances_
+        def chunk(m):
+            return m.partial_fit(stream)
 
-        def naive():
-            return naive_stream(stream[:n_naive], warm.means_.copy(), covs0.copy(),
-                                warm.counts_.copy())
+        chunk(copy.deepcopy(warm))
+        igmn_module.igmn_stream = fast_stream
+        try:
+            chunk(copy.deepcopy(warm))  # compile the fastmath variant
+        finally:
+            igmn_module.igmn_stream = _rank_one.igmn_stream
+        # Interleaved repeats, so that the three see the same load; best of 7.
+        t_one = t_chunk = t_fast = np.inf
+        for _ in range(7):
+            t, m_one = _best_on_copies(one_row, warm, 1)
+            t_one = min(t_one, t)
+            t, m_chunk = _best_on_copies(chunk, warm, 1)
+            t_chunk = min(t_chunk, t)
+            igmn_module.igmn_stream = fast_stream  # swapped in for this timing only
+            try:
+                t, m_fast = _best_on_copies(chunk, warm, 1)
+            finally:
+                igmn_module.igmn_stream = _rank_one.igmn_stream
+            t_fast = min(t_fast, t)
+        assert np.array_equal(m_one.precisions_, m_chunk.precisions_)
+        diff = (np.abs(m_fast.precisions_ - m_chunk.precisions_).max()
+                / np.abs(m_chunk.precisions_).max())
+        per_one, per_chunk, per_fast = t_one / n, t_chunk / n, t_fast / n
+        rows.append([D, K, n, f"{per_chunk * 1e6:.1f}", f"{per_one * 1e6:.1f}",
+                     f"{per_one / per_chunk:.2f}", f"{per_fast * 1e6:.1f}",
+                     f"{per_chunk / per_fast:.2f}", f"{diff:.1e}"])
+    return (table(["D", "K", "rows", "compiled loop us/sample (one call)",
+                   "one-row partial_fit us/sample", "one-row / compiled (goal <= 5)",
+                   "fastmath loop us/sample", "speed-up from fastmath",
+                   "max rel. diff. of precisions with fastmath"], rows)
+            + "\n\nBoth columns stream the same rows into copies of the same warm model "
+              "(8 components, no pruning, no refresh), copied outside the timer. "
+              "One-row and one-call results are bitwise equal (asserted). The fastmath loop "
+              "is the production kernel recompiled with `fastmath=True` for this table only.")
 
-        tn, (_, c_n, _, _) = best_of(naive, 2)
-        # Same algorithm: the rank-one path must reproduce the naive one on those samples.
-        P_f = fast(stream[:n_naive]).precisions_
-        err = np.abs(P_f - np.linalg.inv(c_n)).max() / np.abs(P_f).max()
-        per_f, per_n = tf / n_fast, tn / n_naive
-        t_fast.append(per_f)
-        t_naive.append(per_n)
-        rows.append([D, K, f"{per_n * 1e6:.0f}", f"{per_f * 1e6:.0f}", f"{per_n / per_f:.1f}",
-                     f"{1 / per_f:.0f}", f"{err:.1e}"])
-    s_f, s_n = _slope(dims, t_fast), _slope(dims, t_naive)
-    big = [i for i, d in enumerate(dims) if d >= 64]
-    s_f_big = _slope([dims[i] for i in big], [t_fast[i] for i in big])
-    s_n_big = _slope([dims[i] for i in big], [t_naive[i] for i in big])
-    text = table(["D", "K", "naive us/sample (anchor)", "rank-one us/sample", "ratio",
-                  "samples/s", "max rel. diff. of precisions"], rows)
-    text += (f"\n\nFitted log-log slope of time per sample against D: rank-one **{s_f:.2f}** "
-             f"(goal <= 2.2), naive **{s_n:.2f}** (expected ~3). Over D >= 64 only: rank-one "
-             f"{s_f_big:.2f}, naive {s_n_big:.2f}. The rank-one loop is compiled (numba); "
-             "its time is set by memory traffic over the K D^2 precision entries, so the "
-             "slope also reflects which cache level the K x D x D array fits in.")
+
+def _stream_one_row(make, X):
+    m = make()
+    for i in range(X.shape[0]):
+        m.partial_fit(X[i:i + 1])
+    return m
+
+
+def bench_streams(quick):
+    cases = [(2, 4, 1.0, 0.0), (5, 5, 1e-3, 1e4)] if quick else [
+        (2, 4, 1.0, 0.0), (5, 5, 1e-3, 1e4), (10, 6, 1e3, -1e6), (20, 8, 1.0, 1e5),
+        (40, 8, 1.0, 0.0)]
+    n = 2000 if quick else 5000
+    rows = []
+    for D, K, scale, offset in cases:
+        X, y = _blobs(n, D, K, seed=100 + D)
+        X = X * scale + offset
+        data = f"D={D}, K={K}, n={n}, x{scale:g} {offset:+g}"
+        t_em, em = best_of(lambda: GaussianMixture(K, random_state=0).fit(X), 1)
+        t_fit, fit = best_of(lambda: IncrementalGaussianMixture().fit(X), 1)
+        t_one, one = best_of(lambda: _stream_one_row(IncrementalGaussianMixture, X), 1)
+        t_old, old = best_of(lambda: _stream_one_row(
+            lambda: IncrementalGaussianMixture(data_range=1.0), X), 1)
+        t_full, full = best_of(lambda: IncrementalGaussianMixture(
+            data_range=X.max(0) - X.min(0)).fit(X), 1)
+        same = all(np.array_equal(getattr(fit, a), getattr(one, a))
+                   for a in ("means_", "precisions_", "counts_"))
+        for name, t, m in [("GaussianMixture (EM, K given)", t_em, em),
+                           ("fit, defaults", t_fit, fit),
+                           ("one-row partial_fit, defaults", t_one, one),
+                           ("one-row, former behaviour (range 1.0)", t_old, old),
+                           ("fit, range of all rows (the former fit)", t_full, full)]:
+            comps = m.n_components if isinstance(m, GaussianMixture) else m.n_components_
+            heavy = K if isinstance(m, GaussianMixture) else _heavy(m)
+            rows.append([data, name, f"{t:.3f}", comps, heavy,
+                         f"{adjusted_rand_score(y, m.predict(X)):.3f}", f"{m.score(X):.3f}",
+                         "" if m is not one else ("yes" if same else "NO")])
+    text = table(["data", "method", "time (s)", "components", "components > 1% weight",
+                  "ARI", "mean log-lik.", "one-row == fit bitwise"], rows)
+    # chunk sizes
+    X, _ = _blobs(n, 5, 5, seed=7)
+    ref = IncrementalGaussianMixture().fit(X)
+    crow = []
+    for size in (1, 10, 100, 1000):
+        m = IncrementalGaussianMixture()
+        for i in range(0, n, size):
+            m.partial_fit(X[i:i + size])
+        diff = max(float(np.abs(getattr(m, a) - getattr(ref, a)).max())
+                   for a in ("means_", "precisions_", "log_dets_", "counts_"))
+        crow.append([size, m.n_components_, ref.n_components_, f"{diff:.1e}"])
+    text += ("\n\nChunk sizes (D=5, K=5, n={}, defaults): max abs. difference of means, "
+             "precisions, log-dets and counts from `fit`.\n\n".format(n)
+             + table(["rows per call", "components", "components of fit", "max abs. diff."],
+                     crow))
     return text
 
 
-def bench_blobs(quick):
-    cases = [(2, 4), (5, 5)] if quick else [(2, 4), (5, 5), (10, 6), (20, 8), (40, 8)]
-    n = 3000 if quick else 10000
-    rows = []
-    for D, K in cases:
-        X, y = _blobs(n, D, K, seed=100 + D)
-
-        t_i, igmn = best_of(lambda: IncrementalGaussianMixture().fit(X), 2)
-        t_g, gm = best_of(lambda: GaussianMixture(K, n_init=1, random_state=0).fit(X), 2)
-        t_b, bgm = best_of(lambda: BayesianGaussianMixture(n_components=2 * K, max_iter=500,
-                                                           random_state=0).fit(X), 1)
-        for name, t, m in [("GaussianMixture (EM, K known)", t_g, gm),
-                           ("BayesianGaussianMixture (2K)", t_b, bgm),
-                           ("IncrementalGaussianMixture (1 pass)", t_i, igmn)]:
-            k_found = m.n_components_ if hasattr(m, "n_components_") else int(
-                np.sum(m.weights_ > 1e-2))
-            rows.append([f"D={D}, K={K}, n={n}", name, f"{t:.3f}", f"{t_g / t:.2f}",
-                         f"{n / t:.0f}", k_found,
-                         f"{adjusted_rand_score(y, m.predict(X)):.3f}", f"{m.score(X):.3f}"])
-    return table(["data", "method", "time (s)", "EM time / time", "samples/s", "components",
-                  "ARI", "mean log-lik."], rows)
-
-
 class _PerClassMixture:
-    """Class-conditional classifier over sklearn mixtures (the anchors)."""
+    """Class-conditional classifier over sklearn mixtures (the anchor)."""
 
     def __init__(self, make):
         self.make = make
@@ -160,42 +199,24 @@ def bench_digits(quick):
     X, y = load_digits(return_X_y=True)
     X = X / 16.0
     Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.3, random_state=0, stratify=y)
-    reg = 1e-2  # the anchors need a covariance floor: many pixels are constant in a class
     methods = [
-        ("GaussianMixture per class (K=1)",
-         lambda: _PerClassMixture(lambda: GaussianMixture(1, reg_covar=reg, random_state=0))),
-        ("GaussianMixture per class (K=3)",
-         lambda: _PerClassMixture(lambda: GaussianMixture(3, reg_covar=reg, random_state=0))),
-        ("BayesianGaussianMixture per class (K<=5)",
-         lambda: _PerClassMixture(lambda: BayesianGaussianMixture(
-             n_components=5, reg_covar=reg, max_iter=300, random_state=0))),
-        ("IncrementalGMMClassifier (init_scale=0.3)",
-         lambda: IncrementalGaussianMixtureClassifier(init_scale=0.3)),
-        ("IncrementalGMMClassifier (init_scale=0.1, default)",
-         lambda: IncrementalGaussianMixtureClassifier()),
-        ("IncrementalGMMClassifier (init_scale=1.2, chosen by CV in the gallery)",
+        ("GaussianMixture per class (K=1, reg_covar=1e-2)",
+         lambda: _PerClassMixture(lambda: GaussianMixture(1, reg_covar=1e-2, random_state=0))),
+        ("IncrementalGMMClassifier (defaults)", IncrementalGaussianMixtureClassifier),
+        ("IncrementalGMMClassifier (init_scale=1.2)",
          lambda: IncrementalGaussianMixtureClassifier(init_scale=1.2)),
-        ("IncrementalGMMClassifier (joint [x, onehot], init_scale=0.3)",
-         lambda: IncrementalGaussianMixtureClassifier(method="joint", init_scale=0.3)),
     ]
     if quick:
-        methods = methods[:1] + methods[3:4]
-    rows, t_ref = [], None
+        methods = methods[:2]
+    rows = []
     for name, make in methods:
-        t, model = best_of(lambda: make().fit(Xtr, ytr), 1 if quick else 2)
-        t_ref = t if t_ref is None else t_ref
-        acc = np.mean(model.predict(Xte) == yte)
-        if hasattr(model, "mixtures_") and model.mixtures_ is not None:
-            comps = sum(m.n_components_ for m in model.mixtures_)
-        elif hasattr(model, "mixture_"):
-            comps = model.mixture_.n_components_
-        else:
-            comps = "-"
-        rows.append([name, f"{t:.3f}", f"{t_ref / t:.2f}", comps, f"{acc:.4f}"])
-    return ("Digits (1797 x 64, pixels / 16), stratified 70/30 split; class-conditional: one "
-            "mixture per class, prediction by Bayes' rule.\n\n"
-            + table(["method", "fit time (s)", "GMM(K=1) time / time", "components (all classes)",
-                     "test accuracy"], rows))
+        t, model = best_of(lambda: make().fit(Xtr, ytr), 1)
+        comps = (sum(m.n_components_ for m in model.mixtures_)
+                 if hasattr(model, "mixtures_") else "-")
+        rows.append([name, f"{t:.3f}", comps, f"{np.mean(model.predict(Xte) == yte):.4f}"])
+    return ("Digits (1797 x 64, pixels / 16), stratified 70/30 split.\n\n"
+            + table(["method", "fit time (s)", "components (all classes)", "test accuracy"],
+                    rows))
 
 
 def main(quick=False):
@@ -204,18 +225,18 @@ def main(quick=False):
     load = os.getloadavg()[0]
     with threadpool_limits(1):
         sections = [
-            ("Per-sample update time against D (K = 8), single-threaded BLAS",
-             bench_scaling(quick)),
-            ("Blobs: density estimation and streaming throughput", bench_blobs(quick)),
+            ("One-row partial_fit against the compiled loop (K = 8), one BLAS thread",
+             bench_one_row(quick)),
+            ("Streams with defaults: one-row partial_fit, fit, the former behaviour, EM",
+             bench_streams(quick)),
             ("Digits: class-conditional classification", bench_digits(quick)),
         ]
     notes = (f"Load average at the start: {load:.1f} on {os.cpu_count()} cores (a load above "
              "the core count means the machine was shared and times are noisy: compare "
-             "within a table). BLAS was limited to one "
-             "thread for every method. The naive anchor runs the same soft update in "
-             "covariance form and re-inverts each covariance at each sample; the last column "
-             "of the first table checks that both produce the same precisions. The default "
-             f"novelty threshold is the 0.99 chi-square quantile (D=2: {chi2.ppf(0.99, 2):.2f}).")
+             "within a table, ratios rather than times). BLAS was limited to one thread. The "
+             "default novelty threshold is the 0.99 chi-square quantile "
+             f"(D=2: {chi2.ppf(0.99, 2):.2f}); the default scale is 0.1 times the range of "
+             "the first 100 rows of the stream.")
     return write_results(FAMILY, "Incremental Gaussian mixtures", sections + [("Notes", notes)],
                          quick)
 

@@ -122,8 +122,7 @@ def _update_coefficients(w, wc, d2, D, igmn):
 # No fastmath: reassociation and fma contraction make results depend on the
 # CPU's vector width and instruction set.
 @njit(cache=True)
-def igmn_stream(X, sw, start, M, P, logdet, sp, age, K, p_init_diag, logdet_init, thr, kmax,
-                sp_min, v_min, igmn, refresh, n_seen, counters, prior_count):
+def igmn_stream(X, sw, start, M, P, logdet, sp, age, p_init_diag, params, state):
     """Run the IGMN per-sample procedure on ``X[start:]``, in place.
 
     Each sample ``x`` of weight ``s`` either creates a component (it is novel:
@@ -148,40 +147,33 @@ def igmn_stream(X, sw, start, M, P, logdet, sp, age, K, p_init_diag, logdet_init
         (see Notes).
     logdet, sp, age : ndarray of shape (capacity,)
         ``log |C_k|``, soft counts and ages (weight seen since creation).
-    K : int
-        Live components.
     p_init_diag : ndarray of shape (D,)
         Diagonal of the precision ``C_init^{-1}`` of a new component of
         weight one.
-    logdet_init : float
-        ``log |C_init|``.
-    thr : float
-        Novelty threshold on the squared Mahalanobis distance.
-    kmax : int
-        Maximum number of components (``<= 0``: none).
-    sp_min : float
-        Pruning count (``<= 0``: no pruning).
-    v_min : float
-        Pruning age.
-    igmn : bool
-        IGMN covariance rule instead of the exact one.
-    refresh : int
-        Stop after every ``refresh``-th sample seen (``<= 0``: never).
-    n_seen : int
-        Samples seen before ``X[start]``.
-    counters : ndarray of int64 of shape (2,)
-        ``[created, pruned]``, incremented in place.
-    prior_count : float
-        Weight ``n0`` of the initial covariance, in samples (the IGMN rule
-        uses 1). A component's covariance is ``(n0 C_init + scatter) /
-        (count + n0 - 1)``; a new component of weight ``s`` thus has
-        covariance ``n0 C_init / (s + n0 - 1)``.
+    params : ndarray of shape (8,)
+        ``[logdet_init, thr, kmax, sp_min, v_min, igmn, refresh,
+        prior_count]`` (packed: each argument costs dispatch time on every
+        call, which a one-row ``partial_fit`` pays per row):
+
+        - ``logdet_init``: ``log |C_init|``;
+        - ``thr``: novelty threshold on the squared Mahalanobis distance;
+        - ``kmax``: maximum number of components (``<= 0``: none);
+        - ``sp_min``: pruning count (``<= 0``: no pruning);
+        - ``v_min``: pruning age;
+        - ``igmn``: 1 for the IGMN covariance rule, 0 for the exact one;
+        - ``refresh``: stop after every ``refresh``-th sample seen (``<= 0``:
+          never);
+        - ``prior_count``: weight ``n0`` of the initial covariance, in samples
+          (the IGMN rule uses 1). A component's covariance is
+          ``(n0 C_init + scatter) / (count + n0 - 1)``; a new component of
+          weight ``s`` thus has covariance ``n0 C_init / (s + n0 - 1)``.
+    state : ndarray of int64 of shape (4,)
+        ``[K, n_seen, created, pruned]``: live components, samples seen before
+        ``X[start]``, components created and pruned so far; updated in place.
 
     Returns
     -------
     next_row : int
-    K : int
-    n_seen : int
     status : int
         0: all rows done; 1: a component must be created but the arrays are
         full (``next_row`` not processed yet: grow and call again); 2: a
@@ -201,6 +193,10 @@ def igmn_stream(X, sw, start, M, P, logdet, sp, age, K, p_init_diag, logdet_init
     """
     n, D = X.shape
     cap = M.shape[0]
+    logdet_init, thr = params[0], params[1]
+    kmax, sp_min, v_min = int(params[2]), params[3], params[4]
+    igmn, refresh, prior_count = params[5] != 0.0, int(params[6]), params[7]
+    K, n_seen = state[0], state[1]
     n0 = 1.0 if igmn else prior_count
     E = np.empty((cap, D))
     T = np.empty((cap, D))
@@ -231,7 +227,8 @@ def igmn_stream(X, sw, start, M, P, logdet, sp, age, K, p_init_diag, logdet_init
                 dmin = s2
         create = K == 0 or (dmin >= thr and (kmax <= 0 or K < kmax))
         if create and K == cap:
-            return i, K, n_seen, _STREAM_GROW
+            state[0], state[1] = K, n_seen
+            return i, _STREAM_GROW
         K_old = K
         for k in range(K):
             age[k] += s
@@ -246,7 +243,7 @@ def igmn_stream(X, sw, start, M, P, logdet, sp, age, K, p_init_diag, logdet_init
             sp[K] = s
             age[K] = s
             K += 1
-            counters[0] += 1
+            state[2] += 1
         else:
             lmax = -np.inf
             for k in range(K):
@@ -290,7 +287,7 @@ def igmn_stream(X, sw, start, M, P, logdet, sp, age, K, p_init_diag, logdet_init
                     if prune and n_prune == K and k == strongest:
                         prune = False  # keep at least the strongest component
                     if prune:
-                        counters[1] += 1
+                        state[3] += 1
                         continue
                     if j != k:
                         M[j, :] = M[k, :]
@@ -302,5 +299,7 @@ def igmn_stream(X, sw, start, M, P, logdet, sp, age, K, p_init_diag, logdet_init
                 K = j
         n_seen += 1
         if refresh > 0 and n_seen % refresh == 0:
-            return i + 1, K, n_seen, _STREAM_REFRESH
-    return n, K, n_seen, _STREAM_DONE
+            state[0], state[1] = K, n_seen
+            return i + 1, _STREAM_REFRESH
+    state[0], state[1] = K, n_seen
+    return n, _STREAM_DONE

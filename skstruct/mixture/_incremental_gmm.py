@@ -144,13 +144,36 @@ class _Stream:
     def __init__(self, n_features, cfg, data_range):
         self.cfg = cfg
         self.D = n_features
+        # kernel parameters, packed (see igmn_stream); logdet_init set with the range
+        self.params = np.array([0.0, cfg["thr"], cfg["kmax"], cfg["sp_min"], cfg["v_min"],
+                                cfg["igmn"], cfg["refresh"], cfg["prior_count"]], dtype=float)
+        self.p_init_diag = None
         if data_range is None:
             self.warmup = _RangeWarmup(n_features, cfg["n_scale"])
             self.range = None
         else:
             self.warmup = None
-            self.range, _ = _complete_range(data_range, 0.0)
+            self._set_range(_complete_range(data_range, 0.0)[0])
         self._reset(8 if cfg["kmax"] <= 0 else min(8, cfg["kmax"]))
+
+    def _set_range(self, rng):
+        self.range = rng
+        sigma2 = (self.cfg["init_scale"] * rng) ** 2
+        self.p_init_diag = 1.0 / sigma2
+        self.params[0] = np.log(sigma2).sum()
+
+    @property
+    def K(self):
+        return int(self.ist[0])
+
+    @property
+    def n_seen(self):
+        return int(self.ist[1])
+
+    @property
+    def counters(self):
+        """``[created, pruned]``."""
+        return self.ist[2:]
 
     @property
     def final(self):
@@ -163,9 +186,7 @@ class _Stream:
         self.logdet = np.zeros(cap)
         self.sp = np.zeros(cap)
         self.age = np.zeros(cap)
-        self.K = 0
-        self.n_seen = 0
-        self.counters = np.zeros(2, dtype=np.int64)  # created, pruned
+        self.ist = np.zeros(4, dtype=np.int64)  # K, n_seen, created, pruned
         self.n_repaired = 0
         self.drift = 0.0
 
@@ -187,7 +208,7 @@ class _Stream:
             return
         take, changed = self.warmup.add(X, sw)
         if changed:
-            self.range = self.warmup.range
+            self._set_range(self.warmup.range)
             self._reset(self.M.shape[0])
             self._run(*self.warmup.kept())
         else:
@@ -200,23 +221,16 @@ class _Stream:
 
     def _run(self, X, sw):
         """The compiled loop over ``X``, with capacity growth and refreshes."""
-        cfg = self.cfg
-        sigma2 = (cfg["init_scale"] * self.range) ** 2
-        p_init_diag = 1.0 / sigma2
-        logdet_init = float(np.log(sigma2).sum())
         row = 0
         while True:
-            row, self.K, self.n_seen, status = igmn_stream(
-                X, sw, row, self.M, self.P, self.logdet, self.sp, self.age, self.K,
-                p_init_diag, logdet_init, cfg["thr"], cfg["kmax"], cfg["sp_min"],
-                cfg["v_min"], cfg["igmn"], cfg["refresh"], self.n_seen, self.counters,
-                cfg["prior_count"])
+            row, status = igmn_stream(X, sw, row, self.M, self.P, self.logdet, self.sp,
+                                      self.age, self.p_init_diag, self.params, self.ist)
             if status == _STREAM_GROW:
                 self._grow()
             elif status == _STREAM_REFRESH:
                 self._refresh()
             else:
-                break
+                return
 
     def _refresh(self):
         K = self.K
@@ -576,13 +590,43 @@ class IncrementalGaussianMixture(DensityMixin, BaseEstimator):
             self.n_components_ = K
             self.data_range_ = s.range
             self._views_key = key
-        self.weights_ = self.counts_ / self.counts_.sum() if K else np.empty(0)
-        self.n_samples_seen_ = s.n_seen
-        self.n_created_ = int(s.counters[0])
-        self.n_pruned_ = int(s.counters[1])
-        self.n_repaired_ = s.n_repaired
-        self.max_refresh_drift_ = s.drift
-        self.data_range_final_ = s.final
+
+    # Fitted quantities read from the stream's state when asked for, so that a
+    # one-row partial_fit does not pay for them.
+    @property
+    def weights_(self):
+        """Mixing weights ``counts_ / counts_.sum()``."""
+        return self.counts_ / self.counts_.sum()
+
+    @property
+    def n_samples_seen_(self):
+        """Rows streamed so far (rows of weight zero are not counted)."""
+        return self._state.n_seen
+
+    @property
+    def n_created_(self):
+        """Components created so far (pruned ones included)."""
+        return int(self._state.counters[0])
+
+    @property
+    def n_pruned_(self):
+        """Components pruned so far."""
+        return int(self._state.counters[1])
+
+    @property
+    def n_repaired_(self):
+        """Precisions whose eigenvalues had to be clipped at a refresh."""
+        return self._state.n_repaired
+
+    @property
+    def max_refresh_drift_(self):
+        """Largest log-determinant drift a refresh removed."""
+        return self._state.drift
+
+    @property
+    def data_range_final_(self):
+        """Whether ``data_range_`` is fixed (given, or the warm-up is over)."""
+        return self._state.final
 
     def __getstate__(self):
         state = dict(super().__getstate__())  # a copy: object's may be __dict__ itself

@@ -17,13 +17,15 @@ def _spd(rng, K, D):
     return A @ np.swapaxes(A, 1, 2) + D * np.eye(D)
 
 
-def _stream_args(X, cap, sw=None, refresh=0, kmax=-1, igmn=False, prior_count=1.0):
+def _stream_args(X, cap, sw=None, refresh=0, kmax=-1, igmn=False, prior_count=1.0,
+                 thr=9.21):
     D = X.shape[1]
+    # params: logdet_init, thr, kmax, sp_min, v_min, igmn, refresh, prior_count
+    params = np.array([0.0, thr, kmax, 0.0, 10.0, float(igmn), refresh, prior_count])
     return dict(X=X, sw=np.ones(len(X)) if sw is None else sw, start=0, M=np.zeros((cap, D)),
                 P=np.zeros((cap, D, D)), logdet=np.zeros(cap), sp=np.zeros(cap),
-                age=np.zeros(cap), K=0, p_init_diag=np.ones(D), logdet_init=0.0, thr=9.21,
-                kmax=kmax, sp_min=0.0, v_min=10.0, igmn=igmn, refresh=refresh, n_seen=0,
-                counters=np.zeros(2, dtype=np.int64), prior_count=prior_count)
+                age=np.zeros(cap), p_init_diag=np.ones(D), params=params,
+                state=np.zeros(4, dtype=np.int64))
 
 
 def test_refresh_precision_symmetrizes_and_repairs():
@@ -44,14 +46,16 @@ def test_refresh_precision_symmetrizes_and_repairs():
 def test_statuses_grow_and_refresh():
     # Two far-apart points: the second must create a component, which needs room.
     X = np.array([[0.0, 0.0], [100.0, 100.0]])
-    assert igmn_stream(**_stream_args(X, cap=1)) == (1, 1, 1, _STREAM_GROW)
+    args = _stream_args(X, cap=1)
+    assert igmn_stream(**args) == (1, _STREAM_GROW)
+    assert args["state"].tolist() == [1, 1, 1, 0]  # K, n_seen, created, pruned
     X = np.random.default_rng(6).normal(0, 0.5, (40, 2))
     args = _stream_args(X, cap=2, refresh=15)
     for stop, status in [(15, _STREAM_REFRESH), (30, _STREAM_REFRESH), (40, _STREAM_DONE)]:
-        row, K, n_seen, st = igmn_stream(**args)
-        assert (row, K, n_seen, st) == (stop, 1, stop, status)
-        args.update(start=row, K=K, n_seen=n_seen)
-    assert args["counters"].tolist() == [1, 0]
+        row, st = igmn_stream(**args)
+        assert (row, st) == (stop, status)
+        assert args["state"].tolist() == [1, stop, 1, 0]
+        args.update(start=row)
 
 
 @pytest.mark.parametrize("prior_count", [1.0, 3.0])
@@ -70,10 +74,10 @@ def test_one_component_equals_weighted_covariance_from_scratch(prior_count, weig
     A = 0.3 * rng.standard_normal((D, D)) + np.eye(D)
     X = rng.standard_normal((n, D)) @ A.T * 0.4
     sw = rng.uniform(0.2, 3.0, n) if weighted else np.ones(n)
-    args = _stream_args(X, cap=1, sw=sw, refresh=0, prior_count=prior_count)
-    args["thr"] = np.inf  # never novel after the first sample
-    _, K, n_seen, status = igmn_stream(**args)
-    assert (K, n_seen, status) == (1, n, _STREAM_DONE)
+    # thr = inf: never novel after the first sample
+    args = _stream_args(X, cap=1, sw=sw, refresh=0, prior_count=prior_count, thr=np.inf)
+    _, status = igmn_stream(**args)
+    assert status == _STREAM_DONE and args["state"][:2].tolist() == [1, n]
     W = sw.sum()
     mean = sw @ X / W
     S = (sw[:, None] * (X - mean)).T @ (X - mean)
@@ -93,8 +97,7 @@ def test_igmn_rule_against_covariance_form_and_fallback():
     rng = np.random.default_rng(3)
     D = 3
     X = rng.standard_normal((300, D)) * [1.0, 0.5, 2.0]
-    args = _stream_args(X, cap=1, igmn=True)
-    args["thr"] = np.inf
+    args = _stream_args(X, cap=1, igmn=True, thr=np.inf)
     igmn_stream(**args)
     mu, C, sp = X[0].copy(), np.eye(D), 1.0
     n_fallback = 0
@@ -122,7 +125,7 @@ def test_weight_of_new_component_is_a_count():
     X = np.array([[1.0, 2.0]])
     for n0, s in [(1.0, 3.0), (2.0, 0.5), (4.0, 7.0)]:
         args = _stream_args(X, cap=1, sw=np.array([s]), prior_count=n0)
-        args.update(p_init_diag=np.array([4.0, 0.25]), logdet_init=0.0)  # C_init = diag(1/4, 4)
+        args["p_init_diag"] = np.array([4.0, 0.25])  # C_init = diag(1/4, 4), log|C_init| = 0
         igmn_stream(**args)
         C = n0 * np.diag([0.25, 4.0]) / (s + n0 - 1)
         np.testing.assert_allclose(args["P"][0], np.linalg.inv(C), rtol=1e-14)

@@ -375,9 +375,14 @@ def test_bad_input_after_fit_and_bad_params():
         IncrementalGaussianMixture().score_samples(X)
 
 
+_DERIVED = ("weights_", "n_samples_seen_", "n_created_", "n_pruned_", "n_repaired_",
+            "max_refresh_drift_", "data_range_final_")  # properties over the state
+
+
 def _snapshot(est):
-    return {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in vars(est).items()
-            if k.endswith("_") and not k.startswith("_")}
+    snap = {k: v for k, v in vars(est).items() if k.endswith("_") and not k.startswith("_")}
+    snap.update({k: getattr(est, k) for k in _DERIVED})
+    return {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in snap.items()}
 
 
 @pytest.mark.parametrize("warm", [False, True])
