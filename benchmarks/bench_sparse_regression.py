@@ -79,7 +79,7 @@ def lasso_path_case(n, p, n_alphas, tol, repeats, tall=False, seed=0):
     from skstruct.linear_model import lasso_path
 
     X, y, _ = _correlated(n, p, 0.5, max(5, p // 100), seed)
-    alphas = lasso_path(X, y, n_alphas=n_alphas, eps=1e-2, max_iter=1)[0]  # the shared grid
+    alphas = lasso_path(X, y, alphas=n_alphas, eps=1e-2, max_iter=1)[0]  # the shared grid
     rows = []
     t, res = best_of(lambda: lasso_path(X, y, alphas=alphas, tol=tol)[1], repeats)
     rows.append(["skstruct", _fmt(t), "1.00", f"{_max_gap(X, y, res, alphas):.1e}"])
@@ -127,7 +127,7 @@ def sparse_case(n, p, density, n_alphas, tol, repeats, seed=0):
     w[rng.choice(p, 20, replace=False)] = rng.randn(20) * 3
     y = X @ w + 0.5 * rng.randn(n)
     y = (y - y.mean()) / y.std()
-    alphas = lasso_path(X, y, n_alphas=n_alphas, eps=1e-2, max_iter=1)[0]
+    alphas = lasso_path(X, y, alphas=n_alphas, eps=1e-2, max_iter=1)[0]
     rows = []
     t_ours, res = best_of(lambda: lasso_path(X, y, alphas=alphas, tol=tol)[1], repeats)
     rows.append(["skstruct", _fmt(t_ours), "1.00", f"{_max_gap(X, y, res, alphas):.1e}"])
@@ -243,7 +243,7 @@ def _warm_up():
     X, y, _ = _correlated(60, 30, 0.3, 3, 0)
     Lasso(alpha=0.01, precompute=True).fit(X, y)
     Lasso(alpha=0.01, precompute=False).fit(X, y)
-    lasso_path(sp.csc_matrix(X), y, n_alphas=3)
+    lasso_path(sp.csc_matrix(X), y, alphas=3)
     MCPRegressor(alpha=0.05).fit(X, y)
 
 

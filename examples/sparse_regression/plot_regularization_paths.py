@@ -20,7 +20,7 @@ X, y = load_diabetes(return_X_y=True)
 X = (X - X.mean(0)) / X.std(0)
 y = y - y.mean()
 
-alphas, lasso_coefs, _ = lasso_path(X, y, n_alphas=60, eps=1e-3)
+alphas, lasso_coefs, _ = lasso_path(X, y, alphas=60, eps=1e-3)
 _, mcp_coefs, _ = nonconvex_path(X, y, penalty="mcp", gamma=3.0, alphas=alphas)
 _, scad_coefs, _ = nonconvex_path(X, y, penalty="scad", gamma=3.7, alphas=alphas)
 sizes, l0_coefs, _ = l0_path(X, y, max_nonzero=10)

@@ -54,7 +54,7 @@ import scipy.sparse as sp
 from numba import njit
 from scipy.linalg import cho_factor, cho_solve, solve_triangular
 
-from ._penalties import ENET, prox_1d, pen_value_1d, subdiff_distance_1d
+from ._penalties import prox_1d, pen_value_1d, subdiff_distance_1d
 
 _ANDERSON_K = 5
 _CHECK_EVERY = 10
@@ -164,12 +164,16 @@ def _dual_gap(alpha, gamma, weights, positive, w, grad, lips, F, yR_n, p):
 
 
 # ----------------------------------------------------------------------------- the solver
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _cd_solver(mode, X, data, indices, indptr, off, u, uX, y, yty_n, w, state, extra, lips,
-               kind, alpha, gamma, weights, positive, tol, max_iter, max_epochs, p0, screen,
-               anderson, out):
+               kind, alpha, gamma, weights, positive, has_gap, safe_screen, tol, max_iter,
+               max_epochs, p0, anderson, seed, step_ok, out):
     """Working-set CD; updates ``w``, ``state``, ``extra`` in place.
 
+    ``has_gap``: the penalty is convex and the elastic-net duality gap is the stopping
+    rule; ``safe_screen``: gap-safe screening applies (l1). ``seed >= 0``: coordinates
+    of the working set visited in a random order each epoch (else cyclic).
+    ``step_ok``: the start may stop on the gap alone (see :func:`cd_solve`).
     ``out`` (4,) receives (epochs, duality gap or nan, max violation score, outer iterations).
     """
     p = w.shape[0]
@@ -178,7 +182,8 @@ def _cd_solver(mode, X, data, indices, indptr, off, u, uX, y, yty_n, w, state, e
     tol_kkt = tol * np.sqrt(yty_n)
     usable = np.zeros(p, dtype=np.bool_)
     has_unpen = False
-    pure_l1 = kind == 0 and gamma == 1.0
+    if seed >= 0:
+        np.random.seed(seed)
     for j in range(p):
         usable[j] = lips[j] > 0.0
         if usable[j] and weights[j] == 0.0:
@@ -186,7 +191,7 @@ def _cd_solver(mode, X, data, indices, indptr, off, u, uX, y, yty_n, w, state, e
         if not usable[j] and w[j] != 0.0:
             _update_j(mode, X, data, indices, indptr, off, uX, state, extra, n, j, -w[j])
             w[j] = 0.0
-    use_gap = kind == 0 and not has_unpen
+    use_gap = has_gap and not has_unpen
     grad = np.zeros(p)
     scores = np.zeros(p)
     steps = np.zeros(p)
@@ -197,6 +202,9 @@ def _cd_solver(mode, X, data, indices, indptr, off, u, uX, y, yty_n, w, state, e
     kkt = np.inf
     ls = state.shape[0]
     K = _ANDERSON_K
+    # scikit-learn's rule on top of the gap: the last epoch moved no coefficient by more
+    # than tol * max|w| (before any epoch: as the caller says)
+    gap_met = False
     it = 0
     for it in range(max_iter):
         # --- full gradient and violation scores
@@ -222,8 +230,12 @@ def _cd_solver(mode, X, data, indices, indptr, off, u, uX, y, yty_n, w, state, e
             F, yR_n = _datafit(mode, y, w, state, extra, n, yty_n)
             gap, c = _dual_gap(alpha, gamma, weights, positive, w, grad, lips, F, yR_n, p)
             if gap <= tol_gap:
-                break
-            if screen and pure_l1 and gap > 0.0:
+                if step_ok:
+                    break
+                gap_met = True
+            else:
+                gap_met = False
+            if safe_screen and gap > 0.0:
                 for j in range(p):
                     if usable[j] and abs(c * grad[j]) + np.sqrt(2.0 * lips[j] * gap) \
                             < alpha * weights[j]:
@@ -256,10 +268,15 @@ def _cd_solver(mode, X, data, indices, indptr, off, u, uX, y, yty_n, w, state, e
         sbuf = np.zeros((K + 1, ls))
         ebuf = np.zeros((K + 1, 2))
         pos = 0
+        perm = np.arange(ws_size)
         for epoch in range(max_epochs):
             kws = 0.0
-            for k in range(ws_size):
-                j = ws[k]
+            dw = 0.0
+            wm = 0.0
+            if seed >= 0:
+                np.random.shuffle(perm)
+            for kp in range(ws_size):
+                j = ws[perm[kp]]
                 if mode == 1:  # written out: measured 4x faster than through _grad_j
                     acc = 0.0
                     for kk in range(indptr[j], indptr[j + 1]):
@@ -280,9 +297,13 @@ def _cd_solver(mode, X, data, indices, indptr, off, u, uX, y, yty_n, w, state, e
                 if sc > kws:
                     kws = sc
                 new = prox_1d(kind, a, gamma, old - g * steps[j], steps[j], positive)
+                if abs(new) > wm:
+                    wm = abs(new)
                 if new != old:
                     w[j] = new
                     delta = new - old
+                    if abs(delta) > dw:
+                        dw = abs(delta)
                     if mode == 1:
                         for kk in range(indptr[j], indptr[j + 1]):
                             state[indices[kk]] -= delta * data[kk]
@@ -307,7 +328,8 @@ def _cd_solver(mode, X, data, indices, indptr, off, u, uX, y, yty_n, w, state, e
                     pos = 0
                     _try_anderson(mode, y, yty_n, w, state, extra, ws, ws_size, wbuf, sbuf,
                                   ebuf, kind, alpha, gamma, weights, positive, n)
-            if kws <= inner_tol:
+            step_ok = dw <= tol * wm
+            if (step_ok and gap_met) or (kws <= inner_tol and not gap_met):
                 break
     out[0] = n_epochs
     out[1] = gap if use_gap else np.nan
@@ -315,7 +337,7 @@ def _cd_solver(mode, X, data, indices, indptr, off, u, uX, y, yty_n, w, state, e
     out[3] = it + 1
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _try_anderson(mode, y, yty_n, w, state, extra, ws, m, wbuf, sbuf, ebuf, kind, alpha,
                   gamma, weights, positive, n):
     """Anderson extrapolation of the K+1 stored iterates; keep it if P decreases."""
@@ -423,7 +445,8 @@ class Design:
         return -self.Xty_n
 
 
-def prepare_design(X, y, *, X_offset=None, y_offset=0.0, sqrt_sw=None, gram=False):
+def prepare_design(X, y, *, X_offset=None, y_offset=0.0, sqrt_sw=None, gram=False,
+                   gram_matrix=None, copy=True):
     """Centre and weight a design once, for many solves (paths, CV).
 
     Parameters
@@ -440,16 +463,36 @@ def prepare_design(X, y, *, X_offset=None, y_offset=0.0, sqrt_sw=None, gram=Fals
     gram : bool
         Precompute ``G = X^T X / n`` (dense X only); cost O(n p^2) once, then
         every coordinate update costs O(p) instead of O(n).
+    gram_matrix : ndarray of shape (p, p), optional
+        A caller's ``X^T X`` of the centred, weighted design (not divided by n);
+        implies ``gram``.
+    copy : bool
+        When False, a dense float64 ``X`` is centred and weighted in place.
 
     Returns
     -------
     Design
     """
+    return prepare_designs(X, np.asarray(y)[:, None], X_offset=X_offset,
+                           y_offset=np.atleast_1d(y_offset), sqrt_sw=sqrt_sw, gram=gram,
+                           gram_matrix=gram_matrix, copy=copy)[0]
+
+
+def prepare_designs(X, Y, *, X_offset=None, y_offset=None, sqrt_sw=None, gram=False,
+                    gram_matrix=None, copy=True):
+    """:func:`prepare_design` for each column of ``Y`` (n, n_targets); the designs share X.
+
+    Returns
+    -------
+    list of Design, one per target
+    """
     n, p = X.shape
+    Y = np.asarray(Y, dtype=np.float64)
     off = np.zeros(p) if X_offset is None else np.asarray(X_offset, dtype=np.float64)
+    y_off = np.zeros(Y.shape[1]) if y_offset is None else np.asarray(y_offset, np.float64)
     u = np.ones(n) if sqrt_sw is None else np.asarray(sqrt_sw, dtype=np.float64)
-    yc = u * (np.asarray(y, dtype=np.float64) - y_offset)
-    yty_n = float(yc @ yc) / n
+    Yc = u[:, None] * (Y - y_off)
+    yty_n = np.einsum("it,it->t", Yc, Yc) / n
     if sp.issparse(X):
         Xs = sp.csc_matrix(X, dtype=np.float64)
         if sqrt_sw is not None:
@@ -459,28 +502,36 @@ def prepare_design(X, y, *, X_offset=None, y_offset=0.0, sqrt_sw=None, gram=Fals
         sq = np.asarray(Xs.multiply(Xs).sum(axis=0)).ravel()
         lips = (sq - 2.0 * off * uX + off ** 2 * (u @ u)) / n
         lips[lips < 1e-14 * max(1.0, lips.max(initial=0.0))] = 0.0
-        Xty_n = (np.asarray(Xs.T @ yc).ravel() - off * float(u @ yc)) / n
-        return Design(1, _EMPTY2, Xs.data, Xs.indices.astype(np.int32),
-                      Xs.indptr.astype(np.int32), off, u, uX, yc, yty_n, float(u @ yc), n, p,
-                      np.maximum(lips, 0.0), Xty_n)
+        lips = np.maximum(lips, 0.0)
+        XtY_n = (np.asarray(Xs.T @ Yc) - off[:, None] * (u @ Yc)[None, :]) / n
+        ind, ptr = Xs.indices.astype(np.int32), Xs.indptr.astype(np.int32)
+        return [Design(1, _EMPTY2, Xs.data, ind, ptr, off, u, uX,
+                       np.ascontiguousarray(Yc[:, t]), float(yty_n[t]), float(u @ Yc[:, t]),
+                       n, p, lips, np.ascontiguousarray(XtY_n[:, t])) for t in range(Y.shape[1])]
     Xc = np.asarray(X, dtype=np.float64)
-    if off.any():
-        Xc = Xc - off
-    if sqrt_sw is not None:
-        Xc = Xc * u[:, None]
+    if off.any() or sqrt_sw is not None:
+        if copy and Xc is X or not Xc.flags.writeable:
+            Xc = Xc.copy(order="K")
+        Xc -= off
+        if sqrt_sw is not None:
+            Xc *= u[:, None]
     # (no centring and no weights: a Fortran-ordered X is used without any copy below)
-    Xty_n = Xc.T @ yc / n
-    if gram:
-        G = np.ascontiguousarray(Xc.T @ Xc / n)
+    XtY_n = Xc.T @ Yc / n
+    if gram or gram_matrix is not None:
+        G = Xc.T @ Xc if gram_matrix is None else np.asarray(gram_matrix, dtype=np.float64)
+        G = np.ascontiguousarray(G / n)
         lips = np.diag(G).copy()
         lips[lips < 1e-14 * max(1.0, lips.max(initial=0.0))] = 0.0
-        return Design(2, G, _EMPTYF, _EMPTYI, _EMPTYI, _EMPTYF, _EMPTYF, _EMPTYF, Xty_n, yty_n,
-                      0.0, n, p, lips, Xty_n)
+        return [Design(2, G, _EMPTYF, _EMPTYI, _EMPTYI, _EMPTYF, _EMPTYF, _EMPTYF,
+                       np.ascontiguousarray(XtY_n[:, t]), float(yty_n[t]), 0.0, n, p, lips,
+                       np.ascontiguousarray(XtY_n[:, t])) for t in range(Y.shape[1])]
     XT = np.ascontiguousarray(Xc.T)  # (p, n): column j of X is the contiguous row XT[j]
     lips = np.einsum("ji,ji->j", XT, XT) / n
     lips[lips < 1e-14 * max(1.0, lips.max(initial=0.0))] = 0.0
-    return Design(0, XT, _EMPTYF, _EMPTYI, _EMPTYI, _EMPTYF, np.ones(n), _EMPTYF, yc, yty_n,
-                  0.0, n, p, lips, Xty_n)
+    ones = np.ones(n)
+    return [Design(0, XT, _EMPTYF, _EMPTYI, _EMPTYI, _EMPTYF, ones, _EMPTYF,
+                   np.ascontiguousarray(Yc[:, t]), float(yty_n[t]), 0.0, n, p, lips,
+                   np.ascontiguousarray(XtY_n[:, t])) for t in range(Y.shape[1])]
 
 
 class CDResult:
@@ -496,22 +547,24 @@ class CDResult:
 
 
 def cd_solve(design, spec, w0=None, *, state=None, tol=1e-4, max_iter=100, max_epochs=50_000,
-             p0=10, screen=True, anderson=True):
+             p0=10, screen=True, anderson=True, seed=-1, trust_start=True):
     """Solve the penalised least squares of ``design`` with penalty ``spec``.
 
     Parameters
     ----------
     design : Design
         From :func:`prepare_design`.
-    spec : tuple
-        ``(kind, alpha, gamma, weights (p,), positive)``, from a penalty's ``spec(p)``.
+    spec : Spec
+        From a penalty's ``spec(p)``: the 1-D penalty (kind, alpha, gamma, weights,
+        positive) and its capabilities (``has_gap``, ``safe_screen``).
     w0 : ndarray of shape (p,), optional
         Warm start (zeros if None).
     state : (ndarray, ndarray), optional
         The ``(state, extra)`` matching ``w0`` from a previous result (saves one product).
     tol : float
-        Convex: duality gap ``<= tol * ||y||^2 / n`` (scikit-learn's rule). Nonconvex:
-        largest stationarity violation ``<= tol * sqrt(||y||^2 / n)``.
+        Penalties with a duality gap: gap ``<= tol * ||y||^2 / n`` and, as
+        scikit-learn, no coordinate moved by more than ``tol * max_j |w_j|`` in the
+        last epoch. Others: largest stationarity violation ``<= tol * sqrt(||y||^2 / n)``.
     max_iter : int
         Outer (working-set) iterations.
     max_epochs : int
@@ -519,11 +572,17 @@ def cd_solve(design, spec, w0=None, *, state=None, tol=1e-4, max_iter=100, max_e
     p0 : int
         First working-set size.
     screen : bool
-        Gap-safe screening (l1 only).
+        Gap-safe screening where the penalty allows it (l1).
     anderson : bool
         Anderson extrapolation in the inner loop (dense and Gram storage; with
         sparse X an epoch costs O(nnz of the working set), less than the O(n)
         copy of the residual that extrapolation needs, so it is skipped).
+    seed : int
+        ``>= 0``: random coordinate order in each epoch from this seed; ``-1``: cyclic.
+    trust_start : bool
+        ``w0`` may stop the solver on the gap alone, before any epoch (zeros, the
+        previous point of a path, a converged fit); False: it came from a fit stopped
+        early, so the step rule is tested too.
 
     Returns
     -------
@@ -534,7 +593,6 @@ def cd_solve(design, spec, w0=None, *, state=None, tol=1e-4, max_iter=100, max_e
     Cost per epoch ``O(n |ws|)`` dense, O(nnz of the working-set columns) sparse,
     ``O(p |ws|)`` Gram; plus one full gradient per outer iteration.
     """
-    kind, alpha, gamma, weights, positive = spec
     p = design.n_features
     w = np.zeros(p) if w0 is None else np.array(w0, dtype=np.float64)
     if state is None:
@@ -544,73 +602,45 @@ def cd_solve(design, spec, w0=None, *, state=None, tol=1e-4, max_iter=100, max_e
     out = np.zeros(4)
     d = design
     _cd_solver(d.mode, d.X, d.data, d.indices, d.indptr, d.off, d.u, d.uX, d.y,
-               float(d.yty_n), w, st, extra, d.lipschitz, int(kind), float(alpha),
-               float(gamma), weights, bool(positive), float(tol), int(max_iter),
-               int(max_epochs), int(p0), bool(screen), bool(anderson) and d.mode != 1, out)
-    tol_used = tol * d.yty_n if kind == ENET and np.isfinite(out[1]) else tol * np.sqrt(d.yty_n)
-    crit = out[1] if kind == ENET and np.isfinite(out[1]) else out[2]
+               float(d.yty_n), w, st, extra, d.lipschitz, int(spec.kind), float(spec.alpha),
+               float(spec.gamma), spec.weights, bool(spec.positive), bool(spec.has_gap),
+               bool(screen) and bool(spec.safe_screen), float(tol), int(max_iter),
+               int(max_epochs), int(p0), bool(anderson) and d.mode != 1, int(seed),
+               bool(trust_start) or w0 is None, out)
+    gap_used = spec.has_gap and np.isfinite(out[1])
+    tol_used = tol * d.yty_n if gap_used else tol * np.sqrt(d.yty_n)
+    crit = out[1] if gap_used else out[2]
     return CDResult(w, st, extra, out, bool(crit <= tol_used))
 
 
-def enet_gram_cd(G, q, alpha, l1_ratio=1.0, w0=None, *, yty, positive=False, tol=1e-4,
-                 max_iter=100, max_epochs=50_000, screen=True):
-    """Elastic net from a Gram matrix, for one target (reusable building block).
+def ridge_solve(design, l2):
+    """Minimiser of ``||y - X w||^2 / (2 n) + l2 ||w||^2 / 2`` in closed form (dense, Gram).
 
-    Solves ``min_w  w^T G w / 2 - q^T w + alpha * (l1_ratio ||w||_1
-    + (1 - l1_ratio) ||w||^2 / 2)``, i.e. the elastic net
-    ``||y - X w||^2 / (2 n) + ...`` when ``G = X^T X / n`` and ``q = X^T y / n``.
-    Self-expression models (``x_i ~ X_{-i} c``) call it with ``G`` the Gram of
-    the data and ``q = G[:, i]``, with feature ``i`` excluded by a zero weight
-    (``weights`` is not exposed here: zero row/column ``i`` of ``G`` instead,
-    a zero diagonal makes the solver skip that feature).
-
-    Parameters
-    ----------
-    G : ndarray of shape (p, p)
-        Symmetric positive semidefinite (``X^T X / n``).
-    q : ndarray of shape (p,)
-        Linear term (``X^T y / n``).
-    alpha : float
-        Penalty level (> 0).
-    l1_ratio : float in [0, 1]
-        1 is the Lasso.
-    w0 : ndarray of shape (p,), optional
-        Warm start.
-    yty : float
-        ``||y||^2 / n`` (for self-expression of sample i: ``G[i, i]``). It sets
-        the stopping scale and enters the dual objective.
-    positive : bool
-        Constrain ``w >= 0``.
-    tol : float
-        Duality gap ``<= tol * yty``.
-    max_iter, max_epochs : int
-        Outer working-set iterations; CD epochs per working set.
-    screen : bool
-        Gap-safe screening when ``l1_ratio == 1``.
+    The elastic net without its l1 part (``alpha = 0`` or ``l1_ratio = 0``) is a
+    linear system; solving it directly is exact where coordinate descent would
+    crawl (its rate is the condition number). ``l2 = 0`` gives the minimum-norm
+    least-squares solution (singular values below ``max(n, p) eps s_max`` dropped).
 
     Returns
     -------
     w : ndarray of shape (p,)
-    dual_gap : float
-        Normalised as the objective above.
-    n_epochs : int
 
     Notes
     -----
-    Cost O(p) per coordinate update (the gradient ``G w - q`` is kept current),
-    ``O(p |ws|)`` per epoch over a working set ``ws``.
+    Cost O(n p min(n, p)) (SVD of X) dense, O(p^3) from the Gram matrix.
     """
-    G = np.ascontiguousarray(G, dtype=np.float64)
-    q = np.ascontiguousarray(q, dtype=np.float64)
-    p = q.shape[0]
-    lips = np.ascontiguousarray(np.diag(G), dtype=np.float64).copy()
-    lips[lips <= 0] = 0.0
-    design = Design(2, G, _EMPTYF, _EMPTYI, _EMPTYI, _EMPTYF, _EMPTYF, _EMPTYF, q, float(yty),
-                    0.0, 1, p, lips, q)
-    spec = (ENET, alpha, l1_ratio, np.ones(p), positive)
-    res = cd_solve(design, spec, w0, tol=tol, max_iter=max_iter, max_epochs=max_epochs,
-                   screen=screen)
-    return res.coef, res.dual_gap, res.n_epochs
+    d = design
+    if d.mode == 2:
+        lam, V = np.linalg.eigh(d.X)
+        keep = lam > (lam[-1] * d.n_features * np.finfo(float).eps if l2 == 0 else -l2)
+        z = (V.T @ d.Xty_n)[keep] / (lam[keep] + l2)
+        return V[:, keep] @ z
+    if d.mode != 0:
+        raise ValueError("ridge_solve needs a dense or Gram design.")
+    U, S, Vt = np.linalg.svd(d.X.T / np.sqrt(d.n_samples), full_matrices=False)
+    keep = S > (S[0] * max(d.n_samples, d.n_features) * np.finfo(float).eps if S.size else 0)
+    b = U[:, keep].T @ (d.y / np.sqrt(d.n_samples))
+    return Vt[keep].T @ (S[keep] * b / (S[keep] ** 2 + l2))
 
 
 # ----------------------------------------------------------------------------- best subset (l0)

@@ -33,6 +33,8 @@ code   name   ``pen(x; a)``
 ``positive=True`` adds the constraint ``x >= 0`` to every penalised feature.
 """
 
+from typing import NamedTuple
+
 import numpy as np
 from numba import njit
 
@@ -40,7 +42,6 @@ ENET = 0
 MCP_CODE = 1
 SCAD_CODE = 2
 L0_CODE = 3
-CONVEX = (ENET,)
 
 
 @njit(cache=True)
@@ -163,11 +164,28 @@ def subdiff_distance_1d(kind, a, gamma, w, g, step, positive):
     return abs(g)
 
 
+class Spec(NamedTuple):
+    """What the solver gets: the 1-D penalty and its capabilities.
+
+    ``has_gap``: convex, the elastic-net duality gap is the stopping rule;
+    ``safe_screen``: gap-safe screening is valid (the l1 norm).
+    """
+
+    kind: int
+    alpha: float
+    gamma: float
+    weights: np.ndarray
+    positive: bool
+    has_gap: bool
+    safe_screen: bool
+
+
 class _Penalty:
     """Common Python face of the penalties (arrays in, arrays out)."""
 
     code = -1
     is_convex = False
+    safe_screening = False
 
     def __init__(self, alpha, gamma, weights=None, positive=False):
         self.alpha = float(alpha)
@@ -180,9 +198,10 @@ class _Penalty:
         return self.alpha * w
 
     def spec(self, n_features):
-        """``(kind, alpha, gamma, weights (n_features,), positive)`` for the solver."""
+        """The :class:`Spec` of this penalty for ``n_features`` coefficients."""
         w = np.ones(n_features) if self.weights is None else self.weights
-        return self.code, self.alpha, self.gamma, np.ascontiguousarray(w, np.float64), self.positive
+        return Spec(self.code, self.alpha, self.gamma, np.ascontiguousarray(w, np.float64),
+                    self.positive, self.is_convex, self.safe_screening)
 
     def value(self, w):
         """Penalty value ``sum_j pen(w_j; a_j)`` of ``w`` of shape (p,)."""
@@ -220,6 +239,7 @@ class L1(_Penalty):
 
     code = ENET
     is_convex = True
+    safe_screening = True
 
     def __init__(self, alpha, weights=None, positive=False):
         super().__init__(alpha, 1.0, weights, positive)
@@ -233,6 +253,7 @@ class ElasticNetPenalty(_Penalty):
 
     def __init__(self, alpha, l1_ratio=0.5, weights=None, positive=False):
         super().__init__(alpha, l1_ratio, weights, positive)
+        self.safe_screening = self.gamma == 1.0
 
 
 class MCP(_Penalty):

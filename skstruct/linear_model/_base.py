@@ -16,18 +16,26 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from .._backend._cd import cd_solve, prepare_design
+from .._backend._cd import cd_solve, prepare_designs
 
 
-def _check_X_y(est, X, y, *, accept_sparse=True, reset=True):
-    """Validate (X, y) for a regressor: float64/float32, finite, y 1-D numeric."""
-    return validate_data(
+def _check_X_y(est, X, y, *, accept_sparse=True, reset=True, multi_output=False):
+    """Validate (X, y) for a regressor: float64/float32, finite, y numeric (1-D unless
+    ``multi_output``), y cast to the dtype of X."""
+    X, y = validate_data(
         est, X, y,
         accept_sparse=("csc", "csr") if accept_sparse else False,
         dtype=[np.float64, np.float32],
         y_numeric=True,
+        multi_output=multi_output,
         reset=reset,
     )
+    return X, np.asarray(y, dtype=X.dtype)
+
+
+def _check_alpha(alpha, name="alpha"):
+    if not np.isfinite(alpha):
+        raise ValueError(f"{name} must be finite; got {alpha}.")
 
 
 def _preprocess(X, y, sample_weight, fit_intercept):
@@ -39,7 +47,7 @@ def _preprocess(X, y, sample_weight, fit_intercept):
     """
     n, p = X.shape
     if sample_weight is not None:
-        sw = _check_sample_weight(sample_weight, X, dtype=np.float64)
+        sw = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
         tot = sw.sum()
         if not tot > 0:
             raise ValueError("sample_weight must have a positive sum.")
@@ -54,10 +62,10 @@ def _preprocess(X, y, sample_weight, fit_intercept):
             X_offset = np.asarray(X.T @ ww, dtype=np.float64).ravel() / n
         else:
             X_offset = np.average(np.asarray(X, dtype=np.float64), axis=0, weights=sw)
-        y_offset = float(np.average(np.asarray(y, dtype=np.float64), weights=sw))
+        y_offset = np.average(np.asarray(y, dtype=np.float64), axis=0, weights=sw)
     else:
         X_offset = np.zeros(p)
-        y_offset = 0.0
+        y_offset = np.zeros(np.shape(y)[1:])
     return X_offset, y_offset, sqrt_sw, sw
 
 
@@ -70,14 +78,64 @@ def _use_gram(precompute, X):
     return bool(precompute)
 
 
-def make_design(X, y, sample_weight=None, fit_intercept=True, precompute="auto"):
-    """Validated arrays -> (Design, X_offset, y_offset)."""
-    X_offset, y_offset, sqrt_sw, _ = _preprocess(X, y, sample_weight, fit_intercept)
+def _user_gram(precompute, X, X_offset, sqrt_sw, fit_intercept, check):
+    """The Gram matrix passed as ``precompute`` when it can be used, else None.
+
+    As scikit-learn: it is recomputed (with a warning) when X had to be centred,
+    and one entry is checked against X (``check``). It must be ``Xc^T Xc`` of the
+    centred, weighted X (weights rescaled to sum to n_samples), not divided by n.
+    """
+    if sp.issparse(X):
+        return None
+    p = X.shape[1]
+    G = np.asarray(precompute)
+    if G.shape != (p, p):
+        raise ValueError(f"precompute must be a Gram matrix of shape ({p}, {p}); "
+                         f"got shape {G.shape}.")
+    if fit_intercept and not np.allclose(X_offset, 0.0):
+        warnings.warn("Gram matrix was provided but X was centered to fit intercept: "
+                      "recomputing Gram matrix.", UserWarning, stacklevel=3)
+        return None
+    if check:
+        f1 = p // 2
+        f2 = min(f1 + 1, p - 1)
+        u = 1.0 if sqrt_sw is None else sqrt_sw
+        v1 = (np.asarray(X[:, f1], dtype=np.float64) - X_offset[f1]) * u
+        v2 = (np.asarray(X[:, f2], dtype=np.float64) - X_offset[f2]) * u
+        expected = float(v1 @ v2)
+        rtol = 1e-4 if X.dtype == np.float32 else 1e-7
+        if not np.isclose(expected, G[f1, f2], rtol=rtol, atol=1e-5):
+            raise ValueError(
+                "Gram matrix passed in via 'precompute' parameter did not pass validation "
+                "when a single element was checked - please check that it was computed "
+                f"properly. For element ({f1},{f2}) we computed {expected} but the "
+                f"user-supplied value was {G[f1, f2]}.")
+    return G
+
+
+def make_designs(X, Y, sample_weight=None, fit_intercept=True, precompute="auto", *,
+                 copy_X=True, check_input=True):
+    """Validated X and Y of shape (n, n_targets) -> (designs, X_offset (p,), y_offset (T,)).
+
+    ``precompute`` is True/False/"auto" or a Gram matrix (see :func:`_user_gram`).
+    """
+    X_offset, y_offset, sqrt_sw, _ = _preprocess(X, Y, sample_weight, fit_intercept)
     if sp.issparse(X) and not sp.isspmatrix_csc(X) and not isinstance(X, sp.csc_array):
         X = X.tocsc()
-    design = prepare_design(X, y, X_offset=X_offset, y_offset=y_offset, sqrt_sw=sqrt_sw,
-                            gram=_use_gram(precompute, X))
-    return design, X_offset, y_offset
+    G = None
+    if not isinstance(precompute, (str, bool, np.bool_)):
+        G = _user_gram(precompute, X, X_offset, sqrt_sw, fit_intercept, check_input)
+        precompute = "auto" if G is None else True
+    designs = prepare_designs(X, Y, X_offset=X_offset, y_offset=y_offset, sqrt_sw=sqrt_sw,
+                              gram=_use_gram(precompute, X), gram_matrix=G, copy=copy_X)
+    return designs, X_offset, y_offset
+
+
+def make_design(X, y, sample_weight=None, fit_intercept=True, precompute="auto"):
+    """Validated arrays, y 1-D -> (Design, X_offset, y_offset)."""
+    designs, X_offset, y_offset = make_designs(X, np.asarray(y)[:, None], sample_weight,
+                                               fit_intercept, precompute)
+    return designs[0], X_offset, float(y_offset[0])
 
 
 def alpha_grid(design, *, l1_ratio=1.0, eps=1e-3, n_alphas=100, positive=False, weights=None):
@@ -101,10 +159,12 @@ def alpha_grid(design, *, l1_ratio=1.0, eps=1e-3, n_alphas=100, positive=False, 
 
 
 def penalized_path(design, make_spec, alphas, *, w0=None, tol=1e-4, max_iter=100,
-                   max_epochs=50_000, screen=True, anderson=True, p0=10):
+                   max_epochs=50_000, screen=True, anderson=True, p0=10, seed=-1, verbose=0):
     """Warm-started fits over a decreasing grid of ``alphas``.
 
-    ``make_spec(alpha)`` returns the solver penalty spec at level ``alpha``.
+    ``make_spec(alpha)`` returns the solver penalty spec at level ``alpha``;
+    ``seed`` as :func:`~skstruct._backend._cd.cd_solve`; ``verbose`` prints one
+    line per alpha.
 
     Returns
     -------
@@ -129,7 +189,10 @@ def penalized_path(design, make_spec, alphas, *, w0=None, tol=1e-4, max_iter=100
     for i, a in enumerate(alphas):
         res = cd_solve(design, make_spec(a), w, state=state, tol=tol, max_iter=max_iter,
                        max_epochs=max_epochs, screen=screen, anderson=anderson,
-                       p0=max(p0, int(np.count_nonzero(w))))
+                       p0=max(p0, int(np.count_nonzero(w))), seed=seed)
+        if verbose:
+            print(f"path: alpha {i + 1:3d}/{len(alphas)} = {a:.3e}, {res.n_epochs} epochs, "
+                  f"{np.count_nonzero(res.coef)} nonzeros, gap {res.dual_gap:.2e}")
         w = res.coef
         state = (res.state, res.extra)
         coefs[:, i] = w
@@ -140,8 +203,9 @@ def penalized_path(design, make_spec, alphas, *, w0=None, tol=1e-4, max_iter=100
 
 def _warn_not_converged(name, crit, tol):
     warnings.warn(
-        f"{name} did not converge: {crit} above its tolerance ({tol:.1e}). Increase max_iter, "
-        "raise tol, or scale the features.",
+        "Objective did not converge. You might want to increase the number of iterations. "
+        f"{name}: {crit} above its tolerance ({tol:.1e}); increase max_iter, raise tol, or "
+        "scale the features.",
         ConvergenceWarning,
     )
 
@@ -221,12 +285,13 @@ class _PenalizedRegressor(RegressorMixin, BaseEstimator):
 
         Returns
         -------
-        y_pred : ndarray of shape (n_samples,)
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_targets)
         """
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse=("csr", "csc") if self._accept_sparse else False,
                           dtype=[np.float64, np.float32], reset=False)
-        return np.asarray(safe_sparse_dot(X, self.coef_)).ravel() + self.intercept_
+        out = np.asarray(safe_sparse_dot(X, np.asarray(self.coef_).T))
+        return (out.ravel() if np.ndim(self.coef_) == 1 else out) + self.intercept_
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -1,22 +1,73 @@
-"""Lasso and elastic net: estimators, regularisation paths, cross-validation."""
+"""Lasso and elastic net: estimators, regularisation paths, cross-validation.
 
+The public names and parameters are scikit-learn's (``sklearn.linear_model``);
+scikit-learn's own tests of them run on these classes
+(``tests/linear_model/test_sklearn_peer_suite.py``).
+"""
+
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
+import scipy.sparse as sp
+from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.model_selection import check_cv
+from sklearn.utils import check_random_state, check_scalar
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.extmath import safe_sparse_dot
-from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+from sklearn.utils.metadata_routing import (
+    MetadataRouter,
+    MethodMapping,
+    _raise_for_params,
+    _routing_enabled,
+    process_routing,
+)
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_array,
+    check_is_fitted,
+    validate_data,
+)
+from threadpoolctl import threadpool_limits
 
+from .._backend._cd import cd_solve, ridge_solve
 from .._backend._penalties import MCP, SCAD, ElasticNetPenalty
 from ._base import (
+    _check_alpha,
     _check_X_y,
     _PenalizedRegressor,
+    _warn_not_converged,
     alpha_grid,
     make_design,
+    make_designs,
     penalized_path,
 )
+
+_NONFINITE = ("Coordinate descent iterations resulted in non-finite parameter values. The "
+              "input data may contain large values and need to be preprocessed.")
+
+
+def _solver_seed(selection, random_state):
+    """-1 (cyclic order) or a seed for the random coordinate order."""
+    if selection == "cyclic":
+        return -1
+    return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
+
+
+def _unchecked_input(est, X, y, weighted):
+    """``check_input=False``: X used as given, so it must already be in the solver's layout
+    (as scikit-learn: Fortran order, unless sample weights make a weighted copy anyway)."""
+    if sp.issparse(X):
+        if X.format not in ("csc", "csr") or X.dtype not in (np.float64, np.float32):
+            raise ValueError("With check_input=False, a sparse X must be CSC or CSR of dtype "
+                             f"float64 or float32; got {X.format} of dtype {X.dtype}.")
+    elif not (isinstance(X, np.ndarray) and X.ndim == 2 and X.dtype in (np.float64, np.float32)
+              and (X.flags.f_contiguous or weighted)):
+        raise ValueError("With check_input=False, X must be a 2-D Fortran-ordered float64 or "
+                         "float32 array (check_array(X, order='F', dtype=...)).")
+    est.n_features_in_ = X.shape[1]
+    return X, np.asarray(y, dtype=X.dtype)
 
 
 class ElasticNet(_PenalizedRegressor):
@@ -25,22 +76,27 @@ class ElasticNet(_PenalizedRegressor):
     Minimises ``||y - X w - b||^2 / (2 n) + alpha * l1_ratio * ||w||_1
     + alpha * (1 - l1_ratio) / 2 * ||w||_2^2``, scikit-learn's parametrisation,
     so the same ``alpha`` gives the same coefficients as
-    :class:`sklearn.linear_model.ElasticNet`.
+    :class:`sklearn.linear_model.ElasticNet`. A 2-D ``y`` fits one model per
+    column (as scikit-learn).
 
     Parameters
     ----------
     alpha : float, default=1.0
-        Penalty level (>= 0).
+        Penalty level (>= 0, finite).
     l1_ratio : float in [0, 1], default=0.5
         Mix of l1 (1) and l2 (0).
     fit_intercept : bool, default=True
         Fit an unpenalised intercept (by weighted centring; sparse X is
         centred implicitly and stays sparse).
-    precompute : bool or "auto", default="auto"
+    precompute : bool, "auto" or ndarray of shape (n_features, n_features), default="auto"
         Use the Gram matrix ``X^T X / n`` (dense X only); "auto" when
-        ``n_samples >= 2 n_features``.
+        ``n_samples >= 2 n_features``. An array is taken as ``Xc^T Xc`` of the
+        centred, weighted X (one entry is checked; recomputed with a warning when
+        X needs centring), as scikit-learn.
     max_iter : int, default=100
         Outer working-set iterations (each runs CD epochs on a working set).
+    copy_X : bool, default=True
+        When False, a dense float64 X may be centred in place.
     tol : float, default=1e-4
         Stopping tolerance on the duality gap: the fit stops when the gap is
         at most ``tol * ||y||^2 / n`` (``y`` centred and weighted).
@@ -48,16 +104,20 @@ class ElasticNet(_PenalizedRegressor):
         Start from the previous ``coef_``.
     positive : bool, default=False
         Constrain the coefficients to be non-negative.
+    random_state : int, RandomState instance or None, default=None
+        Seed of the coordinate order when ``selection="random"``.
+    selection : {"cyclic", "random"}, default="cyclic"
+        Order of the coordinates within a working-set epoch.
 
     Attributes
     ----------
-    coef_ : ndarray of shape (n_features,)
-    intercept_ : float
-    n_iter_ : int
+    coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
+    intercept_ : float or ndarray of shape (n_targets,)
+    n_iter_ : int or list of int
         Coordinate-descent epochs (sweeps over the working set), all outer iterations.
-    dual_gap_ : float
+    dual_gap_ : float or ndarray of shape (n_targets,)
         Duality gap reached, normalised by n (scikit-learn's ``dual_gap_`` over n).
-    kkt_violation_ : float
+    kkt_violation_ : float or ndarray of shape (n_targets,)
         Largest distance of ``-grad_j`` to the subdifferential of the penalty.
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (`n_features_in`,)
@@ -70,38 +130,129 @@ class ElasticNet(_PenalizedRegressor):
     _parameter_constraints = {
         **_PenalizedRegressor._parameter_constraints,
         "l1_ratio": [Interval(Real, 0, 1, closed="both")],
+        "precompute": ["boolean", StrOptions({"auto"}), "array-like"],
+        "copy_X": ["boolean"],
+        "random_state": ["random_state"],
+        "selection": [StrOptions({"cyclic", "random"})],
     }
 
     def __init__(self, alpha=1.0, *, l1_ratio=0.5, fit_intercept=True, precompute="auto",
-                 max_iter=100, tol=1e-4, warm_start=False, positive=False):
+                 max_iter=100, copy_X=True, tol=1e-4, warm_start=False, positive=False,
+                 random_state=None, selection="cyclic"):
         self.alpha = alpha
         self.l1_ratio = l1_ratio
         self.fit_intercept = fit_intercept
         self.precompute = precompute
         self.max_iter = max_iter
+        self.copy_X = copy_X
         self.tol = tol
         self.warm_start = warm_start
         self.positive = positive
+        self.random_state = random_state
+        self.selection = selection
 
-    def _fit(self, X, y, sample_weight):
-        pen = ElasticNetPenalty(self.alpha, self.l1_ratio, positive=self.positive)
-        return self._fit_penalized(X, y, sample_weight, pen)
+    def _l1_ratio(self):
+        return self.l1_ratio
+
+    def fit(self, X, y, sample_weight=None, check_input=True):
+        """Fit the model (one per column of a 2-D y).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+        sample_weight : float or array-like of shape (n_samples,), default=None
+            Weights, rescaled to sum to n_samples.
+        check_input : bool, default=True
+            False skips validation: X must then be a Fortran-ordered float array or
+            a CSC/CSR matrix, finite (for callers that checked it already).
+
+        Returns
+        -------
+        self
+        """
+        self._validate_params()
+        _check_alpha(self.alpha)
+        if self.alpha == 0:
+            warnings.warn("With alpha=0, this algorithm does not converge well. You are "
+                          "advised to use the LinearRegression estimator", stacklevel=2)
+        if check_input:
+            X, y = _check_X_y(self, X, y, multi_output=True)
+        else:
+            X, y = _unchecked_input(self, X, y, sample_weight is not None)
+        Y = y[:, None] if y.ndim == 1 else y
+        n_targets = Y.shape[1]
+        designs, X_offset, y_offset = make_designs(
+            X, Y, sample_weight, self.fit_intercept, self.precompute, copy_X=self.copy_X,
+            check_input=check_input)
+        p = X.shape[1]
+        w0 = None
+        if self.warm_start and getattr(self, "coef_", None) is not None \
+                and np.size(self.coef_) == p * n_targets:
+            w0 = np.asarray(self.coef_, dtype=np.float64).reshape(n_targets, p)
+        spec = ElasticNetPenalty(self.alpha, self._l1_ratio(), positive=self.positive).spec(p)
+        seed = _solver_seed(self.selection, self.random_state)
+        coefs = np.zeros((n_targets, p))
+        gaps, kkts, n_iter = np.zeros(n_targets), np.zeros(n_targets), []
+        converged = True
+        # no l1 part and no sign constraint: a linear system, solved exactly (dense X)
+        smooth = (self.alpha == 0 or self._l1_ratio() == 0) and not self.positive
+        for t, design in enumerate(designs):
+            start = None if w0 is None else w0[t]
+            exact = smooth and design.mode != 1 and np.all(np.isfinite(design.lipschitz))
+            if exact:
+                start = ridge_solve(design, self.alpha * (1.0 - self._l1_ratio()))
+            # (from the exact solution, one outer iteration without epochs measures its gap)
+            res = cd_solve(design, spec, start, tol=self.tol,
+                           max_iter=1 if exact else self.max_iter,
+                           max_epochs=0 if exact else 50_000, seed=seed,
+                           trust_start=exact or getattr(self, "_converged", True))
+            if not (np.all(np.isfinite(res.coef)) and np.all(np.isfinite(design.lipschitz))):
+                raise ValueError(_NONFINITE)
+            if not res.converged and not exact:
+                crit = (f"duality gap {res.dual_gap:.2e}" if np.isfinite(res.dual_gap)
+                        else f"stationarity violation {res.kkt:.2e}")
+                _warn_not_converged(type(self).__name__, crit, self.tol)
+            coefs[t], gaps[t], kkts[t] = res.coef, res.dual_gap, res.kkt
+            n_iter.append(res.n_epochs)
+            converged &= res.converged or exact
+        self._converged = converged  # a warm start from here may stop on the gap alone
+        intercepts = y_offset - coefs @ X_offset if self.fit_intercept else np.zeros(n_targets)
+        if n_targets == 1:
+            self.coef_ = coefs[0].astype(X.dtype)
+            self.intercept_ = X.dtype.type(intercepts[0]) if X.dtype == np.float32 \
+                else float(intercepts[0])
+            self.n_iter_, self.dual_gap_, self.kkt_violation_ = n_iter[0], gaps[0], kkts[0]
+        else:
+            self.coef_ = coefs.astype(X.dtype)
+            self.intercept_ = intercepts.astype(X.dtype)
+            self.n_iter_, self.dual_gap_, self.kkt_violation_ = n_iter, gaps, kkts
+        return self
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
 
 
-class Lasso(_PenalizedRegressor):
+class Lasso(ElasticNet):
     """Linear regression with an l1 penalty (working-set coordinate descent).
 
     Minimises ``||y - X w - b||^2 / (2 n) + alpha * ||w||_1``, the
-    parametrisation of :class:`sklearn.linear_model.Lasso`.
+    parametrisation of :class:`sklearn.linear_model.Lasso`; a 2-D ``y`` fits
+    one model per column.
 
     Parameters
     ----------
     alpha : float, default=1.0
-        Penalty level (>= 0).
+        Penalty level (>= 0, finite).
     fit_intercept : bool, default=True
         Fit an unpenalised intercept.
-    precompute : bool or "auto", default="auto"
-        Gram matrix for dense tall data ("auto": ``n_samples >= 2 n_features``).
+    precompute : bool, "auto" or ndarray of shape (n_features, n_features), default="auto"
+        Gram matrix for dense tall data ("auto": ``n_samples >= 2 n_features``),
+        or a precomputed one (see :class:`ElasticNet`).
+    copy_X : bool, default=True
+        When False, a dense float64 X may be centred in place.
     max_iter : int, default=100
         Outer working-set iterations.
     tol : float, default=1e-4
@@ -111,16 +262,19 @@ class Lasso(_PenalizedRegressor):
         Start from the previous ``coef_``.
     positive : bool, default=False
         Non-negative coefficients.
+    random_state : int, RandomState instance or None, default=None
+        Seed of the coordinate order when ``selection="random"``.
+    selection : {"cyclic", "random"}, default="cyclic"
 
     Attributes
     ----------
-    coef_ : ndarray of shape (n_features,)
-    intercept_ : float
-    n_iter_ : int
+    coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
+    intercept_ : float or ndarray of shape (n_targets,)
+    n_iter_ : int or list of int
         Coordinate-descent epochs.
-    dual_gap_ : float
+    dual_gap_ : float or ndarray of shape (n_targets,)
         Duality gap reached (normalised by n).
-    kkt_violation_ : float
+    kkt_violation_ : float or ndarray of shape (n_targets,)
         Largest violation of the optimality conditions.
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (`n_features_in`,)
@@ -134,36 +288,75 @@ class Lasso(_PenalizedRegressor):
     5
     """
 
-    def __init__(self, alpha=1.0, *, fit_intercept=True, precompute="auto", max_iter=100,
-                 tol=1e-4, warm_start=False, positive=False):
+    _parameter_constraints = {k: v for k, v in ElasticNet._parameter_constraints.items()
+                              if k != "l1_ratio"}
+
+    def __init__(self, alpha=1.0, *, fit_intercept=True, precompute="auto", copy_X=True,
+                 max_iter=100, tol=1e-4, warm_start=False, positive=False, random_state=None,
+                 selection="cyclic"):
         self.alpha = alpha
         self.fit_intercept = fit_intercept
         self.precompute = precompute
+        self.copy_X = copy_X
         self.max_iter = max_iter
         self.tol = tol
         self.warm_start = warm_start
         self.positive = positive
+        self.random_state = random_state
+        self.selection = selection
 
-    def _fit(self, X, y, sample_weight):
-        pen = ElasticNetPenalty(self.alpha, 1.0, positive=self.positive)
-        return self._fit_penalized(X, y, sample_weight, pen)
+    def _l1_ratio(self):
+        return 1.0
 
 
 # ----------------------------------------------------------------------------- path functions
-def _path(X, y, make_spec, *, l1_ratio, eps, n_alphas, alphas, precompute, fit_intercept,
-          sample_weight, positive, tol, max_iter):
-    X = check_array(X, accept_sparse=("csc", "csr"), dtype=[np.float64, np.float32])
-    y = check_array(y, ensure_2d=False, dtype=np.float64)
-    if y.ndim != 1 or y.shape[0] != X.shape[0]:
+_PATH_EXTRA = ("tol", "max_iter", "fit_intercept", "sample_weight", "random_state", "selection")
+
+
+def _grid_from(alphas, design, *, l1_ratio, eps, positive, name="alphas"):
+    """``alphas`` (None, int or array-like) -> decreasing grid (validated)."""
+    if alphas is None or isinstance(alphas, Integral):
+        if l1_ratio == 0:
+            raise ValueError("Automatic alpha grid generation is not supported for "
+                             "l1_ratio=0. Please supply a grid by providing your estimator "
+                             "with the appropriate `alphas=` argument.")
+        return alpha_grid(design, l1_ratio=l1_ratio, eps=eps,
+                          n_alphas=100 if alphas is None else int(alphas), positive=positive)
+    alphas = list(np.asarray(alphas, dtype=object).ravel())
+    for i, a in enumerate(alphas):
+        check_scalar(a, f"{name}[{i}]", target_type=Real, min_val=0.0)
+        _check_alpha(a, f"{name}[{i}]")
+    return np.sort(np.asarray(alphas, dtype=np.float64))[::-1]
+
+
+def _path(X, y, make_spec, *, l1_ratio, eps, alphas, precompute, copy_X, coef_init, verbose,
+          positive, check_input, params):
+    unexpected = sorted(set(params) - set(_PATH_EXTRA))
+    if unexpected:
+        raise ValueError(f"Unexpected parameters in params: {unexpected}.")
+    if check_input:
+        X = check_array(X, accept_sparse=("csc", "csr"), dtype=[np.float64, np.float32])
+        y = check_array(y, ensure_2d=False, dtype=X.dtype)
+    if y.ndim != 1:
+        if positive:
+            raise ValueError("positive=True is not allowed for multi-output (y.ndim != 1).")
+        raise ValueError("y must be 1-D: multi-output paths (the multi-task l2,1 penalty of "
+                         f"scikit-learn's enet_path) are not available; got y of shape "
+                         f"{y.shape}.")
+    if y.shape[0] != X.shape[0]:
         raise ValueError(f"y must have shape ({X.shape[0]},); got {y.shape}.")
-    design, X_offset, y_offset = make_design(X, y, sample_weight, fit_intercept, precompute)
-    if alphas is None:
-        alphas = alpha_grid(design, l1_ratio=l1_ratio, eps=eps, n_alphas=n_alphas,
-                            positive=positive)
-    else:
-        alphas = np.sort(np.asarray(alphas, dtype=np.float64).ravel())[::-1]
-    coefs, gaps, kkts, n_iters, _ = penalized_path(design, make_spec, alphas, tol=tol,
-                                                   max_iter=max_iter)
+    designs, _, _ = make_designs(X, y[:, None], params.get("sample_weight"),
+                                 params.get("fit_intercept", False), precompute, copy_X=copy_X,
+                                 check_input=check_input)
+    design = designs[0]
+    alphas = _grid_from(alphas, design, l1_ratio=l1_ratio, eps=eps, positive=positive)
+    w0 = None if coef_init is None else check_array(coef_init, ensure_2d=False).ravel()
+    if w0 is not None and w0.shape != (X.shape[1],):
+        raise ValueError(f"coef_init must have shape ({X.shape[1]},); got {w0.shape}.")
+    seed = _solver_seed(params.get("selection", "cyclic"), params.get("random_state"))
+    coefs, gaps, kkts, n_iters, _ = penalized_path(
+        design, make_spec, alphas, w0=w0, tol=params.get("tol", 1e-4),
+        max_iter=params.get("max_iter", 100), seed=seed, verbose=verbose)
     return alphas, coefs.astype(X.dtype, copy=False), gaps, kkts, n_iters
 
 
@@ -171,27 +364,27 @@ _PATH_PARAMS = {
     "X": ["array-like", "sparse matrix"],
     "y": ["array-like"],
     "eps": [Interval(Real, 0, None, closed="neither")],
-    "n_alphas": [Interval(Integral, 1, None, closed="left")],
-    "alphas": ["array-like", None],
-    "precompute": ["boolean", StrOptions({"auto"})],
-    "fit_intercept": ["boolean"],
-    "sample_weight": ["array-like", None],
-    "positive": ["boolean"],
-    "tol": [Interval(Real, 0, None, closed="left")],
-    "max_iter": [Interval(Integral, 1, None, closed="left")],
+    "alphas": [Interval(Integral, 1, None, closed="left"), "array-like", None],
+    "precompute": ["boolean", StrOptions({"auto"}), "array-like"],
+    "copy_X": ["boolean"],
+    "coef_init": ["array-like", None],
+    "verbose": ["verbose"],
     "return_n_iter": ["boolean"],
+    "positive": ["boolean"],
+    "check_input": ["boolean"],
 }
 
 
 @validate_params({**_PATH_PARAMS, "l1_ratio": [Interval(Real, 0, 1, closed="right")]},
                  prefer_skip_nested_validation=True)
-def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None, precompute="auto",
-              fit_intercept=False, sample_weight=None, positive=False, tol=1e-4, max_iter=100,
-              return_n_iter=False):
+def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, alphas=None, precompute="auto", copy_X=True,
+              coef_init=None, verbose=False, return_n_iter=False, positive=False,
+              check_input=True, **params):
     """Elastic-net coefficients over a decreasing grid of alphas (warm-started).
 
-    Same objective and grid as :func:`sklearn.linear_model.enet_path`; each
-    fit starts from the previous solution and its working set.
+    Same objective, grid and call as :func:`sklearn.linear_model.enet_path`
+    (X and y are not centred unless ``fit_intercept=True``); each fit starts
+    from the previous solution and its working set.
 
     Parameters
     ----------
@@ -199,21 +392,27 @@ def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None, precom
     y : array-like of shape (n_samples,)
     l1_ratio : float in (0, 1], default=0.5
     eps : float, default=1e-3
-        ``alpha_min / alpha_max``.
-    n_alphas : int, default=100
-    alphas : array-like, default=None
-        Grid to use (sorted decreasingly); computed when None.
-    precompute : bool or "auto", default="auto"
-    fit_intercept : bool, default=False
-        Centre X and y first (the coefficients are then those of a model with
-        an intercept; scikit-learn's path functions do not centre).
-    sample_weight : array-like of shape (n_samples,), default=None
-    positive : bool, default=False
-    tol : float, default=1e-4
-        Duality gap ``<= tol * ||y||^2 / n`` at each alpha.
-    max_iter : int, default=100
-        Outer working-set iterations per alpha.
+        ``alpha_min / alpha_max`` of the automatic grid.
+    alphas : int, array-like or None, default=None
+        Number of alphas on the automatic grid (100 when None), or the grid
+        itself (sorted decreasingly).
+    precompute : bool, "auto" or ndarray of shape (n_features, n_features), default="auto"
+        As :class:`ElasticNet`.
+    copy_X : bool, default=True
+    coef_init : array-like of shape (n_features,), default=None
+        Start of the first fit.
+    verbose : bool or int, default=False
+        One line per alpha.
     return_n_iter : bool, default=False
+    positive : bool, default=False
+    check_input : bool, default=True
+        False skips the validation of X and y.
+    **params
+        ``tol`` (default 1e-4: duality gap ``<= tol * ||y||^2 / n`` at each
+        alpha), ``max_iter`` (100 outer working-set iterations per alpha),
+        ``fit_intercept`` (False; True centres X and y, weighted),
+        ``sample_weight``, ``selection`` and ``random_state``. Anything else
+        raises a ValueError.
 
     Returns
     -------
@@ -229,18 +428,17 @@ def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None, precom
         return ElasticNetPenalty(a, l1_ratio, positive=positive).spec(X.shape[1])
 
     alphas, coefs, gaps, _, n_iters = _path(
-        X, y, make_spec, l1_ratio=l1_ratio, eps=eps, n_alphas=n_alphas, alphas=alphas,
-        precompute=precompute, fit_intercept=fit_intercept, sample_weight=sample_weight,
-        positive=positive, tol=tol, max_iter=max_iter)
+        X, y, make_spec, l1_ratio=l1_ratio, eps=eps, alphas=alphas, precompute=precompute,
+        copy_X=copy_X, coef_init=coef_init, verbose=verbose, positive=positive,
+        check_input=check_input, params=params)
     if return_n_iter:
         return alphas, coefs, gaps, n_iters
     return alphas, coefs, gaps
 
 
 @validate_params(_PATH_PARAMS, prefer_skip_nested_validation=True)
-def lasso_path(X, y, *, eps=1e-3, n_alphas=100, alphas=None, precompute="auto",
-               fit_intercept=False, sample_weight=None, positive=False, tol=1e-4, max_iter=100,
-               return_n_iter=False):
+def lasso_path(X, y, *, eps=1e-3, alphas=None, precompute="auto", copy_X=True, coef_init=None,
+               verbose=False, return_n_iter=False, positive=False, check_input=True, **params):
     """Lasso coefficients over a decreasing grid of alphas (warm-started).
 
     :func:`enet_path` with ``l1_ratio=1``; see there for the parameters. Gap-safe
@@ -254,18 +452,18 @@ def lasso_path(X, y, *, eps=1e-3, n_alphas=100, alphas=None, precompute="auto",
     n_iters : ndarray of shape (n_alphas,)
         Only with ``return_n_iter``.
     """
-    return enet_path(X, y, l1_ratio=1.0, eps=eps, n_alphas=n_alphas, alphas=alphas,
-                     precompute=precompute, fit_intercept=fit_intercept,
-                     sample_weight=sample_weight, positive=positive, tol=tol,
-                     max_iter=max_iter, return_n_iter=return_n_iter)
+    return enet_path(X, y, l1_ratio=1.0, eps=eps, alphas=alphas, precompute=precompute,
+                     copy_X=copy_X, coef_init=coef_init, verbose=verbose,
+                     return_n_iter=return_n_iter, positive=positive, check_input=check_input,
+                     **params)
 
 
 @validate_params({**_PATH_PARAMS, "penalty": [StrOptions({"mcp", "scad"})],
                   "gamma": [Interval(Real, 0, None, closed="neither"), None]},
                  prefer_skip_nested_validation=True)
-def nonconvex_path(X, y, *, penalty="mcp", gamma=None, eps=1e-3, n_alphas=100, alphas=None,
-                   precompute="auto", fit_intercept=False, sample_weight=None, positive=False,
-                   tol=1e-4, max_iter=100, return_n_iter=False):
+def nonconvex_path(X, y, *, penalty="mcp", gamma=None, eps=1e-3, alphas=None,
+                   precompute="auto", copy_X=True, coef_init=None, verbose=False,
+                   return_n_iter=False, positive=False, check_input=True, **params):
     """MCP or SCAD coefficients over a decreasing grid of alphas (warm-started).
 
     The grid starts at the Lasso's ``alpha_max`` (where 0 is stationary for
@@ -295,34 +493,52 @@ def nonconvex_path(X, y, *, penalty="mcp", gamma=None, eps=1e-3, n_alphas=100, a
         return cls(a, g, positive=positive).spec(X.shape[1])
 
     alphas, coefs, _, kkts, n_iters = _path(
-        X, y, make_spec, l1_ratio=1.0, eps=eps, n_alphas=n_alphas, alphas=alphas,
-        precompute=precompute, fit_intercept=fit_intercept, sample_weight=sample_weight,
-        positive=positive, tol=tol, max_iter=max_iter)
+        X, y, make_spec, l1_ratio=1.0, eps=eps, alphas=alphas, precompute=precompute,
+        copy_X=copy_X, coef_init=coef_init, verbose=verbose, positive=positive,
+        check_input=check_input, params=params)
     if return_n_iter:
         return alphas, coefs, kkts, n_iters
     return alphas, coefs, kkts
 
 
 # ----------------------------------------------------------------------------- cross-validation
+def _fold_mse(X, y, sw, train, test, grid, make_spec, fit_intercept, precompute, tol, max_iter,
+              seed):
+    """Weighted test MSE of a warm-started path fitted on one training fold, (n_alphas,)."""
+    d, X_off, y_off = make_design(X[train], y[train], None if sw is None else sw[train],
+                                  fit_intercept, precompute)
+    coefs, *_ = penalized_path(d, make_spec, grid, tol=tol, max_iter=max_iter, seed=seed)
+    pred = np.asarray(safe_sparse_dot(X[test], coefs)) + (y_off - X_off @ coefs)
+    return np.average((y[test][:, None] - pred) ** 2, axis=0,
+                      weights=None if sw is None else sw[test])
+
+
 class _PenalizedCV(RegressorMixin, BaseEstimator):
     """One cross-validation base for every penalised estimator of the family.
 
     For each ``l1_ratio`` (or the single penalty shape), the alpha grid is
     computed on the whole data, then a warm-started path is fitted on each
     training fold and scored by (weighted) mean squared error on the held-out
-    fold. The alpha (and l1_ratio) with the lowest mean error is refitted on
-    all the data. Splitters come from :func:`sklearn.model_selection.check_cv`.
+    fold; the (shape, fold) paths run in parallel with ``n_jobs`` (threads).
+    The alpha (and l1_ratio) with the lowest mean error is refitted on all the
+    data. Splitters come from :func:`sklearn.model_selection.check_cv`;
+    ``groups`` reach them through metadata routing, as in scikit-learn.
     """
 
     _parameter_constraints = {
         "eps": [Interval(Real, 0, None, closed="neither")],
-        "alphas": [Interval(Integral, 1, None, closed="left"), "array-like"],
+        "alphas": [Interval(Integral, 1, None, closed="left"), "array-like", None],
         "fit_intercept": ["boolean"],
         "precompute": ["boolean", StrOptions({"auto"})],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
+        "copy_X": ["boolean"],
         "cv": ["cv_object"],
+        "verbose": ["verbose"],
+        "n_jobs": [Integral, None],
         "positive": ["boolean"],
+        "random_state": ["random_state"],
+        "selection": [StrOptions({"cyclic", "random"})],
     }
 
     def _shapes(self):
@@ -345,54 +561,52 @@ class _PenalizedCV(RegressorMixin, BaseEstimator):
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
         y : array-like of shape (n_samples,)
-        sample_weight : array-like of shape (n_samples,), default=None
+        sample_weight : float or array-like of shape (n_samples,), default=None
+            Weights of the training fits and of the held-out errors.
         **params : dict
-            ``groups`` for group splitters.
+            Routed to the splitter (``groups``); needs
+            ``sklearn.set_config(enable_metadata_routing=True)``.
 
         Returns
         -------
         self
         """
+        _raise_for_params(params, self, "fit")
         self._validate_params()
         X, y = _check_X_y(self, X, y)
-        groups = params.get("groups")
+        sw = None if sample_weight is None else _check_sample_weight(
+            sample_weight, X, dtype=np.float64, ensure_non_negative=True)
         cv = check_cv(self.cv)
-        folds = list(cv.split(X, y, groups))
-        sw = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+        split_params = {}
+        if _routing_enabled():
+            split_params = process_routing(self, "fit", sample_weight=sample_weight,
+                                           **params).splitter.split
+        folds = list(cv.split(X, y, **split_params))
         shapes = self._shapes()
         p = X.shape[1]
-        full, _, _ = make_design(X, y, sample_weight, self.fit_intercept, self.precompute)
-        grids = []
-        mse = []
-        for shape in shapes:
-            if isinstance(self.alphas, Integral):
-                grid = alpha_grid(full, l1_ratio=self._grid_ratio(shape), eps=self.eps,
-                                  n_alphas=int(self.alphas), positive=self.positive)
-            else:
-                grid = np.sort(np.asarray(self.alphas, dtype=np.float64).ravel())[::-1]
-            grids.append(grid)
-            errs = np.zeros((len(grid), len(folds)))
-            for k, (train, test) in enumerate(folds):
-                sw_tr = None if sw is None else sw[train]
-                d, X_off, y_off = make_design(X[train], y[train], sw_tr, self.fit_intercept,
-                                              self.precompute)
-                coefs, *_ = penalized_path(d, lambda a, s=shape: self._make_spec(a, s, p), grid,
-                                           tol=self.tol, max_iter=self.max_iter)
-                intercepts = y_off - X_off @ coefs
-                pred = np.asarray(safe_sparse_dot(X[test], coefs)) + intercepts
-                res2 = (y[test][:, None] - pred) ** 2
-                errs[:, k] = np.average(res2, axis=0,
-                                        weights=None if sw is None else sw[test])
-            mse.append(errs)
-        mse = np.array(mse)
+        full, _, _ = make_design(X, y, sw, self.fit_intercept, False)
+        grids = [_grid_from(self.alphas, full, l1_ratio=self._grid_ratio(s), eps=self.eps,
+                            positive=self.positive) for s in shapes]
+        seed = _solver_seed(self.selection, self.random_state)
+        jobs = [(i, train, test) for i in range(len(shapes)) for train, test in folds]
+        n_jobs = effective_n_jobs(self.n_jobs)
+        with threadpool_limits(limits=1 if n_jobs > 1 else None, user_api="blas"):
+            errs = Parallel(n_jobs=self.n_jobs, verbose=self.verbose, prefer="threads")(
+                delayed(_fold_mse)(X, y, sw, train, test, grids[i],
+                                   lambda a, s=shapes[i]: self._make_spec(a, s, p),
+                                   self.fit_intercept, self.precompute, self.tol,
+                                   self.max_iter, seed)
+                for i, train, test in jobs)
+        mse = np.array(errs).reshape(len(shapes), len(folds), -1).transpose(0, 2, 1)
         mean = mse.mean(axis=2)
         i, j = np.unravel_index(np.argmin(mean), mean.shape)
         self.alpha_ = float(grids[i][j])
         self._set_shape(shapes[i])
-        self.alphas_ = grids[0] if len(shapes) == 1 else np.array(grids)
+        explicit = not (self.alphas is None or isinstance(self.alphas, Integral))
+        self.alphas_ = grids[0] if len(shapes) == 1 or explicit else np.array(grids)
         self.mse_path_ = mse[0] if len(shapes) == 1 else mse
         est = self._final_estimator(self.alpha_, shapes[i])
-        est.fit(X, y, sample_weight=sample_weight)
+        est.fit(X, y, sample_weight=sw)
         self.coef_ = est.coef_
         self.intercept_ = est.intercept_
         self.n_iter_ = est.n_iter_
@@ -419,6 +633,17 @@ class _PenalizedCV(RegressorMixin, BaseEstimator):
                           dtype=[np.float64, np.float32], reset=False)
         return np.asarray(safe_sparse_dot(X, self.coef_)).ravel() + self.intercept_
 
+    def get_metadata_routing(self):
+        """Metadata routing: ``sample_weight`` to ``fit``, ``groups`` to the splitter.
+
+        Returns
+        -------
+        MetadataRouter
+        """
+        return (MetadataRouter(owner=self).add_self_request(self)
+                .add(splitter=check_cv(self.cv),
+                     method_mapping=MethodMapping().add(caller="fit", callee="split")))
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
@@ -431,11 +656,11 @@ class ElasticNetCV(_PenalizedCV):
     Parameters
     ----------
     l1_ratio : float or list of float, default=0.5
-        Values to search (each in (0, 1]).
+        Values to search (each in [0, 1]; 0 needs an explicit ``alphas`` grid).
     eps : float, default=1e-3
         ``alpha_min / alpha_max`` of each grid.
-    alphas : int or array-like, default=100
-        Number of alphas on the automatic grid, or the grid itself.
+    alphas : int, array-like or None, default=100
+        Number of alphas on the automatic grid (100 when None), or the grid itself.
     fit_intercept : bool, default=True
     precompute : bool or "auto", default="auto"
     max_iter : int, default=100
@@ -444,13 +669,22 @@ class ElasticNetCV(_PenalizedCV):
         Duality gap ``<= tol * ||y||^2 / n`` per fit.
     cv : int, cross-validation generator or iterable, default=None
         Anything :func:`sklearn.model_selection.check_cv` accepts (5-fold when None).
+    copy_X : bool, default=True
+    verbose : bool or int, default=0
+        Progress of the fold paths (joblib).
+    n_jobs : int, default=None
+        Fold paths run in parallel (threads; -1 for all cores).
     positive : bool, default=False
+    random_state : int, RandomState instance or None, default=None
+        Seed of the coordinate order when ``selection="random"``.
+    selection : {"cyclic", "random"}, default="cyclic"
 
     Attributes
     ----------
     alpha_ : float
     l1_ratio_ : float
     alphas_ : ndarray of shape (n_alphas,) or (n_l1_ratio, n_alphas)
+        One grid per l1_ratio (automatic grids); the given grid otherwise.
     mse_path_ : ndarray of shape (n_alphas, n_folds) or (n_l1_ratio, n_alphas, n_folds)
     coef_ : ndarray of shape (n_features,)
     intercept_ : float
@@ -463,11 +697,12 @@ class ElasticNetCV(_PenalizedCV):
 
     _parameter_constraints = {
         **_PenalizedCV._parameter_constraints,
-        "l1_ratio": [Interval(Real, 0, 1, closed="right"), "array-like"],
+        "l1_ratio": [Interval(Real, 0, 1, closed="both"), "array-like"],
     }
 
     def __init__(self, *, l1_ratio=0.5, eps=1e-3, alphas=100, fit_intercept=True,
-                 precompute="auto", max_iter=100, tol=1e-4, cv=None, positive=False):
+                 precompute="auto", max_iter=100, tol=1e-4, cv=None, copy_X=True, verbose=0,
+                 n_jobs=None, positive=False, random_state=None, selection="cyclic"):
         self.l1_ratio = l1_ratio
         self.eps = eps
         self.alphas = alphas
@@ -476,7 +711,12 @@ class ElasticNetCV(_PenalizedCV):
         self.max_iter = max_iter
         self.tol = tol
         self.cv = cv
+        self.copy_X = copy_X
+        self.verbose = verbose
+        self.n_jobs = n_jobs
         self.positive = positive
+        self.random_state = random_state
+        self.selection = selection
 
     def _shapes(self):
         return [float(r) for r in np.atleast_1d(self.l1_ratio)]
@@ -490,7 +730,8 @@ class ElasticNetCV(_PenalizedCV):
     def _final_estimator(self, alpha, shape):
         return ElasticNet(alpha=alpha, l1_ratio=shape, fit_intercept=self.fit_intercept,
                           precompute=self.precompute, max_iter=self.max_iter, tol=self.tol,
-                          positive=self.positive)
+                          copy_X=self.copy_X, positive=self.positive,
+                          random_state=self.random_state, selection=self.selection)
 
 
 class LassoCV(_PenalizedCV):
@@ -500,17 +741,24 @@ class LassoCV(_PenalizedCV):
     ----------
     eps : float, default=1e-3
         ``alpha_min / alpha_max``.
-    alphas : int or array-like, default=100
-        Number of alphas on the automatic grid, or the grid.
+    alphas : int, array-like or None, default=100
+        Number of alphas on the automatic grid (100 when None), or the grid.
     fit_intercept : bool, default=True
     precompute : bool or "auto", default="auto"
     max_iter : int, default=100
         Outer working-set iterations per fit.
     tol : float, default=1e-4
         Duality gap ``<= tol * ||y||^2 / n`` per fit.
+    copy_X : bool, default=True
     cv : int, cross-validation generator or iterable, default=None
         5-fold when None.
+    verbose : bool or int, default=False
+        Progress of the fold paths (joblib).
+    n_jobs : int, default=None
+        Fold paths run in parallel (threads; -1 for all cores).
     positive : bool, default=False
+    random_state : int, RandomState instance or None, default=None
+    selection : {"cyclic", "random"}, default="cyclic"
 
     Attributes
     ----------
@@ -527,19 +775,27 @@ class LassoCV(_PenalizedCV):
     """
 
     def __init__(self, *, eps=1e-3, alphas=100, fit_intercept=True, precompute="auto",
-                 max_iter=100, tol=1e-4, cv=None, positive=False):
+                 max_iter=100, tol=1e-4, copy_X=True, cv=None, verbose=False, n_jobs=None,
+                 positive=False, random_state=None, selection="cyclic"):
         self.eps = eps
         self.alphas = alphas
         self.fit_intercept = fit_intercept
         self.precompute = precompute
         self.max_iter = max_iter
         self.tol = tol
+        self.copy_X = copy_X
         self.cv = cv
+        self.verbose = verbose
+        self.n_jobs = n_jobs
         self.positive = positive
+        self.random_state = random_state
+        self.selection = selection
 
     def _make_spec(self, a, shape, p):
         return ElasticNetPenalty(a, 1.0, positive=self.positive).spec(p)
 
     def _final_estimator(self, alpha, shape):
         return Lasso(alpha=alpha, fit_intercept=self.fit_intercept, precompute=self.precompute,
-                     max_iter=self.max_iter, tol=self.tol, positive=self.positive)
+                     copy_X=self.copy_X, max_iter=self.max_iter, tol=self.tol,
+                     positive=self.positive, random_state=self.random_state,
+                     selection=self.selection)

@@ -22,14 +22,7 @@ LINEAR_MODEL_PARAMS = {
     # many tied zero-loss supports would make the choice arbitrary
     "L0Regressor": {"n_nonzero_coefs": 3},
 }
-LINEAR_MODEL_EXPECTED_FAILED = {
-    "ElasticNetCV": {
-        "check_sample_weight_equivalence_on_dense_data": (
-            "the check picks alpha=2e-4 where the elastic net is strongly convex only with "
-            "modulus ~1e-4: a duality gap of 1e-11 still allows 1e-6 differences in predictions "
-            "between the weighted and the repeated fit (both converged to tol)"),
-    },
-}
+LINEAR_MODEL_EXPECTED_FAILED = {}
 
 # --- cluster ------------------------------------------------------------------------
 CLUSTER_PARAMS = {}

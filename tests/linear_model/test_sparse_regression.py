@@ -9,7 +9,6 @@ from sklearn.model_selection import GridSearchCV, KFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from skstruct._backend._cd import enet_gram_cd
 from skstruct.linear_model import (
     ElasticNet,
     ElasticNetCV,
@@ -106,10 +105,8 @@ def test_float32_kept_and_warm_start(diabetes):
 def test_lasso_path_equals_sklearn(diabetes):
     X, y = diabetes
     Xc, yc = X - X.mean(0), y - y.mean()
-    alphas, coefs, gaps = lasso_path(Xc, yc, n_alphas=30, tol=1e-10)
-    ref_alphas, ref_coefs, _ = sklm.lasso_path(Xc, yc, n_alphas=30, tol=1e-10) \
-        if "n_alphas" in sklm.lasso_path.__code__.co_varnames else \
-        sklm.lasso_path(Xc, yc, alphas=30, tol=1e-10)
+    alphas, coefs, gaps = lasso_path(Xc, yc, alphas=30, tol=1e-10)
+    ref_alphas, ref_coefs, _ = sklm.lasso_path(Xc, yc, alphas=30, tol=1e-10)
     np.testing.assert_allclose(alphas, ref_alphas, rtol=1e-12)
     _close(coefs, ref_coefs)
     # l1 norm of the solution grows as alpha decreases (Lasso path monotone in ||w||_1)
@@ -120,7 +117,7 @@ def test_lasso_path_equals_sklearn(diabetes):
 
 def test_enet_path_sparse_and_n_iter(sparse_problem):
     X, y = sparse_problem
-    alphas, coefs, gaps, n_iter = enet_path(X, y, l1_ratio=0.7, n_alphas=10, tol=1e-13,
+    alphas, coefs, gaps, n_iter = enet_path(X, y, l1_ratio=0.7, alphas=10, tol=1e-13,
                                             fit_intercept=True, return_n_iter=True)
     assert coefs.shape == (300, 10) and n_iter.shape == (10,)
     # (at the smallest alphas p > n and the problem is barely strongly convex: equal
@@ -157,15 +154,83 @@ def test_gridsearch_pipeline(diabetes):
     assert search.best_params_["lasso__alpha"] in (0.1, 1.0)
 
 
-def test_enet_gram_cd_matches_estimator(diabetes):
+def test_precomputed_gram_matches_sklearn(diabetes):
     X, y = diabetes
     Xc, yc = X - X.mean(0), y - y.mean()
-    n = X.shape[0]
-    G, q = Xc.T @ Xc / n, Xc.T @ yc / n
-    w, gap, _ = enet_gram_cd(G, q, 0.05, 0.6, yty=yc @ yc / n, tol=1e-12)
+    ours = ElasticNet(alpha=0.05, l1_ratio=0.6, tol=1e-12, precompute=Xc.T @ Xc).fit(Xc, yc)
     ref = sklm.ElasticNet(alpha=0.05, l1_ratio=0.6, tol=1e-12, max_iter=100_000).fit(X, y)
-    _close(w, ref.coef_)
-    assert gap <= 1e-12 * (yc @ yc / n) * 1.0001
+    _close(ours.coef_, ref.coef_)
+    assert ours.dual_gap_ <= 1e-12 * (yc @ yc / len(y)) * 1.0001
+    with pytest.raises(ValueError, match="did not pass validation"):
+        ElasticNet(precompute=Xc.T @ Xc * 1.1).fit(Xc, yc)
+
+
+def test_random_selection_matches_cyclic(diabetes):
+    X, y = diabetes
+    a = ElasticNet(alpha=0.01, tol=1e-14, precompute=False).fit(X, y)
+    b = ElasticNet(alpha=0.01, tol=1e-14, precompute=False, selection="random",
+                   random_state=0).fit(X, y)
+    _close(a.coef_, b.coef_, 1e-7)
+    c = ElasticNet(alpha=0.01, tol=1e-14, precompute=False, selection="random",
+                   random_state=0).fit(X, y)
+    np.testing.assert_array_equal(b.coef_, c.coef_)  # the seed fixes the order
+
+
+def test_multi_target_is_one_fit_per_column(diabetes):
+    X, y = diabetes
+    Y = np.c_[y, -2 * y + 5, y[::-1]]
+    m = Lasso(alpha=0.1, tol=1e-10).fit(X, Y)
+    assert m.coef_.shape == (3, X.shape[1]) and m.intercept_.shape == (3,)
+    assert m.predict(X).shape == (len(y), 3)
+    for t in range(3):
+        ref = sklm.Lasso(alpha=0.1, tol=1e-10, max_iter=100_000).fit(X, Y[:, t])
+        _close(m.coef_[t], ref.coef_)
+        _close(m.intercept_[t], ref.intercept_)
+
+
+@pytest.mark.parametrize("precompute", [False, True])
+def test_ridge_and_ols_boundary(diabetes, precompute):
+    X, y = diabetes
+    sw = np.random.RandomState(0).uniform(0.5, 2, len(y))
+    ridge = sklm.Ridge(alpha=3.0, solver="svd").fit(X, y, sample_weight=sw)
+    ours = ElasticNet(alpha=3.0 / sw.sum(), l1_ratio=0, precompute=precompute).fit(
+        X, y, sample_weight=sw)
+    _close(ours.coef_, ridge.coef_, 1e-9)
+    ols = sklm.LinearRegression().fit(X, y)
+    with pytest.warns(UserWarning, match="alpha=0"):
+        ours = Lasso(alpha=0, precompute=precompute).fit(X, y)
+    _close(ours.coef_, ols.coef_, 1e-9)
+
+
+def test_cv_n_jobs_groups_and_scalar_weight(diabetes):
+    import sklearn
+    from sklearn.model_selection import GroupKFold
+
+    X, y = diabetes
+    a = LassoCV(alphas=10, cv=3).fit(X, y, sample_weight=2.0)
+    b = LassoCV(alphas=10, cv=3, n_jobs=2).fit(X, y)
+    np.testing.assert_allclose(a.mse_path_, b.mse_path_, rtol=1e-8)
+    groups = np.arange(len(y)) % 4
+    with pytest.raises(ValueError, match="enable_metadata_routing"):
+        LassoCV(cv=GroupKFold(4)).fit(X, y, groups=groups)
+    with sklearn.config_context(enable_metadata_routing=True):
+        m = LassoCV(alphas=10, cv=GroupKFold(4)).fit(X, y, groups=groups)
+    assert m.mse_path_.shape == (10, 4)
+
+
+def test_bad_alphas():
+    rng = np.random.RandomState(0)
+    X, y = rng.randn(20, 3), rng.randn(20)
+    with pytest.raises(ValueError, match="alpha"):
+        Lasso(alpha=np.inf).fit(X, y)
+    with pytest.raises(ValueError, match=r"alphas\[1\]"):
+        LassoCV(alphas=[1.0, -1.0]).fit(X, y)
+    with pytest.raises(TypeError, match=r"alphas\[0\]"):
+        LassoCV(alphas=["a"]).fit(X, y)
+    with pytest.raises(ValueError, match="finite"):
+        ElasticNetCV(alphas=[np.nan]).fit(X, y)
+    with pytest.raises(ValueError, match="l1_ratio=0"):
+        ElasticNetCV(l1_ratio=0).fit(X, y)
 
 
 def test_screening_does_not_change_solution(sparse_problem):
