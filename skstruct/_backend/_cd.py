@@ -53,6 +53,7 @@ import numpy as np
 import scipy.sparse as sp
 from numba import njit
 from scipy.linalg import cho_factor, cho_solve, solve_triangular
+from threadpoolctl import threadpool_limits
 
 from ._penalties import prox_1d, pen_value_1d, subdiff_distance_1d
 
@@ -630,6 +631,14 @@ def ridge_solve(design, l2):
     Cost O(n p min(n, p)) (SVD of X) dense, O(p^3) from the Gram matrix.
     """
     d = design
+    # small factorizations on one BLAS thread: measured 600x faster on a loaded 2-core
+    # machine (300 x 100 SVD: 2 s with two OpenBLAS threads, 3 ms with one)
+    small = d.n_samples * d.n_features * min(d.n_samples, d.n_features) < 10 ** 8
+    with threadpool_limits(limits=1 if small else None, user_api="blas"):
+        return _ridge_solve(d, l2)
+
+
+def _ridge_solve(d, l2):
     if d.mode == 2:
         lam, V = np.linalg.eigh(d.X)
         keep = lam > (lam[-1] * d.n_features * np.finfo(float).eps if l2 == 0 else -l2)

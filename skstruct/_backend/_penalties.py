@@ -13,7 +13,10 @@ positive)`` tuple here and not an object inside the kernel.
 The Python classes (:class:`L1`, :class:`ElasticNetPenalty`, :class:`MCP`,
 :class:`SCAD`, :class:`L0`) carry those five fields, expose the same three
 methods on arrays (``value``, ``prox_1d``, ``subdiff_distance``) plus
-``is_convex`` and ``alpha_max``, and hand the solver their ``spec()``.
+``alpha_max``, and hand the solver their :class:`Spec`: the five fields and
+the capabilities the driver acts on (``has_gap`` = ``is_convex``: the
+elastic-net duality gap is the stopping rule; ``safe_screen``: gap-safe
+screening is valid, the l1 norm only).
 
 Codes and meaning of ``gamma``
 ------------------------------

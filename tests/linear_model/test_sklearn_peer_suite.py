@@ -18,6 +18,7 @@ import types
 
 import numpy as np
 import pytest
+from threadpoolctl import threadpool_limits
 
 import skstruct.linear_model as ours
 
@@ -68,6 +69,14 @@ def _load_patched():
 
 _patched = _load_patched()
 _uses = re.compile(r"\b(" + "|".join(SWAPPED) + r")\b")
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_blas_thread():
+    """The module's problems are small: one BLAS thread (OpenBLAS threads on a busy
+    machine turn a 300 x 100 SVD from milliseconds into seconds)."""
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield
 
 
 @pytest.fixture
