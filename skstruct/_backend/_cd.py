@@ -27,15 +27,17 @@ Algorithm (skglm's working-set scheme, Massias et al. 2020; Bertrand et al. 2022
    (:func:`~skstruct._backend._penalties.subdiff_distance_1d`).
 2. Stopping test. Convex penalties (elastic net / l1): duality gap
    ``P(w) - D(theta) <= tol * ||y||^2 / n`` with the dual point
-   ``theta = c R / n`` rescaled to be feasible; this is scikit-learn's
-   stopping rule (their gap is ours times n). Nonconvex penalties (MCP, SCAD,
+   ``theta = c R / n`` rescaled to be feasible, and (scikit-learn's second
+   condition) no coordinate moved by more than ``tol * max|w|`` in the last
+   epoch: scikit-learn's stopping rule (their gap is ours times n). Which
+   rule applies is the spec's ``has_gap``. Nonconvex penalties (MCP, SCAD,
    l0) and convex fits with unpenalised features: the largest violation score
    ``<= tol * sqrt(||y||^2 / n)`` (first-order stationarity, in gradient units).
-3. Gap-safe screening (l1 only, optional): feature ``j`` is removed for good
+3. Gap-safe screening (where the spec's ``safe_screen`` says so: l1): feature ``j`` is removed for good
    when ``c |X_j^T R / n| + sqrt(2 L_j gap) < alpha_j``.
 4. Working set: every nonzero / unpenalised feature plus the highest scores,
    of size ``max(p0, 2 * #nonzero)``.
-5. Inner loop: cyclic coordinate descent on the working set,
+5. Inner loop: cyclic (or random-order) coordinate descent on the working set,
    ``w_j <- prox(w_j - grad_j / L_j, 1 / L_j)`` with ``L_j = ||X_j||^2 / n``;
    Anderson extrapolation of the last 6 epoch iterates (accepted only when
    it lowers ``P``); the inner loop ends when the largest violation met
