@@ -177,6 +177,18 @@ def test_transform_robust_to_corrupted_new_row():
     np.testing.assert_allclose(rpca.transform(with_nan), z_clean, atol=1e-8)
 
 
+def test_transform_row_with_few_observed_entries():
+    # fewer observed entries than components: no vertex exists, the fallback
+    # still returns finite coefficients that fit the observed entries
+    X, _, _ = make_low_rank_sparse(100, 30, rank=5, sparsity=0.05, random_state=4)
+    rpca = RobustPCA(random_state=0).fit(X)
+    row = X[:1].copy()
+    row[0, 3:] = np.nan
+    z = rpca.transform(row)
+    assert np.all(np.isfinite(z))
+    np.testing.assert_allclose(z @ rpca.components_[:, :3], X[:1, :3], atol=1e-6)
+
+
 def test_fit_transform_gives_low_rank_coordinates():
     X, L0, _ = make_low_rank_sparse(150, 50, rank=3, sparsity=0.05, random_state=5)
     rpca = RobustPCA(random_state=0)
