@@ -129,7 +129,7 @@ def centered_products(X, mu, V, U=None):
     return Z
 
 
-def weighted_moment_matmul(X, w, mu, V, U=None, Z=None):
+def weighted_moment_matmul(X, w, mu, V, U=None):
     """Unnormalised ``sum_i w_i P (x_i - mu) (x_i - mu)^T P V``.
 
     Parameters
@@ -139,17 +139,13 @@ def weighted_moment_matmul(X, w, mu, V, U=None, Z=None):
     mu : ndarray of shape (d,)
     V : ndarray of shape (d, m)
     U : ndarray of shape (d, j) or None
-    Z : ndarray of shape (n, m), optional
-        ``centered_products(X, mu, V, U)`` if already computed.
 
     Returns
     -------
     S : ndarray of shape (d, m), float64. Divide by ``w.sum()`` for
     ``B_w @ V``. Cost: two passes, ``O(nnz(X) m)``.
     """
-    if Z is None:
-        Z = centered_products(X, mu, V, U)
-    WZ = Z * w[:, None]
+    WZ = centered_products(X, mu, V, U) * w[:, None]
     S = np.asarray(X.T @ WZ, dtype=np.float64) - np.outer(mu, WZ.sum(axis=0))
     return project_out(S, U)
 
