@@ -549,3 +549,13 @@ def test_verbose(capsys):
     assert "round 0" in out and "allowed" in out
     _stream(OutlierRobustPCA(contamination=eps, random_state=0, verbose=1), X, 500)
     assert "refit" in capsys.readouterr().out
+
+
+def test_underestimated_contamination_is_reported():
+    # 20% outliers with contamination=0.02: the removal budget (6%) cannot
+    # certify the top direction, and the estimator says so
+    X, _ = adversary("dense")
+    with pytest.warns(ConvergenceWarning, match="could not certify"):
+        est = OutlierRobustPCA(contamination=0.02, random_state=0).fit(X)
+    assert not est.converged_
+    assert est.weights_.mean() > 0.94  # the budget was respected
