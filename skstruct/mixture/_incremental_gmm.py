@@ -46,6 +46,13 @@ def _check_data_range(data_range, n_features):
     return np.array(rng)
 
 
+def _kernel_input(a):
+    """C-contiguous and writeable: the one array type the compiled loop is
+    built for (a read-only array would compile a second specialization)."""
+    a = np.ascontiguousarray(a)
+    return a if a.flags.writeable else a.copy()
+
+
 def _complete_range(rng, magnitude):
     """Zero ranges replaced by the largest one; ``(range, determined)``.
 
@@ -486,7 +493,7 @@ class IncrementalGaussianMixture(DensityMixin, BaseEstimator):
         X = validate_data(self, X, dtype=np.float64, ensure_min_samples=1)
         sw = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
         self._start(X.shape[1])
-        X = np.ascontiguousarray(X)
+        X, sw = _kernel_input(X), _kernel_input(sw)
         for _ in range(self.n_passes):
             self._push(X, sw)
         if self.verbose:
@@ -499,10 +506,11 @@ class IncrementalGaussianMixture(DensityMixin, BaseEstimator):
         """Update the mixture with each row of X once, in order.
 
         Any chunking of a stream gives the same model, equal to :meth:`fit`
-        on the concatenated rows: the per-sample arithmetic does not depend
-        on where the chunks end, and the scale comes from the first
-        ``n_scale_samples`` rows of the stream, whichever calls bring them
-        (see ``data_range``). The estimator is usable after every call.
+        on the concatenated rows (with ``n_passes=1``), bit for bit: the
+        per-sample arithmetic does not depend on where the chunks end, and
+        the scale comes from the first ``n_scale_samples`` rows of the
+        stream, whichever calls bring them (see ``data_range``). The
+        estimator is usable after every call.
 
         Parameters
         ----------
@@ -534,7 +542,7 @@ class IncrementalGaussianMixture(DensityMixin, BaseEstimator):
                                       ensure_non_negative=True, allow_all_zero_weights=not first)
         if first:
             self._start(X.shape[1])
-        self._push(np.ascontiguousarray(X), sw, weighted=sample_weight is not None)
+        self._push(_kernel_input(X), _kernel_input(sw), weighted=sample_weight is not None)
         return self
 
     def _check_stream_X(self, X):

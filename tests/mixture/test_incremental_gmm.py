@@ -436,3 +436,19 @@ def test_verbose_reports_the_stream(capsys):
     assert "fit: 2500 samples" in out
     IncrementalGaussianMixture().fit(X)
     assert capsys.readouterr().out == ""
+
+
+def test_read_only_input_same_model_one_compiled_signature():
+    from skstruct._backend._rank_one import igmn_stream
+
+    X, _ = _blobs(300, 3, 2, seed=17)
+    sw = np.random.default_rng(0).uniform(0.5, 2.0, len(X))
+    ref = IncrementalGaussianMixture().fit(X, sample_weight=sw)
+    X_ro, sw_ro = X.copy(), sw.copy()
+    X_ro.flags.writeable = sw_ro.flags.writeable = False
+    ro = IncrementalGaussianMixture().fit(X_ro, sample_weight=sw_ro)
+    _assert_same_model(ro, ref)
+    ro.partial_fit(X_ro[:7], sample_weight=sw_ro[:7])
+    ref.partial_fit(X[:7], sample_weight=sw[:7])
+    _assert_same_model(ro, ref)
+    assert len(igmn_stream.signatures) == 1
