@@ -48,8 +48,10 @@ points.
 import math
 
 import numpy as np
+from joblib import Parallel, delayed, effective_n_jobs
 from numba import njit
 from scipy.special import gammaln, zeta
+from threadpoolctl import threadpool_limits
 
 KERNELS = ("gaussian", "generalized_gaussian", "logistic", "sigmoid", "epanechnikov", "flat")
 _COMPACT = ("epanechnikov", "flat")
@@ -58,6 +60,8 @@ _KERNEL_ID = {name: i for i, name in enumerate(KERNELS)}
 # Smallest scaled squared distance used in log w for generalized Gaussian
 # kernels with exponent < 2, whose weight is infinite at t = 0.
 T_MIN = 1e-12
+LOG2 = math.log(2.0)
+LOG_2_OVER_PI = math.log(2.0 / math.pi)
 # Below this fraction of ``||q||^2 + ||x||^2`` the Gram expansion
 # ``||q||^2 + ||x||^2 - 2 q.x`` of a squared distance has lost more than three
 # digits to cancellation; such pairs are recomputed from the differences.
@@ -65,25 +69,28 @@ NEAR = 1e-3
 # Default number of kernel entries (queries x data points) held at once: 2**21
 # float64 = 16 MiB per temporary array.
 BLOCK_ELEMS = 2**21
+# Measured constant of the practical sketch dimension (:func:`sketch_dimension`).
+SKETCH_CONSTANT = 4.0
+# Data points whose KDE the starts climb before polishing on all of them
+# (:func:`search_modes`).
+COARSE_CENTRES = 5000
 
 
-def _small_safe_ratio(r, scale):
-    """``tanh(scale * r) / r`` with its limit ``scale`` at ``r = 0``."""
-    out = np.empty_like(r)
-    small = r < 1e-4
-    rs = r[small]
-    out[small] = scale - (scale**3) * rs * rs / 3.0
-    rl = r[~small]
-    out[~small] = np.tanh(scale * rl) / rl
-    return out
+def _kernel_id(kernel):
+    try:
+        return _KERNEL_ID[kernel]
+    except KeyError:
+        raise ValueError(f"Unknown kernel {kernel!r}; expected one of {KERNELS}.") from None
 
 
 def log_profile(t, kernel, exponent=2.0):
-    """Log of the kernel profile, ``log kappa(t)``.
+    """Log of the kernel profile, ``log kappa(t)``, elementwise.
+
+    A vectorized wrapper of :func:`_log_kappa_scalar`, the one definition.
 
     Parameters
     ----------
-    t : ndarray of any shape
+    t : array-like of any shape
         Scaled squared distances ``||u||^2 / h^2`` (non-negative).
     kernel : str
         One of :data:`KERNELS`.
@@ -95,30 +102,20 @@ def log_profile(t, kernel, exponent=2.0):
     log_kappa : ndarray of the shape of ``t``
         ``-inf`` outside the support of compact kernels.
     """
-    if kernel == "gaussian":
-        return -0.5 * t
-    if kernel == "generalized_gaussian":
-        return -np.power(t, 0.5 * exponent) / exponent
-    if kernel == "logistic":
-        r = np.sqrt(t)
-        return -r - 2.0 * np.log1p(np.exp(-r))
-    if kernel == "sigmoid":
-        r = np.sqrt(t)
-        return np.log(2.0 / np.pi) - r - np.log1p(np.exp(-2.0 * r))
-    if kernel == "epanechnikov":
-        with np.errstate(divide="ignore"):
-            return np.log(np.maximum(1.0 - t, 0.0))
-    if kernel == "flat":
-        return np.where(t <= 1.0, 0.0, -np.inf)
-    raise ValueError(f"Unknown kernel {kernel!r}; expected one of {KERNELS}.")
+    t = np.asarray(t, dtype=np.float64)
+    out = np.empty(t.size)
+    _map_scalar(t.ravel(), _kernel_id(kernel), float(exponent), False, out)
+    return out.reshape(t.shape)
 
 
 def log_weight(t, kernel, exponent=2.0):
-    """Log of the mean-shift weight, ``log w(t) = log(-kappa'(t))``.
+    """Log of the mean-shift weight, ``log w(t) = log(-kappa'(t))``, elementwise.
+
+    A vectorized wrapper of :func:`_log_w_scalar`, the one definition.
 
     Parameters
     ----------
-    t : ndarray of any shape
+    t : array-like of any shape
         Scaled squared distances (non-negative).
     kernel : str
         One of :data:`KERNELS`.
@@ -131,23 +128,10 @@ def log_weight(t, kernel, exponent=2.0):
         For generalized Gaussian kernels with exponent < 2 the weight is
         infinite at ``t = 0``; ``t`` is clipped at :data:`T_MIN` there.
     """
-    if kernel == "gaussian":
-        return -0.5 * t - np.log(2.0)
-    if kernel == "generalized_gaussian":
-        if exponent == 2.0:
-            return -0.5 * t - np.log(2.0)
-        tc = np.maximum(t, T_MIN)
-        half = 0.5 * exponent
-        return (half - 1.0) * np.log(tc) - np.power(tc, half) / exponent - np.log(2.0)
-    if kernel == "logistic":
-        r = np.sqrt(t)
-        return log_profile(t, "logistic") + np.log(_small_safe_ratio(r, 0.5)) - np.log(2.0)
-    if kernel == "sigmoid":
-        r = np.sqrt(t)
-        return log_profile(t, "sigmoid") + np.log(_small_safe_ratio(r, 1.0)) - np.log(2.0)
-    if kernel in _COMPACT:
-        return np.where(t <= 1.0, 0.0, -np.inf)
-    raise ValueError(f"Unknown kernel {kernel!r}; expected one of {KERNELS}.")
+    t = np.asarray(t, dtype=np.float64)
+    out = np.empty(t.size)
+    _map_scalar(t.ravel(), _kernel_id(kernel), float(exponent), True, out)
+    return out.reshape(t.shape)
 
 
 def _log_dirichlet_beta(d):
@@ -190,7 +174,7 @@ def log_normalizer(n_features, kernel, exponent=2.0):
         (sigmoid) series times ``Gamma(d)``.
     """
     d = int(n_features)
-    log_sphere = np.log(2.0) + 0.5 * d * np.log(np.pi) - gammaln(0.5 * d)
+    log_sphere = LOG2 + 0.5 * d * np.log(np.pi) - gammaln(0.5 * d)
     if kernel == "gaussian" or (kernel == "generalized_gaussian" and exponent == 2.0):
         return 0.5 * d * np.log(2.0 * np.pi)
     if kernel == "generalized_gaussian":
@@ -199,7 +183,7 @@ def log_normalizer(n_features, kernel, exponent=2.0):
     if kernel == "logistic":
         return log_sphere + gammaln(d) + _log_dirichlet_eta(d - 1)
     if kernel == "sigmoid":
-        return log_sphere - np.log(np.pi) + np.log(2.0) + gammaln(d) + _log_dirichlet_beta(d)
+        return log_sphere - np.log(np.pi) + LOG2 + gammaln(d) + _log_dirichlet_beta(d)
     if kernel == "epanechnikov":
         return log_sphere + np.log(2.0 / (d * (d + 2.0)))
     if kernel == "flat":
@@ -207,9 +191,10 @@ def log_normalizer(n_features, kernel, exponent=2.0):
     raise ValueError(f"Unknown kernel {kernel!r}; expected one of {KERNELS}.")
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _log_kappa_scalar(t, kid, a):
-    if kid == 0:
+    """``log kappa(t)`` for the kernel ``KERNELS[kid]`` (exponent ``a``): the one definition."""
+    if kid == 0 or (kid == 1 and a == 2.0):
         return -0.5 * t
     if kid == 1:
         return -(t ** (0.5 * a)) / a
@@ -218,20 +203,27 @@ def _log_kappa_scalar(t, kid, a):
         return -r - 2.0 * math.log1p(math.exp(-r))
     if kid == 3:
         r = math.sqrt(t)
-        return math.log(2.0 / math.pi) - r - math.log1p(math.exp(-2.0 * r))
+        return LOG_2_OVER_PI - r - math.log1p(math.exp(-2.0 * r))
     if kid == 4:
         return math.log(1.0 - t) if t < 1.0 else -math.inf
     return 0.0 if t <= 1.0 else -math.inf
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _log_w_scalar(t, kid, a):
+    """``log w(t) = log(-kappa'(t))`` for ``KERNELS[kid]``: the one definition.
+
+    Logistic and sigmoid: ``w = kappa(t) tanh(c r) / (2 r)`` with ``c = 1/2``
+    and ``1``, its limit ``kappa(0) c / 2`` at ``r = 0`` taken through the
+    series ``tanh(c r) / r = c - c^3 r^2 / 3`` below ``r = 1e-4``. Compact
+    kernels: flat weights (the flat kernel's shadow convention).
+    """
     if kid == 0 or (kid == 1 and a == 2.0):
-        return -0.5 * t - 0.6931471805599453
+        return -0.5 * t - LOG2
     if kid == 1:
-        tc = max(t, 1e-12)
-        h = 0.5 * a
-        return (h - 1.0) * math.log(tc) - tc ** h / a - 0.6931471805599453
+        tc = max(t, T_MIN)
+        half = 0.5 * a
+        return (half - 1.0) * math.log(tc) - tc ** half / a - LOG2
     if kid == 2 or kid == 3:
         r = math.sqrt(t)
         c = 0.5 if kid == 2 else 1.0
@@ -239,11 +231,17 @@ def _log_w_scalar(t, kid, a):
             ratio = c - c * c * c * r * r / 3.0
         else:
             ratio = math.tanh(c * r) / r
-        return _log_kappa_scalar(t, kid, a) + math.log(ratio) - 0.6931471805599453
+        return _log_kappa_scalar(t, kid, a) + math.log(ratio) - LOG2
     return 0.0 if t <= 1.0 else -math.inf
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
+def _map_scalar(t, kid, a, use_weight, out):
+    for i in range(t.shape[0]):
+        out[i] = _log_w_scalar(t[i], kid, a) if use_weight else _log_kappa_scalar(t[i], kid, a)
+
+
+@njit(cache=True, nogil=True)
 def _scaled_sq_dist(G, Q, Xb, q_sq, x_sq, inv_h2, i, j):
     """``||Q[i] - Xb[j]||^2 * inv_h2`` from the Gram entry ``G[i, j]``.
 
@@ -261,7 +259,7 @@ def _scaled_sq_dist(G, Q, Xb, q_sq, x_sq, inv_h2, i, j):
     return raw * inv_h2 if raw > 0.0 else 0.0
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _fold_block(G, Q, Xb, q_sq, x_sq, inv_h2, kid, a, use_weight, M, S, scale):
     """Turn the Gram block ``G = Q @ Xb.T`` (b, m) into scaled kernel terms, in place.
 
@@ -378,7 +376,7 @@ def kde_accumulate(Q, X, bandwidth, kernel, exponent=2.0, *, density=True, shift
     x_sq = np.einsum("ij,ij->i", X, X)
     q_sq_all = np.einsum("ij,ij->i", Q, Q)
     bq, bn = _block_sizes(m, n, block_elems)
-    kid = _KERNEL_ID[kernel]
+    kid = _kernel_id(kernel)
     a = float(exponent)
     # Gaussian profile and weight differ by a constant factor: kappa = 2 w
     density_from_weights = density and shift and (kid == 0 or (kid == 1 and a == 2.0))
@@ -414,7 +412,7 @@ def kde_accumulate(Q, X, bandwidth, kernel, exponent=2.0, *, density=True, shift
             means[pos] = WX[pos] / Sw[pos, None]
             out_mean[qs] = means
         if density_from_weights:
-            out_k[qs] = out_w[qs] + np.log(2.0)
+            out_k[qs] = out_w[qs] + LOG2
         elif density:
             with np.errstate(divide="ignore"):
                 out_k[qs] = np.log(Sk) + Mk
@@ -567,7 +565,7 @@ def ascent_step(Y, log_f, T, X, bandwidth, kernel, exponent=2.0, *, min_step=0.0
 
 
 def mean_shift(starts, X, bandwidth, kernel, exponent=2.0, *, max_iter=300, tol=1e-6,
-               collapse_tol=1e-7, block_elems=BLOCK_ELEMS):
+               collapse_tol=1e-7, verbose=0, block_elems=BLOCK_ELEMS):
     """Mean shift from many starting points at once, ascending by construction.
 
     All active iterates move together: each iteration is one
@@ -594,6 +592,8 @@ def mean_shift(starts, X, bandwidth, kernel, exponent=2.0, *, max_iter=300, tol=
     collapse_tol : float, default=1e-7
         Relative grid side for merging iterates; 0 merges only identical
         rows.
+    verbose : int, default=0
+        Above 1, print the number of active iterates at every iteration.
     block_elems : int, default=2**21
 
     Returns
@@ -629,6 +629,9 @@ def mean_shift(starts, X, bandwidth, kernel, exponent=2.0, *, max_iter=300, tol=
         step = np.sqrt(((Yi - Y[idx]) ** 2).sum(axis=1))
         Y[idx] = Yi
         active[idx[step < tol * h]] = False
+        if verbose > 1:
+            print(f"mean shift iteration {n_iter}: {idx.size} active of {Y.shape[0]}, "
+                  f"largest step {step.max() / h:.2e} h")
         # merge trajectories that met
         first, inverse = _collapse(Y, collapse_tol * h)
         if first.size < Y.shape[0]:
@@ -641,7 +644,7 @@ def mean_shift(starts, X, bandwidth, kernel, exponent=2.0, *, max_iter=300, tol=
     return Y, labels, n_iter, ~active
 
 
-def dedupe_points(P, scores, radius):
+def dedupe_points(P, scores, radius, order=None):
     """Greedy suppression: keep points by decreasing score, drop those within ``radius``.
 
     Parameters
@@ -649,6 +652,8 @@ def dedupe_points(P, scores, radius):
     P : ndarray of shape (m, d)
     scores : ndarray of shape (m,)
     radius : float
+    order : ndarray of shape (m,), default=None
+        The visiting order, if not by decreasing score (stable).
 
     Returns
     -------
@@ -662,7 +667,8 @@ def dedupe_points(P, scores, radius):
     -----
     Cost ``O(m k d)`` for ``k`` kept points.
     """
-    order = np.argsort(-scores, kind="stable")
+    if order is None:
+        order = np.argsort(-scores, kind="stable")
     assign = np.full(P.shape[0], -1)
     keep = []
     r2 = radius * radius
@@ -678,3 +684,135 @@ def dedupe_points(P, scores, radius):
         keep.append(i)
     return np.asarray(keep, dtype=int), assign
 
+
+
+def nearest_rows(Q, C, block=4096):
+    """Index of and distance to the nearest row of ``C`` for each row of ``Q``.
+
+    Parameters
+    ----------
+    Q : ndarray of shape (m, d)
+    C : ndarray of shape (k, d)
+    block : int, default=4096
+        Rows of ``Q`` handled at once (memory ``O(block * k)``).
+
+    Returns
+    -------
+    index : ndarray of shape (m,)
+    distance : ndarray of shape (m,)
+        Cost ``O(m k d)`` (a GEMM per block).
+    """
+    c_sq = np.einsum("ij,ij->i", C, C)
+    idx = np.empty(Q.shape[0], dtype=int)
+    dist = np.empty(Q.shape[0])
+    for s in range(0, Q.shape[0], block):
+        Qb = Q[s:s + block]
+        D = np.einsum("ij,ij->i", Qb, Qb)[:, None] + c_sq[None, :] - 2.0 * Qb @ C.T
+        np.maximum(D, 0.0, out=D)
+        j = D.argmin(axis=1)
+        idx[s:s + block] = j
+        dist[s:s + block] = np.sqrt(D[np.arange(Qb.shape[0]), j])
+    return idx, dist
+
+
+def _parallel_mean_shift(starts, X, bandwidth, kernel, exponent, n_jobs, **kw):
+    """:func:`mean_shift` on ``n_jobs`` chunks of the starts, in threads (one BLAS thread each)."""
+    n_jobs = effective_n_jobs(n_jobs)
+    if n_jobs == 1 or starts.shape[0] < 2 * n_jobs:
+        return mean_shift(starts, X, bandwidth, kernel, exponent, **kw)[::2]
+    chunks = np.array_split(starts, n_jobs)
+    with threadpool_limits(limits=1, user_api="blas"):
+        res = Parallel(n_jobs=n_jobs, prefer="threads")(
+            delayed(mean_shift)(c, X, bandwidth, kernel, exponent, **kw) for c in chunks)
+    return np.vstack([r[0] for r in res]), max(r[2] for r in res)
+
+
+def search_modes(starts, X, bandwidth, kernel, exponent=2.0, *, merge_radius, rng,
+                 n_polish=None, n_centres=COARSE_CENTRES, max_iter=300, tol=1e-6,
+                 collapse_tol=1e-7, n_jobs=None, verbose=0, block_elems=BLOCK_ELEMS):
+    """Multi-start mean shift, coarse on a subsample of the data then polished on all of it.
+
+    With at most ``n_centres`` data points this is :func:`mean_shift`. With
+    more, the starts first climb the KDE of ``n_centres`` random data points
+    (same bandwidth: a noisier estimate of the same density, ``n /
+    n_centres`` times cheaper per iteration); their end points are
+    suppressed within ``merge_radius`` (the densest kept, at most
+    ``n_polish``) and the survivors climb the full KDE to convergence. A
+    heuristic: a mode of the full KDE whose basin no coarse end point lies in
+    is missed.
+
+    Parameters
+    ----------
+    starts : ndarray of shape (n_starts, n_features)
+    X : ndarray of shape (n_samples, n_features)
+    bandwidth : float
+    kernel : str
+    exponent : float, default=2.0
+    merge_radius : float
+        Suppression radius between the two phases.
+    rng : RandomState
+        Draws the subsample.
+    n_polish : int, default=None
+        Most coarse end points polished (None: all survivors).
+    n_centres : int, default=5000
+    max_iter, tol, collapse_tol :
+        As :func:`mean_shift`, for each phase.
+    n_jobs : int, default=None
+        Threads over chunks of the starts (joblib; BLAS limited to one
+        thread in each).
+    verbose : int, default=0
+        Print the phases (and, above 1, every iteration).
+    block_elems : int, default=2**21
+
+    Returns
+    -------
+    points : ndarray of shape (n_points, n_features)
+        End points (not deduplicated).
+    n_iter : int
+        Iterations of the slowest start, both phases.
+
+    Notes
+    -----
+    Cost per coarse iteration ``O(m min(n, n_centres) d)`` for ``m`` active
+    starts, per polishing iteration ``O(p n d)`` for ``p`` survivors.
+    """
+    n = X.shape[0]
+    kw = dict(max_iter=max_iter, tol=tol, collapse_tol=collapse_tol, verbose=verbose,
+              block_elems=block_elems)
+    C = X if n <= n_centres else X[np.sort(rng.choice(n, n_centres, replace=False))]
+    if verbose:
+        print(f"mean shift from {starts.shape[0]} starts on {C.shape[0]} of {n} data points")
+    P, n_iter = _parallel_mean_shift(starts, C, bandwidth, kernel, exponent, n_jobs, **kw)
+    if C is X:
+        return P, n_iter
+    log_f = kde_accumulate(P, C, bandwidth, ascent_kernel(kernel), exponent, density=True,
+                           block_elems=block_elems)
+    keep, _ = dedupe_points(P, log_f, merge_radius)
+    keep = keep[np.isfinite(log_f[keep])][:n_polish]
+    if verbose:
+        print(f"polishing {keep.size} end points on all {n} data points")
+    P, n_polish_iter = _parallel_mean_shift(P[keep], X, bandwidth, kernel, exponent, n_jobs,
+                                            **kw)
+    return P, n_iter + n_polish_iter
+
+
+def sketch_dimension(n_samples, eps):
+    """Practical Johnson-Lindenstrauss dimension ``ceil(4 ln(n) / eps^2)``.
+
+    With a Gaussian ``N(0, 1/k)`` sketch, one squared distance is scaled by
+    ``chi2_k / k`` (sd ``sqrt(2 / k)``); the largest of the ``n`` distortions
+    from one point to the others is about ``sqrt(2 ln n)`` sd, i.e. ``eps`` at
+    this ``k`` (tested). The all-pairs bound of the lemma
+    (:func:`sklearn.random_projection.johnson_lindenstrauss_min_dim`) is
+    about twice as large, with conservative constants.
+
+    Parameters
+    ----------
+    n_samples : int
+    eps : float in (0, 1)
+
+    Returns
+    -------
+    k : int
+    """
+    return int(np.ceil(SKETCH_CONSTANT * np.log(max(n_samples, 2)) / eps**2))

@@ -9,22 +9,20 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._backend._kernels import BLOCK_ELEMS, KERNELS, kde_log_density, mean_shift
+from .._backend._bandwidth import effective_sample_size, resolve_bandwidth, warn_if_degenerate
+from .._backend._kernels import (
+    BLOCK_ELEMS,
+    KERNELS,
+    dedupe_points,
+    kde_log_density,
+    nearest_rows,
+    search_modes,
+)
 
-
-def _nearest(Q, C, block=4096):
-    """Index of and distance to the nearest row of C for each row of Q (blocked)."""
-    c_sq = np.einsum("ij,ij->i", C, C)
-    idx = np.empty(Q.shape[0], dtype=int)
-    dist = np.empty(Q.shape[0])
-    for s in range(0, Q.shape[0], block):
-        Qb = Q[s:s + block]
-        D = np.einsum("ij,ij->i", Qb, Qb)[:, None] + c_sq[None, :] - 2.0 * Qb @ C.T
-        np.maximum(D, 0.0, out=D)
-        j = D.argmin(axis=1)
-        idx[s:s + block] = j
-        dist[s:s + block] = np.sqrt(D[np.arange(Qb.shape[0]), j])
-    return idx, dist
+# seeds="auto": every data point up to this many, else this many random ones.
+_AUTO_SEEDS = 1000
+# MeanShift's own bandwidth rule (flat kernel) looks at most this many points.
+_FLAT_RULE_SAMPLES = 5000
 
 
 class ModeClustering(ClusterMixin, BaseEstimator):
@@ -54,14 +52,20 @@ class ModeClustering(ClusterMixin, BaseEstimator):
         ``epanechnikov`` move the seeds identically (flat weights).
     exponent : float in (0, 2], default=1.0
         Exponent of the generalized Gaussian kernel.
-    bandwidth : float, {"scott", "silverman"} or None, default=None
+    bandwidth : float, {"auto", "scott", "silverman"} or None, default=None
         Kernel scale ``h`` (the radius for ``flat``/``epanechnikov``, the
-        standard deviation for ``gaussian``). None uses
-        :func:`sklearn.cluster.estimate_bandwidth` as ``MeanShift`` does;
-        with the Gaussian kernel about half of that value is a comparable
-        scale.
-    seeds : "all", "bin" or int, default="all"
-        Starting points: every data point; the centres of the grid cells of
+        standard deviation for ``gaussian``). None: for ``flat``,
+        :func:`sklearn.cluster.estimate_bandwidth` as ``MeanShift`` does (on
+        at most 5000 points); for every other kernel ``"auto"``, the
+        nearest-neighbour rule of ``skstruct._backend._bandwidth``: the
+        median distance from a point to its ``ceil(sqrt(n))``-th nearest
+        neighbour, divided by the scaled distance at which the kernel falls
+        to ``1/e`` of its peak (``sqrt(2)`` for the Gaussian). It grows like
+        ``sqrt(d)`` as distances do, where Scott's rule (``"scott"``) leaves
+        every point its own mode above a few dimensions.
+    seeds : "auto", "all", "bin" or int, default="auto"
+        Starting points: every data point (``"auto"`` up to 1000 points,
+        1000 random data points beyond); the centres of the grid cells of
         side ``bandwidth`` holding at least ``min_bin_freq`` points (as
         ``MeanShift(bin_seeding=True)``); or that many random data points.
     min_bin_freq : int, default=1
@@ -82,8 +86,15 @@ class ModeClustering(ClusterMixin, BaseEstimator):
         ``collapse_tol * bandwidth`` are merged and moved as one.
     block_size : int, default=2**21
         Kernel entries evaluated at once.
+    n_jobs : int, default=None
+        Threads over chunks of the seeds (joblib; BLAS held to one thread in
+        each). None means 1 unless in a :obj:`joblib.parallel_backend`
+        context; -1 means all processors.
+    verbose : int, default=0
+        Print the phases of the search (above 1, every iteration).
     random_state : int, RandomState instance or None, default=None
-        Used only when ``seeds`` is an int.
+        Draws random seeds, the points the bandwidth rule looks at (beyond
+        500) and the coarse-phase subsample (beyond 5000 points).
 
     Attributes
     ----------
@@ -94,7 +105,10 @@ class ModeClustering(ClusterMixin, BaseEstimator):
     labels_ : ndarray of shape (n_samples,)
     bandwidth_ : float
     n_iter_ : int
-        Iterations of the slowest seed.
+        Iterations of the slowest seed (both phases).
+    effective_sample_size_ : float
+        ``(sum_i k_i)^2 / sum_i k_i^2`` of the kernel values at the densest
+        centre; a warning is raised below 2 (each point about its own mode).
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (n_features_in,)
         Defined only when X has feature names that are all strings.
@@ -106,7 +120,14 @@ class ModeClustering(ClusterMixin, BaseEstimator):
 
     Notes
     -----
-    Cost per iteration ``O(m n d)`` for ``m`` distinct active seeds.
+    Cost per iteration ``O(m n d)`` for ``m`` distinct active seeds. Above
+    5000 points the seeds first climb the KDE of 5000 random data points
+    (same bandwidth), and the modes they reach, merged within
+    ``merge_radius``, are then polished on all the data: ``O(m 5000 d)`` per
+    coarse iteration and ``O(p n d)`` per polishing iteration for ``p``
+    modes. Labels and ``predict`` cost ``O(n p d)`` in blocks. Memory is
+    ``O(block_size + n d)``. The data are centred inside ``fit``, so the
+    result does not depend on where the data sit.
 
     References
     ----------
@@ -129,8 +150,8 @@ class ModeClustering(ClusterMixin, BaseEstimator):
         "kernel": [StrOptions(set(KERNELS))],
         "exponent": [Interval(Real, 0, 2, closed="right")],
         "bandwidth": [Interval(Real, 0, None, closed="neither"),
-                      StrOptions({"scott", "silverman"}), None],
-        "seeds": [StrOptions({"all", "bin"}), Interval(Integral, 1, None, closed="left")],
+                      StrOptions({"auto", "scott", "silverman"}), None],
+        "seeds": [StrOptions({"auto", "all", "bin"}), Interval(Integral, 1, None, closed="left")],
         "min_bin_freq": [Interval(Integral, 1, None, closed="left")],
         "merge_radius": [Interval(Real, 0, None, closed="left"), None],
         "cluster_all": ["boolean"],
@@ -138,12 +159,15 @@ class ModeClustering(ClusterMixin, BaseEstimator):
         "tol": [Interval(Real, 0, None, closed="neither")],
         "collapse_tol": [Interval(Real, 0, None, closed="left")],
         "block_size": [Interval(Integral, 1, None, closed="left")],
+        "n_jobs": [Integral, None],
+        "verbose": ["verbose"],
         "random_state": ["random_state"],
     }
 
-    def __init__(self, kernel="gaussian", *, exponent=1.0, bandwidth=None, seeds="all",
+    def __init__(self, kernel="gaussian", *, exponent=1.0, bandwidth=None, seeds="auto",
                  min_bin_freq=1, merge_radius=None, cluster_all=True, max_iter=300,
-                 tol=1e-3, collapse_tol=1e-2, block_size=BLOCK_ELEMS, random_state=None):
+                 tol=1e-3, collapse_tol=1e-2, block_size=BLOCK_ELEMS, n_jobs=None,
+                 verbose=0, random_state=None):
         self.kernel = kernel
         self.exponent = exponent
         self.bandwidth = bandwidth
@@ -155,16 +179,27 @@ class ModeClustering(ClusterMixin, BaseEstimator):
         self.tol = tol
         self.collapse_tol = collapse_tol
         self.block_size = block_size
+        self.n_jobs = n_jobs
+        self.verbose = verbose
         self.random_state = random_state
 
-    def _seed_points(self, X, h):
+    def _bandwidth(self, X, rng):
+        if self.bandwidth is None and self.kernel == "flat":
+            n = X.shape[0]
+            h = float(estimate_bandwidth(
+                X, n_samples=None if n <= _FLAT_RULE_SAMPLES else _FLAT_RULE_SAMPLES,
+                random_state=0, n_jobs=1))
+            return h if h > 0 else 1.0
+        rule = "auto" if self.bandwidth is None else self.bandwidth
+        return resolve_bandwidth(X, rule, self.kernel, float(self.exponent), rng=rng)
+
+    def _seed_points(self, X, h, rng):
         n = X.shape[0]
-        if self.seeds == "all":
+        if self.seeds == "all" or (self.seeds == "auto" and n <= _AUTO_SEEDS):
             return X
         if self.seeds == "bin":
             return np.asarray(get_bin_seeds(X, h, self.min_bin_freq), dtype=np.float64)
-        m = min(int(self.seeds), n)
-        rng = check_random_state(self.random_state)
+        m = min(_AUTO_SEEDS if self.seeds == "auto" else int(self.seeds), n)
         return X[np.sort(rng.choice(n, size=m, replace=False))]
 
     def fit(self, X, y=None):
@@ -179,27 +214,26 @@ class ModeClustering(ClusterMixin, BaseEstimator):
         -------
         self : ModeClustering
         """
-        from ..density._kde_modes import resolve_bandwidth
-
         self._validate_params()
         X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
         X = np.asarray(X, dtype=np.float64)
-        if self.bandwidth is None:
-            h = float(estimate_bandwidth(X, n_jobs=1))
-            if not h > 0:
-                h = 1.0
-        else:
-            h = resolve_bandwidth(X, self.bandwidth)
+        offset = X.mean(axis=0)
+        X = X - offset
+        rng = check_random_state(self.random_state)
+        h = self._bandwidth(X, rng)
         kw = dict(kernel=self.kernel, exponent=float(self.exponent),
                   block_elems=int(self.block_size))
-        seeds = self._seed_points(X, h)
+        seeds = self._seed_points(X, h, rng)
         if seeds.shape[0] == 0:
             raise ValueError(
                 f"No seed: no grid cell of side bandwidth={h:g} holds min_bin_freq="
                 f"{self.min_bin_freq} points. Lower min_bin_freq or use seeds='all'."
             )
-        P, _, n_iter, _ = mean_shift(seeds, X, h, max_iter=self.max_iter, tol=self.tol,
-                                     collapse_tol=self.collapse_tol, **kw)
+        radius = h if self.merge_radius is None else float(self.merge_radius)
+        P, n_iter = search_modes(seeds, X, h, merge_radius=radius, rng=rng,
+                                 max_iter=self.max_iter, tol=self.tol,
+                                 collapse_tol=self.collapse_tol, n_jobs=self.n_jobs,
+                                 verbose=self.verbose, **kw)
         logf = kde_log_density(P, X, h, **kw)
         ok = np.isfinite(logf)
         if not ok.any():
@@ -208,26 +242,21 @@ class ModeClustering(ClusterMixin, BaseEstimator):
         P, logf = P[ok], logf[ok]
         # decreasing density, ties broken by decreasing coordinates (MeanShift's order)
         order = np.lexsort(tuple(P[:, j] for j in range(P.shape[1] - 1, -1, -1)) + (logf,))
-        order = order[::-1]
-        radius = h if self.merge_radius is None else float(self.merge_radius)
-        r2 = radius * radius
-        kept = []
-        suppressed = np.zeros(P.shape[0], dtype=bool)
-        for i in order:
-            if suppressed[i]:
-                continue
-            kept.append(i)
-            suppressed |= ((P - P[i]) ** 2).sum(axis=1) <= r2
-        kept = np.asarray(kept, dtype=int)
-        self.cluster_centers_ = P[kept]
+        kept, _ = dedupe_points(P, logf, radius, order=order[::-1])
+        self.cluster_centers_ = P[kept] + offset
         self.cluster_log_density_ = logf[kept]
         self.bandwidth_ = h
         self.n_iter_ = int(n_iter)
-        self.labels_ = self._assign(X)
+        self.effective_sample_size_ = effective_sample_size(P[kept[0]], X, h, self.kernel,
+                                                            float(self.exponent))
+        warn_if_degenerate(self.effective_sample_size_, h, X.shape[1], "the densest centre")
+        self.labels_ = self._assign(X + offset)
         return self
 
     def _assign(self, X):
-        idx, dist = _nearest(X, self.cluster_centers_)
+        # nearest centre, computed around the centres' mean (translation invariant)
+        c0 = self.cluster_centers_.mean(axis=0)
+        idx, dist = nearest_rows(X - c0, self.cluster_centers_ - c0)
         if not self.cluster_all:
             idx = np.where(dist <= self.bandwidth_, idx, -1)
         return idx
@@ -243,7 +272,8 @@ class ModeClustering(ClusterMixin, BaseEstimator):
         -------
         labels : ndarray of shape (n_samples,)
             -1 for points farther than ``bandwidth_`` from every centre when
-            ``cluster_all=False``.
+            ``cluster_all=False``. Cost ``O(n_samples n_clusters d)``, in
+            blocks of 4096 rows.
         """
         check_is_fitted(self)
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)

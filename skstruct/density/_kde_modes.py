@@ -4,56 +4,29 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, DensityMixin
-from sklearn.random_projection import johnson_lindenstrauss_min_dim
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .._backend._bandwidth import effective_sample_size, resolve_bandwidth, warn_if_degenerate
 from .._backend._kernels import (
     BLOCK_ELEMS,
     KERNELS,
     dedupe_points,
     kde_accumulate,
     kde_log_density,
-    log_profile,
     mean_shift,
+    nearest_rows,
+    search_modes,
+    sketch_dimension,
 )
 
 # Distinct fixed points closer than this many bandwidths are reported as one mode.
 _MODE_MERGE = 1e-2
 # Starts are ranked by a KDE with at most this many random centres.
 _RANK_CENTRES = 2000
-
-
-def _bandwidth_rule(X, rule):
-    """Scott / Silverman rule of thumb for a radial kernel on (n, d) data.
-
-    The Gaussian-reference factors times the root mean per-feature variance
-    (a single scale: the kernels here are isotropic).
-    """
-    n, d = X.shape
-    sigma = float(np.sqrt(np.mean(np.var(X, axis=0, ddof=1))))
-    if not np.isfinite(sigma) or sigma <= 0:
-        sigma = 1.0
-    if rule == "scott":
-        factor = n ** (-1.0 / (d + 4))
-    else:  # silverman
-        factor = (n * (d + 2) / 4.0) ** (-1.0 / (d + 4))
-    return sigma * factor
-
-
-def resolve_bandwidth(X, bandwidth):
-    """A float bandwidth from a float or a rule name ('scott', 'silverman')."""
-    if isinstance(bandwidth, str):
-        return _bandwidth_rule(X, bandwidth)
-    return float(bandwidth)
-
-
-def _sketch_dimension(n_samples, n_features, n_components, eps):
-    if n_components is not None:
-        return int(min(n_components, n_features))
-    k = int(johnson_lindenstrauss_min_dim(n_samples=max(n_samples, 2), eps=eps))
-    return min(k, n_features)
+# method="auto" projects when n_features >= _AUTO_RATIO * n_components_.
+_AUTO_RATIO = 8
 
 
 class KDEModeFinder(DensityMixin, BaseEstimator):
@@ -92,31 +65,46 @@ class KDEModeFinder(DensityMixin, BaseEstimator):
         Laplace / "exponential" kernel, ``2`` the Gaussian). Above 2 the
         profile is no longer convex and mean shift is no longer monotone, so
         it is not allowed.
-    bandwidth : float or {"scott", "silverman"}, default="scott"
-        Kernel scale ``h``. The rules use the Gaussian-reference factor
-        (``n^(-1/(d+4))`` for Scott) times the root mean per-feature
-        variance.
+    bandwidth : float or {"auto", "scott", "silverman"}, default="auto"
+        Kernel scale ``h``. ``"auto"``: the nearest-neighbour rule of
+        ``skstruct._backend._bandwidth``, the median distance from a data
+        point to its ``ceil(sqrt(n))``-th nearest neighbour divided by the
+        scaled distance at which the kernel falls to ``1/e`` of its peak
+        (``sqrt(2)`` for the Gaussian); it grows like ``sqrt(d)`` as
+        distances do. ``"scott"`` / ``"silverman"``: the Gaussian-reference
+        factors (``n^(-1/(d+4))`` for Scott) times the root mean per-feature
+        variance, good for a density in a few dimensions, degenerate for
+        mode finding above about ten (a warning says so).
     method : {"auto", "projection", "gradient"}, default="auto"
         ``"gradient"``: mean shift in the original space from ``n_init``
         data points: the densest half (ranked by the KDE of at most 2000
         random data points, ``O(n min(n, 2000) d)``) and a random half of
-        the others. ``"projection"``: sketch to ``n_components_``
-        dimensions, choose the starts the same way in the sketch, mean shift
-        there, lift the ``n_lift`` best
-        sketched modes back and polish them in full dimension, together
+        the others. ``"projection"`` (the papers' method): sketch the data
+        to ``n_components_`` dimensions with a Gaussian random matrix,
+        choose the starts the same way in the sketch, mean shift there,
+        lift the ``n_lift`` best sketched modes back to ``R^d`` with the
+        kernel-weighted mean of the original points (weights from the
+        sketch) and polish them by full-dimensional mean shift, together
         with the ``n_lift`` starts of highest full-dimensional density (a
         safeguard against a sketch that merges the best mode into a broad
-        lower one; one ``O(n_init n d)`` pass).
-        ``"auto"``: projection when the sketch dimension is below the
-        number of features, gradient otherwise.
+        lower one; ranked on at most 2000 centres). ``"auto"``: projection
+        when ``n_features >= 8 * n_components_`` (where it was measured to
+        be faster) or, with ``n_components`` given, when it is below
+        ``n_features``; gradient otherwise.
     n_components : int, default=None
-        Sketch dimension ``k``. ``None`` derives it from ``eps`` by the
-        Johnson-Lindenstrauss bound ``4 log n / (eps^2/2 - eps^3/3)``, capped
-        at ``n_features`` (where no projection is made). The bound is
-        conservative: ``k`` of 10 to 40 already keeps the mode value within
-        a few percent in practice, so set it directly for speed.
-    eps : float in (0, 1), default=0.1
-        Target relative error of the mode value, used only to set ``k``.
+        Sketch dimension ``k``. None: ``ceil(4 ln(n) / eps^2)``, capped at
+        ``n_features`` (where no projection is made).
+    eps : float in (0, 1), default=0.5
+        Johnson-Lindenstrauss distortion that sets ``k`` when
+        ``n_components`` is None, and nothing else. The constant 4 is
+        measured: with it, the squared distances from a point to the other
+        ``n`` data points are kept within ``1 +- eps`` by the Gaussian
+        sketch (``sd sqrt(2 / k)`` each, about ``sqrt(2 ln n)`` sd at the
+        extreme). The mode value carries no ``1 - eps`` guarantee at this
+        ``k``: the theorem needs every pairwise distance preserved, a
+        kernel-dependent ``polylog(n)`` factor more and unknown constants.
+        The returned mode is checked only in the sense that polishing
+        never lowers its density.
     n_init : int or "all", default=100
         Number of starting points (data points); ``"all"`` starts from every
         data point (exhaustive multi-start ascent).
@@ -132,8 +120,16 @@ class KDEModeFinder(DensityMixin, BaseEstimator):
     block_size : int, default=2**21
         Number of (point, data point) kernel entries evaluated at once;
         memory is ``O(block_size + n_samples * n_features)``.
+    n_jobs : int, default=None
+        Threads over chunks of the starts (joblib; BLAS held to one thread
+        in each). None means 1 unless in a :obj:`joblib.parallel_backend`
+        context; -1 means all processors.
+    verbose : int, default=0
+        Print the phases of the search (above 1, every iteration).
     random_state : int, RandomState instance or None, default=None
-        Seeds the projection and the choice of starts.
+        Seeds the projection, the choice of starts, the points the bandwidth
+        rule looks at (beyond 500) and the coarse-phase subsample (beyond
+        5000 points).
 
     Attributes
     ----------
@@ -150,7 +146,7 @@ class KDEModeFinder(DensityMixin, BaseEstimator):
     effective_sample_size_ : float
         ``(sum_i k_i)^2 / sum_i k_i^2`` of the kernel values at ``mode_``:
         close to 1 means the mode rests on one or two points (bandwidth far
-        too small for the dimension).
+        too small for the dimension); a warning is raised below 2.
     bandwidth_ : float
     method_ : str
         The method used (``"auto"`` resolved).
@@ -158,6 +154,7 @@ class KDEModeFinder(DensityMixin, BaseEstimator):
         Dimension of the search space (``n_features_in_`` for gradient).
     components_ : ndarray of shape (n_components, n_features) or None
         Projection matrix, N(0, 1/k) entries; None for the gradient method.
+        The sketch is of the centred data, ``(X - X.mean(0)) @ components_.T``.
     n_iter_ : int
         Mean-shift iterations of the slowest start in the search.
     X_fit_ : ndarray of shape (n_samples, n_features)
@@ -178,8 +175,10 @@ class KDEModeFinder(DensityMixin, BaseEstimator):
     ``O(n d k)`` for the sketch, ``O(n min(n, 2000) k)`` to rank the starts,
     ``O(n_init * n * k)`` per sketched iteration, ``O(n_init * n * d)`` once
     to rank the starts in full dimension, and ``O(n_lift * n * d)`` per
-    polishing iteration. Memory is bounded by ``block_size`` plus the
-    data.
+    polishing iteration. Above 5000 points the search first climbs the KDE
+    of 5000 random data points and polishes its ``n_lift`` best end points on
+    all of them. Memory is bounded by ``block_size`` plus the data. The data
+    are centred inside ``fit`` (translation invariance).
 
     References
     ----------
@@ -205,7 +204,7 @@ class KDEModeFinder(DensityMixin, BaseEstimator):
         "kernel": [StrOptions(set(KERNELS))],
         "exponent": [Interval(Real, 0, 2, closed="right")],
         "bandwidth": [Interval(Real, 0, None, closed="neither"),
-                      StrOptions({"scott", "silverman"})],
+                      StrOptions({"auto", "scott", "silverman"})],
         "method": [StrOptions({"auto", "projection", "gradient"})],
         "n_components": [Interval(Integral, 1, None, closed="left"), None],
         "eps": [Interval(Real, 0, 1, closed="neither")],
@@ -215,12 +214,15 @@ class KDEModeFinder(DensityMixin, BaseEstimator):
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="neither")],
         "block_size": [Interval(Integral, 1, None, closed="left")],
+        "n_jobs": [Integral, None],
+        "verbose": ["verbose"],
         "random_state": ["random_state"],
     }
 
-    def __init__(self, kernel="gaussian", *, exponent=1.0, bandwidth="scott", method="auto",
-                 n_components=None, eps=0.1, n_init=100, n_lift=5, polish_iter=30,
-                 max_iter=300, tol=1e-6, block_size=BLOCK_ELEMS, random_state=None):
+    def __init__(self, kernel="gaussian", *, exponent=1.0, bandwidth="auto", method="auto",
+                 n_components=None, eps=0.5, n_init=100, n_lift=5, polish_iter=30,
+                 max_iter=300, tol=1e-6, block_size=BLOCK_ELEMS, n_jobs=None, verbose=0,
+                 random_state=None):
         self.kernel = kernel
         self.exponent = exponent
         self.bandwidth = bandwidth
@@ -233,6 +235,8 @@ class KDEModeFinder(DensityMixin, BaseEstimator):
         self.max_iter = max_iter
         self.tol = tol
         self.block_size = block_size
+        self.n_jobs = n_jobs
+        self.verbose = verbose
         self.random_state = random_state
 
     def _kw(self):
@@ -249,10 +253,7 @@ class KDEModeFinder(DensityMixin, BaseEstimator):
         m = n if self.n_init == "all" else min(int(self.n_init), n)
         if m >= n:
             return np.arange(n)
-        centres = Z
-        if n > _RANK_CENTRES:
-            centres = Z[rng.choice(n, size=_RANK_CENTRES, replace=False)]
-        g0 = kde_accumulate(Z, centres, h, density=True, **kw)
+        g0 = kde_accumulate(Z, _rank_centres(Z, rng), h, density=True, **kw)
         top = np.argsort(-g0, kind="stable")[: (m + 1) // 2]
         rest = np.setdiff1d(np.arange(n), top)
         extra = rng.choice(rest, size=m - top.size, replace=False)
@@ -275,71 +276,71 @@ class KDEModeFinder(DensityMixin, BaseEstimator):
         X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
         X = np.asarray(X, dtype=np.float64)
         n, d = X.shape
+        offset = X.mean(axis=0)
+        Xc = X - offset
         rng = check_random_state(self.random_state)
-        h = resolve_bandwidth(X, self.bandwidth)
+        a = float(self.exponent)
+        h = resolve_bandwidth(Xc, self.bandwidth, self.kernel, a, rng=rng)
         kw = self._kw()
-        k = _sketch_dimension(n, d, self.n_components, self.eps)
+        search = dict(merge_radius=_MODE_MERGE * h, n_polish=self.n_lift, rng=rng,
+                      max_iter=self.max_iter, tol=self.tol, n_jobs=self.n_jobs,
+                      verbose=self.verbose, **kw)
+        if self.n_components is not None:
+            k = int(min(self.n_components, d))
+            pays = k < d
+        else:
+            k = min(sketch_dimension(n, float(self.eps)), d)
+            pays = d >= _AUTO_RATIO * k
         method = self.method
         if method == "auto":
-            method = "projection" if k < d else "gradient"
+            method = "projection" if pays else "gradient"
 
         if method == "gradient":
-            starts = X[self._pick_starts(X, h, rng, kw)]
-            P, _, n_iter, _ = mean_shift(starts, X, h, max_iter=self.max_iter, tol=self.tol,
-                                         **kw)
+            idx = self._pick_starts(Xc, h, rng, kw)
+            P, n_iter = search_modes(Xc[idx], Xc, h, **search)
             self.components_ = None
             self.n_components_ = d
         else:
             comp = rng.normal(scale=1.0 / np.sqrt(k), size=(k, d))
-            Z = X @ comp.T
+            Z = Xc @ comp.T
             idx = self._pick_starts(Z, h, rng, kw)
-            Yk, _, n_iter, _ = mean_shift(Z[idx], Z, h, max_iter=self.max_iter, tol=self.tol,
-                                          **kw)
+            Yk, n_iter = search_modes(Z[idx], Z, h, **{**search, "n_polish": None})
             gk = kde_accumulate(Yk, Z, h, density=True, **kw)
             keep, _ = dedupe_points(Yk, gk, _MODE_MERGE * h)
             cand = Yk[keep[: self.n_lift]]
-            _, lifted = kde_accumulate(cand, Z, h, density=False, shift=True, values=X, **kw)
+            # the lift: a mean-shift step in R^d with the sketch's weights
+            _, lifted = kde_accumulate(cand, Z, h, density=False, shift=True, values=Xc, **kw)
             # a sketched point with no weight (compact kernels) lifts nowhere:
-            # fall back on its best data point
+            # fall back on its nearest data point in the sketch
             bad = ~np.isfinite(lifted).all(axis=1)
             if bad.any():
-                nearest = ((cand[bad][:, None, :] - Z[None, :, :]) ** 2).sum(-1).argmin(1)
-                lifted[bad] = X[nearest]
-            # safeguard: the starts that are densest in full dimension (one
-            # O(n_init n d) pass) are polished too, in case the sketch merged
-            # the best mode into a broad lower one
-            lf_starts = kde_accumulate(X[idx], X, h, density=True, **kw)
-            best_starts = X[idx[np.argsort(-lf_starts, kind="stable")[: self.n_lift]]]
+                lifted[bad] = Xc[nearest_rows(cand[bad], Z)[0]]
+            # safeguard: the starts densest in full dimension are polished too
+            lf_starts = kde_accumulate(Xc[idx], _rank_centres(Xc, rng), h, density=True, **kw)
+            best_starts = Xc[idx[np.argsort(-lf_starts, kind="stable")[: self.n_lift]]]
             P = np.vstack([lifted, best_starts])
             if self.polish_iter > 0:
-                P, _, _, _ = mean_shift(P, X, h, max_iter=self.polish_iter, tol=self.tol,
-                                        **kw)
+                P, _, _, _ = mean_shift(P, Xc, h, max_iter=self.polish_iter, tol=self.tol,
+                                        verbose=self.verbose, **kw)
             self.components_ = comp
             self.n_components_ = k
 
-        logf = kde_log_density(P, X, h, **kw)
+        logf = kde_log_density(P, Xc, h, **kw)
         keep, _ = dedupe_points(P, logf, _MODE_MERGE * h)
-        self.modes_ = P[keep]
+        self.modes_ = P[keep] + offset
         self.modes_log_density_ = logf[keep]
         self.modes_density_ = np.exp(self.modes_log_density_)
         self.mode_ = self.modes_[0]
         self.mode_log_density_ = float(self.modes_log_density_[0])
         self.mode_density_ = float(self.modes_density_[0])
-        self.effective_sample_size_ = float(self._ess(self.mode_, X, h))
+        self.effective_sample_size_ = effective_sample_size(P[keep[0]], Xc, h, self.kernel, a)
+        warn_if_degenerate(self.effective_sample_size_, h, d, "the mode")
         self.bandwidth_ = h
         self.method_ = method
         self.n_iter_ = int(n_iter)
         self.X_fit_ = X
+        self._offset = offset
         return self
-
-    def _ess(self, x, X, h):
-        t = ((X - x) ** 2).sum(axis=1) / h**2
-        lk = log_profile(t, self.kernel, float(self.exponent))
-        mx = lk.max()
-        if not np.isfinite(mx):
-            return 0.0
-        e = np.exp(lk - mx)
-        return e.sum() ** 2 / (e**2).sum()
 
     def score_samples(self, X):
         """Log density of the KDE at each row of X.
@@ -352,12 +353,13 @@ class KDEModeFinder(DensityMixin, BaseEstimator):
         -------
         log_density : ndarray of shape (n_samples,)
             Normalized ``log f(x)``; ``-inf`` outside the support of the
-            compact kernels.
+            compact kernels. Cost ``O(n_samples n d)``.
         """
         check_is_fitted(self)
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        return kde_log_density(np.asarray(X, dtype=np.float64), self.X_fit_, self.bandwidth_,
-                               **self._kw())
+        c = self._offset
+        return kde_log_density(np.asarray(X, dtype=np.float64) - c, self.X_fit_ - c,
+                               self.bandwidth_, **self._kw())
 
     def score(self, X, y=None):
         """Mean log density of X under the KDE (higher is better).
@@ -374,3 +376,11 @@ class KDEModeFinder(DensityMixin, BaseEstimator):
             the support of a compact kernel.
         """
         return float(np.mean(self.score_samples(X)))
+
+
+def _rank_centres(Z, rng):
+    """At most ``_RANK_CENTRES`` random rows of ``Z``: the KDE that ranks the starts."""
+    n = Z.shape[0]
+    if n <= _RANK_CENTRES:
+        return Z
+    return Z[rng.choice(n, size=_RANK_CENTRES, replace=False)]
