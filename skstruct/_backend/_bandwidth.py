@@ -26,7 +26,7 @@ from scipy.special import logsumexp
 from ._kernels import log_profile
 
 # Data points used as queries and as references of the nearest-neighbour rule.
-_RULE_QUERIES = 500
+_RULE_QUERIES = 200
 _RULE_REFERENCES = 5000
 # Effective sample size below which the KDE at its mode rests on about one point.
 DEGENERATE_ESS = 2.0
@@ -98,7 +98,7 @@ def neighbour_distance(X, n_neighbors, rng, *, n_queries=_RULE_QUERIES,
          - 2.0 * Q @ R.T)
     D[np.arange(qpos.size), qpos] = np.inf  # a query is not its own neighbour
     np.maximum(D, 0.0, out=D)
-    return float(np.sqrt(np.median(np.partition(D, k - 1, axis=1)[:, k - 1])))
+    return float(np.median(np.sqrt(np.partition(D, k - 1, axis=1)[:, k - 1])))
 
 
 def neighbour_bandwidth(X, kernel, exponent=2.0, *, rng):

@@ -94,7 +94,7 @@ class ModeClustering(ClusterMixin, BaseEstimator):
         Print the phases of the search (above 1, every iteration).
     random_state : int, RandomState instance or None, default=None
         Draws random seeds, the points the bandwidth rule looks at (beyond
-        500) and the coarse-phase subsample (beyond 5000 points).
+        200) and the coarse-phase subsample (beyond 5000 points).
 
     Attributes
     ----------

@@ -44,8 +44,11 @@ class KDEModeFinder(DensityMixin, BaseEstimator):
     one mean-shift step in the original space with the weights computed in
     the sketch, ``x = sum_i w(||y - P x_i||^2 / h^2) x_i / sum_i w(...)``,
     which (for kernels with a convex profile) keeps the density value up to a
-    ``1 - O(eps)`` factor when the projection preserves distances within
-    ``1 +- eps``; a few full-dimensional mean-shift steps then polish it.
+    ``1 - O(eps)`` factor when the projection preserves all pairwise
+    distances within ``1 +- eps`` (the theorem; the default sketch dimension
+    is smaller, see ``eps``, so there it is a heuristic); a few
+    full-dimensional mean-shift steps then polish it, which never lowers the
+    density.
 
     ``score_samples`` returns the normalized log density, so the bandwidth
     can be chosen by cross-validated likelihood with ``GridSearchCV``.
@@ -94,7 +97,7 @@ class KDEModeFinder(DensityMixin, BaseEstimator):
     n_components : int, default=None
         Sketch dimension ``k``. None: ``ceil(4 ln(n) / eps^2)``, capped at
         ``n_features`` (where no projection is made).
-    eps : float in (0, 1), default=0.5
+    eps : float in (0, 1), default=0.75
         Johnson-Lindenstrauss distortion that sets ``k`` when
         ``n_components`` is None, and nothing else. The constant 4 is
         measured: with it, the squared distances from a point to the other
@@ -110,7 +113,7 @@ class KDEModeFinder(DensityMixin, BaseEstimator):
         data point (exhaustive multi-start ascent).
     n_lift : int, default=5
         Projection method: number of best sketched modes lifted and polished.
-    polish_iter : int, default=30
+    polish_iter : int, default=10
         Projection method: full-dimensional mean-shift iterations after the
         lift.
     max_iter : int, default=300
@@ -128,7 +131,7 @@ class KDEModeFinder(DensityMixin, BaseEstimator):
         Print the phases of the search (above 1, every iteration).
     random_state : int, RandomState instance or None, default=None
         Seeds the projection, the choice of starts, the points the bandwidth
-        rule looks at (beyond 500) and the coarse-phase subsample (beyond
+        rule looks at (beyond 200) and the coarse-phase subsample (beyond
         5000 points).
 
     Attributes
@@ -220,7 +223,7 @@ class KDEModeFinder(DensityMixin, BaseEstimator):
     }
 
     def __init__(self, kernel="gaussian", *, exponent=1.0, bandwidth="auto", method="auto",
-                 n_components=None, eps=0.5, n_init=100, n_lift=5, polish_iter=30,
+                 n_components=None, eps=0.75, n_init=100, n_lift=5, polish_iter=10,
                  max_iter=300, tol=1e-6, block_size=BLOCK_ELEMS, n_jobs=None, verbose=0,
                  random_state=None):
         self.kernel = kernel

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from numpy.testing import assert_allclose
+from numpy.testing import assert_allclose, assert_array_equal
 from scipy import integrate
 from scipy.special import gammaln, logsumexp
 from sklearn.neighbors import KernelDensity
@@ -283,3 +283,86 @@ def test_density_exact_next_to_a_data_point():
     lk = kde_accumulate(Q, X, 1.0, "generalized_gaussian", 0.5, density=True)
     assert_allclose(lk, _brute_log_density(Q, X, 1.0, "generalized_gaussian", 0.5),
                     rtol=0, atol=1e-12)
+
+
+def _closed_form_profile(t, kernel, a):
+    # the kernels k(r) of the module table written directly (not in log space),
+    # at moderate r where the direct form is accurate
+    r = np.sqrt(t)
+    with np.errstate(divide="ignore"):
+        if kernel == "gaussian":
+            return np.log(np.exp(-r**2 / 2))
+        if kernel == "generalized_gaussian":
+            return np.log(np.exp(-r**a / a))
+        if kernel == "logistic":
+            return np.log(1 / (np.exp(r) + 2 + np.exp(-r)))
+        if kernel == "sigmoid":
+            return np.log((2 / np.pi) / (np.exp(r) + np.exp(-r)))
+        if kernel == "epanechnikov":
+            return np.log(np.maximum(1 - r**2, 0))
+        return np.log((r <= 1).astype(float))
+
+
+@pytest.mark.parametrize("kernel,a", SMOOTH + [("epanechnikov", 2.0), ("flat", 2.0)])
+def test_profile_matches_closed_form(kernel, a):
+    t = np.r_[0.0, 1e-8, np.linspace(0.01, 0.99, 15), 1.0, np.linspace(1.01, 30.0, 15)]
+    assert_allclose(log_profile(t, kernel, a), _closed_form_profile(t, kernel, a),
+                    rtol=1e-12, atol=1e-12)
+    # any shape, and the 0-d case
+    T = t[:30].reshape(3, 2, 5)
+    assert_allclose(log_profile(T, kernel, a), log_profile(T.ravel(), kernel, a).reshape(T.shape))
+    assert log_profile(np.array(0.25), kernel, a).shape == ()
+
+
+@pytest.mark.parametrize("kernel,a", SMOOTH)
+def test_blocked_weights_use_the_same_definition(kernel, a):
+    # the compiled blocked pass and the numpy wrapper give the same terms:
+    # log sum_i w(t_i) against an independent logsumexp of the wrapper
+    rng = np.random.default_rng(11)
+    X = rng.normal(size=(60, 3))
+    Q = rng.normal(size=(7, 3))
+    lw, _ = kde_accumulate(Q, X, 0.9, kernel, a, density=False, shift=True, block_elems=25)
+    T = ((Q[:, None, :] - X[None]) ** 2).sum(-1) / 0.81
+    assert_allclose(lw, logsumexp(log_weight(T, kernel, a), axis=1), rtol=1e-11)
+
+
+def test_unknown_kernel():
+    with pytest.raises(ValueError, match="Unknown kernel"):
+        log_profile(np.ones(2), "box")
+    with pytest.raises(ValueError, match="Unknown kernel"):
+        log_weight(np.ones(2), "box")
+
+
+def test_nearest_rows_brute_force():
+    from skstruct._backend._kernels import nearest_rows
+
+    rng = np.random.default_rng(12)
+    Q = rng.normal(size=(50, 4))
+    C = rng.normal(size=(6, 4))
+    idx, dist = nearest_rows(Q, C, block=7)
+    D = np.sqrt(((Q[:, None] - C[None]) ** 2).sum(-1))
+    assert_array_equal(idx, D.argmin(1))
+    assert_allclose(dist, D.min(1), rtol=1e-10)
+
+
+def test_dedupe_points_with_order():
+    P = np.array([[0.0], [0.1], [5.0]])
+    keep, assign = dedupe_points(P, np.array([1.0, 2.0, 0.5]), 0.2, order=np.array([0, 2, 1]))
+    assert keep.tolist() == [0, 2]
+    assert assign.tolist() == [0, 0, 1]
+
+
+def test_search_modes_coarse_then_polish_reaches_full_modes():
+    from skstruct._backend._kernels import search_modes
+
+    # two well-separated blobs, 8000 points: the coarse phase runs on 5000 of
+    # them, and the polished end points are fixed points of the full KDE
+    rng = np.random.default_rng(13)
+    X = np.r_[rng.normal(0, 1, (4000, 2)), rng.normal(8, 1, (4000, 2))]
+    P, _ = search_modes(X[::200], X, 0.8, "gaussian", merge_radius=0.8,
+                        rng=np.random.RandomState(0), tol=1e-7)
+    keep, _ = dedupe_points(P, kde_log_density(P, X, 0.8, "gaussian"), 0.8)
+    assert keep.size == 2
+    for c in P[keep]:
+        w = np.exp(-0.5 * ((X - c) ** 2).sum(1) / 0.64)
+        assert np.linalg.norm(w @ X / w.sum() - c) < 1e-5

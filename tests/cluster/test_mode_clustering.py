@@ -139,3 +139,79 @@ def test_bad_params_and_predict_shape(blobs):
     mc = ModeClustering(bandwidth=1.0).fit(X)
     with pytest.raises(ValueError, match="features"):
         mc.predict(np.ones((2, 5)))
+
+
+def _separated_blobs(n, d, seed, k=5, sep=10.0):
+    # k unit-sd clusters whose centres are >= sep apart
+    rng = np.random.default_rng(seed)
+    C = np.zeros((0, d))
+    while len(C) < k:
+        c = rng.uniform(-4 * sep, 4 * sep, size=d) / np.sqrt(d)
+        if len(C) == 0 or np.linalg.norm(C - c, axis=1).min() >= sep:
+            C = np.vstack([C, c])
+    lab = rng.integers(k, size=n)
+    return C[lab] + rng.normal(size=(n, d)), lab
+
+
+@pytest.mark.parametrize("d,n,seed", [(2, 100, 0), (2, 2000, 1), (10, 300, 2), (10, 3000, 3),
+                                      (50, 500, 4), (100, 200, 5), (100, 1500, 6),
+                                      (10, 20000, 7)])
+@pytest.mark.parametrize("scale,offset", [(1.0, 0.0), (1e3, -1e7)])
+def test_defaults_recover_separated_clusters(d, n, seed, scale, offset):
+    X, y = _separated_blobs(n, d, seed)
+    mc = ModeClustering(random_state=0).fit(scale * X + offset)
+    assert adjusted_rand_score(y, mc.labels_) >= 0.95
+    # and label new points from the same clusters
+    Xt, yt = _separated_blobs(300, d, seed)
+    assert adjusted_rand_score(yt, mc.predict(scale * Xt + offset)) >= 0.95
+
+
+def test_default_gaussian_blobs_d10_not_one_cluster():
+    # the case: make_blobs in d = 10 gave one cluster (ARI 0) with
+    # MeanShift's flat radius used as a Gaussian sd
+    X, y = make_blobs(500, n_features=10, centers=4, random_state=0)
+    mc = ModeClustering().fit(X)
+    assert mc.cluster_centers_.shape[0] == 4
+    assert adjusted_rand_score(y, mc.labels_) == 1.0
+
+
+def test_translation_invariance():
+    X, _ = _separated_blobs(400, 6, seed=8)
+    a = ModeClustering(random_state=0).fit(X)
+    b = ModeClustering(random_state=0).fit(X + 1e8)
+    assert_array_equal(a.labels_, b.labels_)
+    assert_allclose(b.cluster_centers_ - 1e8, a.cluster_centers_, atol=1e-6)
+
+
+def test_scott_in_high_dimension_warns():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 200))
+    with pytest.warns(UserWarning, match="degenerate"):
+        ModeClustering(bandwidth="scott").fit(X)
+
+
+def test_n_jobs_verbose_same_clusters(capsys):
+    X, y = _separated_blobs(600, 5, seed=9)
+    a = ModeClustering(random_state=0).fit(X)
+    b = ModeClustering(random_state=0, n_jobs=2, verbose=2).fit(X)
+    assert_allclose(_sorted_rows(a.cluster_centers_), _sorted_rows(b.cluster_centers_),
+                    atol=1e-2 * a.bandwidth_)
+    assert adjusted_rand_score(a.labels_, b.labels_) == 1.0
+    out = capsys.readouterr().out
+    assert "mean shift from" in out and "iteration" in out
+
+
+def test_large_n_bounded_memory():
+    # above 5000 points: coarse search on a subsample, polish on all points;
+    # peak allocation stays a few copies of the data, far below an n x n matrix
+    import tracemalloc
+
+    X, y = _separated_blobs(30000, 10, seed=10)
+    tracemalloc.start()
+    mc = ModeClustering(random_state=0).fit(X)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert adjusted_rand_score(y, mc.labels_) >= 0.99
+    # data 2.3 MiB; blocks of 2**21 entries are 16 MiB each
+    assert peak < 8 * X.nbytes + 4 * 16 * 2**20
+    assert peak < 30000 * 30000 * 8 / 50

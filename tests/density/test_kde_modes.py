@@ -1,6 +1,7 @@
 """KDEModeFinder: modes vs grid search and exhaustive ascent, projection, densities, contract."""
 
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -184,7 +185,8 @@ def test_pipeline_and_clone_pickle():
 
 def test_effective_sample_size():
     X = _mixture(300, 10, seed=9)
-    tiny = KDEModeFinder(bandwidth=0.05, n_init=5, random_state=0).fit(X)
+    with pytest.warns(UserWarning, match="degenerate"):
+        tiny = KDEModeFinder(bandwidth=0.05, n_init=5, random_state=0).fit(X)
     wide = KDEModeFinder(bandwidth=50.0, n_init=5, random_state=0).fit(X)
     assert tiny.effective_sample_size_ < 1.01
     assert wide.effective_sample_size_ > 290
@@ -223,3 +225,83 @@ def test_bad_params_and_predict_shape():
     est = KDEModeFinder(n_init=3, random_state=0).fit(X)
     with pytest.raises(ValueError, match="features"):
         est.score_samples(np.ones((2, 4)))
+
+
+def _separated_mixture(n, d, seed, k=4, sep=10.0, heavy=2.0):
+    # k unit-sd clusters whose centres are >= sep apart; the first is `heavy`
+    # times as likely, so the KDE's highest mode sits at it
+    rng = np.random.default_rng(seed)
+    C = np.zeros((0, d))
+    while len(C) < k:
+        c = rng.uniform(-2 * sep, 2 * sep, size=d) / np.sqrt(d) * 2
+        if len(C) == 0 or np.linalg.norm(C - c, axis=1).min() >= sep:
+            C = np.vstack([C, c])
+    p = np.r_[heavy, np.ones(k - 1)]
+    lab = rng.choice(k, size=n, p=p / p.sum())
+    return C[lab] + rng.normal(size=(n, d)), lab, C
+
+
+@pytest.mark.parametrize("d,n", [(2, 100), (2, 3000), (10, 400), (50, 300), (100, 300),
+                                 (20, 12000)])
+@pytest.mark.parametrize("scale,offset", [(1.0, 0.0), (1e-3, 1e6)])
+def test_defaults_find_the_densest_mode(d, n, scale, offset):
+    X, lab, C = _separated_mixture(n, d, seed=d + n)
+    Xs = scale * X + offset
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the default bandwidth is not degenerate
+        est = KDEModeFinder(random_state=0).fit(Xs)
+    mode = (est.mode_ - offset) / scale
+    # at the heavy cluster: nearer its centre than any other, and within the
+    # spread of its own points' mean (sd 1 per coordinate)
+    dist = np.linalg.norm(C - mode, axis=1)
+    assert dist.argmin() == 0
+    assert dist[0] < 0.3 * np.sqrt(d) + 1.0
+    assert est.effective_sample_size_ > 5
+    # as high as the best of mean shift from every data point (brute-force
+    # reference on at most 500 points, same bandwidth)
+    if n <= 500:
+        ref = KDEModeFinder(bandwidth=est.bandwidth_, method="gradient", n_init="all",
+                            tol=1e-5).fit(Xs)
+        assert est.mode_log_density_ >= ref.mode_log_density_ + np.log(0.99)
+
+
+def test_translation_and_scale_invariance():
+    X, _, _ = _separated_mixture(500, 8, seed=1)
+    a = KDEModeFinder(random_state=0).fit(X)
+    b = KDEModeFinder(random_state=0).fit(1e3 * X + 1e7)
+    assert_allclose(b.bandwidth_, 1e3 * a.bandwidth_, rtol=1e-6)
+    assert_allclose((b.mode_ - 1e7) / 1e3, a.mode_, atol=1e-5)
+    assert_allclose(b.mode_log_density_, a.mode_log_density_ - 8 * np.log(1e3), rtol=1e-8)
+
+
+def test_scott_in_high_dimension_warns_degenerate():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 200))
+    with pytest.warns(UserWarning, match="degenerate"):
+        est = KDEModeFinder(bandwidth="scott", n_init=5, random_state=0).fit(X)
+    assert est.effective_sample_size_ < 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        est = KDEModeFinder(n_init=5, random_state=0).fit(X)
+    assert est.effective_sample_size_ > 10
+
+
+def test_default_sketch_reduces_dimension_and_auto_projects():
+    X, _, C = _separated_mixture(1000, 600, seed=3, sep=30.0)
+    est = KDEModeFinder(random_state=0).fit(X)
+    k = int(np.ceil(4 * np.log(1000) / 0.75**2))
+    assert est.method_ == "projection" and est.n_components_ == k < 600 / 8
+    assert np.linalg.norm(C - est.mode_, axis=1).argmin() == 0
+    full = KDEModeFinder(method="gradient", random_state=0).fit(X)
+    assert full.bandwidth_ == est.bandwidth_
+    assert est.mode_log_density_ >= full.mode_log_density_ + np.log(0.99)
+    # below 8 k features the default searches in full dimension
+    assert KDEModeFinder(random_state=0).fit(X[:, :100]).method_ == "gradient"
+
+
+def test_n_jobs_and_verbose(capsys):
+    X, _, _ = _separated_mixture(400, 5, seed=4)
+    a = KDEModeFinder(random_state=0).fit(X)
+    b = KDEModeFinder(random_state=0, n_jobs=2, verbose=1).fit(X)
+    assert_allclose(a.mode_, b.mode_, atol=1e-4 * a.bandwidth_)
+    assert "mean shift from" in capsys.readouterr().out
