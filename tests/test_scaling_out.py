@@ -10,7 +10,6 @@ import pytest
 from numpy.testing import assert_allclose
 
 da = pytest.importorskip("dask.array")
-distributed = pytest.importorskip("distributed")
 dask_ml_wrappers = pytest.importorskip("dask_ml.wrappers")
 
 import joblib  # noqa: E402
@@ -26,24 +25,13 @@ from skstruct.mixture import IncrementalGaussianMixture  # noqa: E402
 from skstruct.spd import Covariances  # noqa: E402
 
 
-@pytest.fixture(scope="module")
-def client():
-    cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
-                                       dashboard_address=None)
-    c = distributed.Client(cluster)
-    assert cluster.scheduler_address.startswith("inproc://")
-    yield c
-    c.close()
-    cluster.close()
-
-
 def _blobs(n=1500, seed=0):
     rng = np.random.default_rng(seed)
     centres = np.array([[0.0, 0.0, 0.0], [8.0, 0.0, 0.0], [0.0, 8.0, 0.0]])
     return centres[rng.integers(0, 3, n)] + rng.normal(size=(n, 3))
 
 
-def test_gridsearch_on_the_dask_backend_matches_serial(client):
+def test_gridsearch_on_the_dask_backend_matches_serial(dask_client):
     X, y = make_regression(n_samples=300, n_features=30, n_informative=5, noise=1.0,
                            random_state=0)
     pipe = make_pipeline(StandardScaler(), Lasso())
@@ -56,7 +44,7 @@ def test_gridsearch_on_the_dask_backend_matches_serial(client):
                     serial.cv_results_["mean_test_score"])
 
 
-def test_incremental_over_dask_chunks_equals_a_serial_partial_fit_loop(client):
+def test_incremental_over_dask_chunks_equals_a_serial_partial_fit_loop(dask_client):
     X = _blobs()
     Xd = da.from_array(X, chunks=250)
     inc = dask_ml_wrappers.Incremental(IncrementalGaussianMixture(), shuffle_blocks=False)
@@ -69,7 +57,7 @@ def test_incremental_over_dask_chunks_equals_a_serial_partial_fit_loop(client):
     assert_allclose(inc.predict(Xd).compute(), serial.predict(X))
 
 
-def test_parallel_post_fit_predicts_and_scores_blockwise(client):
+def test_parallel_post_fit_predicts_and_scores_blockwise(dask_client):
     X, y = make_regression(n_samples=2000, n_features=20, noise=1.0, random_state=0)
     Xd, yd = da.from_array(X, chunks=400), da.from_array(y, chunks=400)
     est = dask_ml_wrappers.ParallelPostFit(Lasso(alpha=0.1)).fit(X, y)
@@ -80,7 +68,7 @@ def test_parallel_post_fit_predicts_and_scores_blockwise(client):
     assert_allclose(est.score(Xd, yd), r2_score(y, ref.predict(X)))
 
 
-def test_incremental_search_over_an_unsupervised_stream(client):
+def test_incremental_search_over_an_unsupervised_stream(dask_client):
     # dask-ml's searches split (X, y) before scoring, so an unsupervised
     # estimator gets a placeholder y, which its score(X, y=None) ignores
     ms = pytest.importorskip("dask_ml.model_selection")
@@ -96,7 +84,7 @@ def test_incremental_search_over_an_unsupervised_stream(client):
     assert np.isfinite(search.best_score_)
 
 
-def test_spd_transform_blockwise_with_explicit_meta(client):
+def test_spd_transform_blockwise_with_explicit_meta(dask_client):
     # 3-D input: ParallelPostFit probes with a 2-D dummy, so map_blocks with
     # explicit chunks and meta is the blockwise route
     signals, _ = make_meeg_signals(n_trials=60, random_state=0)

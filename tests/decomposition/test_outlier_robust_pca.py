@@ -518,7 +518,7 @@ def test_bad_input_mid_stream_leaves_state_unchanged():
         (Xnan, ValueError, "NaN"),
         (X[:5, :-1], ValueError, "features"),
         (X[:5] + 1j, ValueError, "[Cc]omplex"),
-        (np.array([["a"] * X.shape[1]] * 5, dtype=object), ValueError, ""),
+        (np.array([["a"] * X.shape[1]] * 5, dtype=object), ValueError, "convert string to float"),
         (X[:0], ValueError, "0 sample"),
         (X[0], ValueError, "2D"),
     ]

@@ -4,22 +4,10 @@ import numpy as np
 import pytest
 
 da = pytest.importorskip("dask.array")
-distributed = pytest.importorskip("distributed")
 wrappers = pytest.importorskip("dask_ml.wrappers")
 model_selection = pytest.importorskip("dask_ml.model_selection")
 
 from skstruct.decomposition import OutlierRobustPCA  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def client():
-    cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
-                                       dashboard_address=None)
-    c = distributed.Client(cluster)
-    assert cluster.scheduler_address.startswith("inproc://")
-    yield c
-    c.close()
-    cluster.close()
 
 
 def _data(n=2000, d=10, seed=0):
@@ -33,7 +21,7 @@ def _data(n=2000, d=10, seed=0):
     return X[rng.permutation(n)], S
 
 
-def test_incremental_equals_a_serial_partial_fit_loop(client):
+def test_incremental_equals_a_serial_partial_fit_loop(dask_client):
     X, S = _data()
     inc = wrappers.Incremental(OutlierRobustPCA(contamination=0.2, random_state=0),
                                shuffle_blocks=False)
@@ -46,7 +34,7 @@ def test_incremental_equals_a_serial_partial_fit_loop(client):
     assert u ** 2 @ S / S.max() > 0.95
 
 
-def test_incremental_search_scores_after_every_partial_fit(client):
+def test_incremental_search_scores_after_every_partial_fit(dask_client):
     # IncrementalSearchCV calls score after each partial_fit, from the first block on
     X, _ = _data(seed=1)
     Xd = da.from_array(X, chunks=200)

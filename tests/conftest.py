@@ -1,0 +1,17 @@
+"""Fixtures shared by the test modules."""
+
+import pytest
+
+
+@pytest.fixture(scope="module")
+def dask_client():
+    """A dask Client on an in-process LocalCluster (inproc transport, no sockets), closed after
+    the module; skips the test when the dask extra is missing."""
+    distributed = pytest.importorskip("distributed")
+    cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
+                                       dashboard_address=None)
+    client = distributed.Client(cluster)
+    assert cluster.scheduler_address.startswith("inproc://")
+    yield client
+    client.close()
+    cluster.close()
