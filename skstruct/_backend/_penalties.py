@@ -11,9 +11,8 @@ disk, which is why the penalty is a ``(kind, alpha, gamma, weights,
 positive)`` tuple here and not an object inside the kernel.
 
 The Python classes (:class:`L1`, :class:`ElasticNetPenalty`, :class:`MCP`,
-:class:`SCAD`, :class:`L0`) carry those five fields, expose the same three
-methods on arrays (``value``, ``prox_1d``, ``subdiff_distance``) plus
-``alpha_max``, and hand the solver their :class:`Spec`: the five fields and
+:class:`SCAD`) carry those five fields, give their ``value`` on arrays, and
+hand the solver their :class:`Spec`: the five fields and
 the capabilities the driver acts on (``has_gap`` = ``is_convex``: the
 elastic-net duality gap is the stopping rule; ``safe_screen``: gap-safe
 screening is valid, the l1 norm only).
@@ -30,7 +29,6 @@ code   name   ``pen(x; a)``
 2      SCAD   ``a|x|`` if ``|x| <= a``; ``(2 gamma a|x| - x^2 - a^2) /
               (2 (gamma - 1))`` if ``a < |x| <= a gamma``; else
               ``a^2 (gamma + 1) / 2`` (Fan & Li 2001); ``gamma > 1``
-3      L0     ``a * [x != 0]``
 ====== ====== ============================================================
 
 ``positive=True`` adds the constraint ``x >= 0`` to every penalised feature.
@@ -44,7 +42,6 @@ from numba import njit
 ENET = 0
 MCP_CODE = 1
 SCAD_CODE = 2
-L0_CODE = 3
 
 
 @njit(cache=True)
@@ -57,14 +54,12 @@ def pen_value_1d(kind, a, gamma, x):
         if ax <= a * gamma:
             return a * ax - x * x / (2.0 * gamma)
         return 0.5 * gamma * a * a
-    if kind == 2:
-        if ax <= a:
-            return a * ax
-        if ax <= a * gamma:
-            return (2.0 * gamma * a * ax - x * x - a * a) / (2.0 * (gamma - 1.0))
-        return 0.5 * a * a * (gamma + 1.0)
-    # L0
-    return a if x != 0.0 else 0.0
+    # SCAD
+    if ax <= a:
+        return a * ax
+    if ax <= a * gamma:
+        return (2.0 * gamma * a * ax - x * x - a * a) / (2.0 * (gamma - 1.0))
+    return 0.5 * a * a * (gamma + 1.0)
 
 
 @njit(cache=True)
@@ -94,10 +89,6 @@ def prox_1d(kind, a, gamma, z, step, positive):
         if m <= 0.0:
             return 0.0
         return s * m / (1.0 + step * a * (1.0 - gamma))
-    if kind == 3:
-        if az * az > 2.0 * step * a:
-            return z
-        return 0.0
     # candidates: 0, then per region its stationary point clipped to the region
     # (region edges when the 1-D problem is concave there); keep the best.
     best = 0.0
@@ -130,22 +121,17 @@ def prox_1d(kind, a, gamma, z, step, positive):
 
 
 @njit(cache=True)
-def subdiff_distance_1d(kind, a, gamma, w, g, step, positive):
+def subdiff_distance_1d(kind, a, gamma, w, g, positive):
     """Violation of the first-order condition of coordinate ``j``.
 
-    ``dist(-g, ∂pen(w))`` for ENET, MCP and SCAD (the limiting subdifferential
-    for the nonconvex ones), with ``g`` the datafit gradient at ``w``. Zero iff
-    the coordinate is stationary. For L0, whose limiting subdifferential at 0
-    is the whole line, the fixed-point residual ``|w - prox(w - step g)| /
-    step`` is used instead (zero iff ``w`` is a coordinate-wise minimiser).
+    ``dist(-g, ∂pen(w))`` (the limiting subdifferential for MCP and SCAD), with
+    ``g`` the datafit gradient at ``w``; zero iff the coordinate is stationary.
     With ``positive`` a negative ``w`` scores ``inf``. Cost O(1).
     """
     if positive and w < 0.0:
         return np.inf
-    if kind == 3 or a == 0.0:
-        if a == 0.0:
-            return abs(g) if not (positive and w == 0.0) else max(0.0, -g)
-        return abs(w - prox_1d(kind, a, gamma, w - step * g, step, positive)) / step
+    if a == 0.0:
+        return abs(g) if not (positive and w == 0.0) else max(0.0, -g)
     a1 = a * gamma if kind == 0 else a
     if w == 0.0:
         if positive:
@@ -212,30 +198,6 @@ class _Penalty:
         return float(sum(pen_value_1d(self.code, a[j], self.gamma, float(w[j]))
                          for j in range(w.shape[0])))
 
-    def prox_1d(self, z, step, j):
-        """Prox of ``step * pen(.; a_j)`` at the scalar ``z``."""
-        a = self.alpha * (1.0 if self.weights is None else self.weights[j])
-        return prox_1d(self.code, a, self.gamma, float(z), float(step), self.positive)
-
-    def subdiff_distance(self, w, grad, step=None):
-        """Per-feature stationarity violation, shape (p,); ``step`` (p,) only for L0."""
-        p = w.shape[0]
-        a = self._levels(p)
-        step = np.ones(p) if step is None else step
-        return np.array([subdiff_distance_1d(self.code, a[j], self.gamma, float(w[j]),
-                                             float(grad[j]), float(step[j]), self.positive)
-                         for j in range(p)])
-
-    def alpha_max(self, grad0):
-        """Smallest ``alpha`` for which ``w = 0`` is stationary, from the gradient at 0."""
-        w = np.ones(grad0.shape[0]) if self.weights is None else self.weights
-        g = -grad0 if self.positive else np.abs(grad0)
-        pen = w > 0
-        if not pen.any():
-            return 0.0
-        ratio = self.gamma if self.code == ENET else 1.0
-        return float(np.max(np.maximum(g[pen], 0) / (w[pen] * ratio)))
-
 
 class L1(_Penalty):
     """``alpha * sum_j weights_j |w_j|`` (the Lasso; weighted for the adaptive Lasso)."""
@@ -275,15 +237,3 @@ class SCAD(_Penalty):
 
     def __init__(self, alpha, gamma=3.7, weights=None, positive=False):
         super().__init__(alpha, gamma, weights, positive)
-
-
-class L0(_Penalty):
-    """``alpha * #{j : w_j != 0}`` (hard thresholding prox)."""
-
-    code = L0_CODE
-
-    def __init__(self, alpha, weights=None, positive=False):
-        super().__init__(alpha, 0.0, weights, positive)
-
-    def alpha_max(self, grad0):
-        raise NotImplementedError("the l0 penalty has no finite alpha_max without column scales")
