@@ -172,83 +172,120 @@ def _vertex_descent(X, V, M, full, Z, max_steps, certified):
     # Per row: a vertex (r observed entries fitted exactly, rows of V
     # independent) from the start Z, then simplex steps until the dual
     # certificate |lam| <= 1 holds; Z[i] and certified[i] are set on success.
+    # Explicit loops: the vectors are short, so temporaries would dominate.
     n, p = X.shape
     r = V.shape[1]
+    idx = np.empty(p, np.int64)
+    Vo_buf = np.empty((p, r))
+    xo_buf = np.empty(p)
+    res_buf = np.empty(p)
+    rate_buf = np.empty(p)
+    tb_buf = np.empty(p)
+    inc_buf = np.empty(p)
+    kk_buf = np.empty(p, np.int64)
+    inJ_buf = np.empty(p, np.bool_)
+    Q = np.empty((r, r))
+    J = np.empty(r, np.int64)
+    VJ = np.empty((r, r))
+    w = np.empty(r)
+    g = np.empty(r)
+    lam = np.empty(r)
+    d = np.empty(r)
+    z = np.empty(r)
     for i in range(n):
-        # observed entries of the row
         q = 0
-        idx = np.empty(p, np.int64)
         for j in range(p):
             if full or M[i, j]:
                 idx[q] = j
                 q += 1
         if q < r:
             continue
-        idx = idx[:q]
-        Vo = np.empty((q, r))
-        xo = np.empty(q)
+        Vo, xo, res, rate = Vo_buf[:q], xo_buf[:q], res_buf[:q], rate_buf[:q]
+        inJ = inJ_buf[:q]
+        xmax = 0.0
         for a in range(q):
             xo[a] = X[i, idx[a]]
+            xmax = max(xmax, abs(xo[a]))
+            acc = xo[a]
             for b in range(r):
                 Vo[a, b] = V[idx[a], b]
-        zt = 1e-12 * np.abs(xo).max()  # residuals below this count as zero
-        z = Z[i].copy()
-        res = xo - Vo @ z
-        # a basis: r entries with the smallest residuals whose rows of V are independent
+                acc -= Vo[a, b] * Z[i, b]
+            res[a] = acc
+        zt = 1e-12 * xmax  # residuals below this count as zero
+        # a basis: the entries with the smallest residuals whose rows of V are
+        # independent (Gram-Schmidt, twice)
         order = np.argsort(np.abs(res))
-        Q = np.zeros((r, r))
-        J = np.empty(r, np.int64)
         c = 0
         for k in order:
-            w = Vo[k].copy()
-            nrm0 = np.sqrt(np.dot(w, w))
+            nrm0 = 0.0
+            for b in range(r):
+                w[b] = Vo[k, b]
+                nrm0 += w[b] * w[b]
             if nrm0 == 0.0:
                 continue
             for _ in range(2):
-                for b in range(c):
-                    w -= np.dot(Q[b], w) * Q[b]
-            nrm = np.sqrt(np.dot(w, w))
-            if nrm > 1e-8 * nrm0:
-                Q[c] = w / nrm
+                for e in range(c):
+                    dot = 0.0
+                    for b in range(r):
+                        dot += Q[e, b] * w[b]
+                    for b in range(r):
+                        w[b] -= dot * Q[e, b]
+            nrm = 0.0
+            for b in range(r):
+                nrm += w[b] * w[b]
+            if nrm > 1e-16 * nrm0:
+                nrm = np.sqrt(nrm)
+                for b in range(r):
+                    Q[c, b] = w[b] / nrm
                 J[c] = k
                 c += 1
                 if c == r:
                     break
         if c < r:
             continue
-        inJ = np.zeros(q, np.bool_)
+        inJ[:] = False
         for b in range(r):
             inJ[J[b]] = True
-        VJ = np.empty((r, r))
-        xJ = np.empty(r)
-        for b in range(r):
             VJ[b] = Vo[J[b]]
         B = np.linalg.inv(VJ)
-        tb = np.empty(q)
-        inc = np.empty(q)
-        kk = np.empty(q, np.int64)
-        g = np.empty(r)
         since = 0
         steps = 0
         ok = False
-        fresh = True  # res and z recomputed from the basis
+        fresh = True  # z and res recomputed from the basis
         while steps < max_steps:
             if fresh:
                 for b in range(r):
-                    xJ[b] = xo[J[b]]
-                z = B @ xJ
-                res = xo - Vo @ z
+                    acc = 0.0
+                    for e in range(r):
+                        acc += B[b, e] * xo[J[e]]
+                    z[b] = acc
+                for a in range(q):
+                    acc = xo[a]
+                    for b in range(r):
+                        acc -= Vo[a, b] * z[b]
+                    res[a] = acc
                 fresh = False
+            # g = sum over the other entries of sign(residual) v_a; lam = -B^T g
             g[:] = 0.0
             for a in range(q):
                 if not inJ[a]:
                     if res[a] > zt:
-                        g += Vo[a]
+                        for b in range(r):
+                            g[b] += Vo[a, b]
                     elif res[a] < -zt:
-                        g -= Vo[a]
-            lam = -(g @ B)
-            jb = np.argmax(np.abs(lam))
-            if np.abs(lam[jb]) <= 1.0 + 1e-9:
+                        for b in range(r):
+                            g[b] -= Vo[a, b]
+            jb = 0
+            big = 0.0
+            for e in range(r):
+                acc = 0.0
+                for b in range(r):
+                    acc -= g[b] * B[b, e]
+                lam[e] = acc
+                if abs(acc) > big:
+                    big = abs(acc)
+                    jb = e
+            if big <= 1.0 + 1e-9:
                 if since == 0:
                     ok = True
                     break
@@ -258,52 +295,59 @@ def _vertex_descent(X, V, M, full, Z, max_steps, certified):
                 since = 0
                 fresh = True
                 continue
-            s = -1.0 if lam[jb] > 0 else 1.0
-            d = s * B[:, jb]
-            rate = Vo @ d
-            slope = 1.0 - np.abs(lam[jb])
+            # the edge that frees entry J[jb]: V_J d = sgn e_jb, slope 1 - |lam_jb| < 0
+            sgn = -1.0 if lam[jb] > 0 else 1.0
+            for b in range(r):
+                d[b] = sgn * B[b, jb]
+            slope = 1.0 - big
             nb = 0
             for a in range(q):
-                if inJ[a]:
+                acc = 0.0
+                for b in range(r):
+                    acc += Vo[a, b] * d[b]
+                rate[a] = acc
+                if inJ[a] or abs(acc) <= 1e-12:
                     continue
-                ra = rate[a]
-                if np.abs(ra) <= 1e-12:
-                    continue
-                if np.abs(res[a]) <= zt:
-                    tb[nb] = 0.0
-                    inc[nb] = np.abs(ra)
-                    kk[nb] = a
+                if abs(res[a]) <= zt:
+                    tb_buf[nb] = 0.0
+                    inc_buf[nb] = abs(acc)
+                    kk_buf[nb] = a
                     nb += 1
                 else:
-                    t = res[a] / ra
+                    t = res[a] / acc
                     if t > 0:
-                        tb[nb] = t
-                        inc[nb] = 2.0 * np.abs(ra)
-                        kk[nb] = a
+                        tb_buf[nb] = t
+                        inc_buf[nb] = 2.0 * abs(acc)
+                        kk_buf[nb] = a
                         nb += 1
             if nb == 0:
                 break
-            o = np.argsort(tb[:nb])
+            # exact minimum along the edge: the breakpoint where the slope turns >= 0
+            o = np.argsort(tb_buf[:nb])
             ent = -1
             tstar = 0.0
             for u in o:
-                slope += inc[u]
+                slope += inc_buf[u]
                 if slope >= 0.0:
-                    ent = kk[u]
-                    tstar = tb[u]
+                    ent = kk_buf[u]
+                    tstar = tb_buf[u]
                     break
             if ent < 0:
                 break
-            # move along the edge, then row jb of V_J becomes Vo[ent]
-            # (Sherman-Morrison on B = V_J^{-1})
-            z += tstar * d
-            res -= tstar * rate
-            w = Vo[ent] @ B
+            for b in range(r):
+                z[b] += tstar * d[b]
+            for a in range(q):
+                res[a] -= tstar * rate[a]
+            # row jb of V_J becomes Vo[ent]: Sherman-Morrison on B = V_J^{-1}
+            for e in range(r):
+                acc = 0.0
+                for b in range(r):
+                    acc += Vo[ent, b] * B[b, e]
+                w[e] = acc
             piv = w[jb]
             w[jb] -= 1.0
-            col = B[:, jb] / piv
             for b in range(r):
-                cb = col[b]
+                cb = B[b, jb] / piv
                 for e in range(r):
                     B[b, e] -= cb * w[e]
             inJ[J[jb]] = False

@@ -204,6 +204,30 @@ def test_float32_preserved():
     assert rpca.transform(X.astype(np.float32)).dtype == np.float32
 
 
+def test_corrupted_digits_real_data():
+    # real images (sklearn's bundled digits) with 10% salt-and-pepper pixels:
+    # not exactly low-rank, so no exact recovery; the checks are comparisons
+    # with the clean images and with plain PCA of the same rank
+    from sklearn.datasets import load_digits
+    from sklearn.decomposition import PCA
+
+    X = load_digits().data[:300]
+    rng = np.random.default_rng(0)
+    hit = rng.random(X.shape) < 0.1
+    Xn = X.copy()
+    Xn[hit] = rng.choice([0.0, 16.0], hit.sum())
+    changed = Xn != X
+    rpca = RobustPCA(random_state=0).fit(Xn)
+    pca = PCA(rpca.n_components_).fit(Xn)
+    err_pca = rel_err(pca.inverse_transform(pca.transform(Xn)), X)
+    assert rel_err(rpca.low_rank_, X) < min(rel_err(Xn, X), err_pca)
+    # the sparse part sits on the corrupted pixels
+    flagged = np.abs(rpca.sparse_) > 4
+    assert flagged[changed].mean() > 5 * flagged[~changed].mean()
+    # robust projection of the corrupted images beats the orthogonal one
+    assert rel_err(rpca.inverse_transform(rpca.transform(Xn)), X) < err_pca
+
+
 def test_pipeline_gridsearch_clone_pickle_pandas():
     pd = pytest.importorskip("pandas")
     from sklearn.datasets import load_digits
