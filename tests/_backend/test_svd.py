@@ -1,7 +1,6 @@
 import numpy as np
 import pytest
 
-from skstruct._backend._prox import soft_threshold
 from skstruct._backend._svd import (_qr_tall, full_svd, partial_svd, randomized_svd, rayleigh_ritz,
                                     svt, svt_subspace_step)
 
@@ -10,16 +9,6 @@ def _low_rank(m, n, r, noise=0.0, seed=0):
     rng = np.random.default_rng(seed)
     A = rng.standard_normal((m, r)) @ rng.standard_normal((r, n))
     return A + noise * rng.standard_normal((m, n))
-
-
-def test_soft_threshold_closed_form():
-    x = np.array([-3.0, -1.0, -0.5, 0.0, 0.2, 2.5])
-    np.testing.assert_allclose(soft_threshold(x, 1.0), [-2.0, 0.0, 0.0, 0.0, 0.0, 1.5])
-    # prox property: argmin_z 0.5 (z - x)^2 + tau |z| on a fine grid
-    grid = np.linspace(-5, 5, 100001)
-    for xi in x:
-        z = grid[np.argmin(0.5 * (grid - xi) ** 2 + 0.7 * np.abs(grid))]
-        assert abs(z - soft_threshold(np.array([xi]), 0.7)[0]) < 1e-3
 
 
 @pytest.mark.parametrize("shape", [(300, 200), (200, 300)])
