@@ -48,10 +48,11 @@ points.
 import math
 
 import numpy as np
-from joblib import Parallel, delayed, effective_n_jobs
+from joblib import effective_n_jobs
 from numba import njit
 from scipy.special import gammaln, zeta
-from threadpoolctl import threadpool_limits
+
+from ..utils._parallel import threaded_map
 
 KERNELS = ("gaussian", "generalized_gaussian", "logistic", "sigmoid", "epanechnikov", "flat")
 _COMPACT = ("epanechnikov", "flat")
@@ -720,10 +721,8 @@ def _parallel_mean_shift(starts, X, bandwidth, kernel, exponent, n_jobs, **kw):
     n_jobs = effective_n_jobs(n_jobs)
     if n_jobs == 1 or starts.shape[0] < 2 * n_jobs:
         return mean_shift(starts, X, bandwidth, kernel, exponent, **kw)[::2]
-    chunks = np.array_split(starts, n_jobs)
-    with threadpool_limits(limits=1, user_api="blas"):
-        res = Parallel(n_jobs=n_jobs, prefer="threads")(
-            delayed(mean_shift)(c, X, bandwidth, kernel, exponent, **kw) for c in chunks)
+    res = threaded_map(lambda c: mean_shift(c, X, bandwidth, kernel, exponent, **kw),
+                       [(c,) for c in np.array_split(starts, n_jobs)], n_jobs)
     return np.vstack([r[0] for r in res]), max(r[2] for r in res)
 
 

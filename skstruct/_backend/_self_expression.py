@@ -28,10 +28,10 @@ Kernels:
 """
 
 import numpy as np
-from joblib import Parallel, delayed
 from numba import njit
 from threadpoolctl import threadpool_limits
 
+from ..utils._parallel import threaded_map
 from ._svd import svt
 
 # Elements of one correlation block (rows x n_atoms); a few such float64
@@ -44,16 +44,8 @@ def _block_size(n_atoms, batch_size):
 
 
 def _run_blocks(fn, n, block, n_jobs):
-    """Apply ``fn(start, stop)`` over row blocks, threads when ``n_jobs != 1``.
-
-    BLAS is held to one thread per worker when several workers run, so the
-    threads do not oversubscribe the cores.
-    """
-    bounds = [(s, min(s + block, n)) for s in range(0, n, block)]
-    if n_jobs in (None, 1) or len(bounds) == 1:
-        return [fn(a, b) for a, b in bounds]
-    with threadpool_limits(limits=1, user_api="blas"):
-        return Parallel(n_jobs=n_jobs, prefer="threads")(delayed(fn)(a, b) for a, b in bounds)
+    """Apply ``fn(start, stop)`` over row blocks (threads when ``n_jobs`` asks for several)."""
+    return threaded_map(fn, [(s, min(s + block, n)) for s in range(0, n, block)], n_jobs)
 
 
 # ----------------------------------------------------------------------------------------

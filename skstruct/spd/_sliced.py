@@ -25,9 +25,8 @@ from scipy.spatial.distance import cdist
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
-from joblib import Parallel, delayed, effective_n_jobs
+from joblib import effective_n_jobs
 from sklearn.utils import gen_even_slices
-from threadpoolctl import threadpool_limits
 
 from .._backend._ot1d import quantile_function, wasserstein_1d, wasserstein_1d_sorted
 from .._backend._spd import (
@@ -39,6 +38,7 @@ from .._backend._spd import (
     sample_symmetric_directions,
     vech,
 )
+from ..utils._parallel import threaded_map
 from ._validation import check_spd_collection, check_spd_set, check_weights
 
 METRICS = ("log-euclidean", "affine-invariant")
@@ -337,8 +337,7 @@ class SortedProjections:
             e = None if eigh is None else (eigh[0][lo:hi], eigh[1][lo:hi])
             return _project_and_sort(sets[sl], projections, metric, e)
 
-        with threadpool_limits(limits=1, user_api="blas"):
-            parts = Parallel(n_jobs=n_jobs, prefer="threads")(delayed(work)(sl) for sl in chunks)
+        parts = threaded_map(work, [(sl,) for sl in chunks], n_jobs)
         return cls([v for p in parts for v in p[0]], [c for p in parts for c in p[1]])
 
     def __len__(self):
