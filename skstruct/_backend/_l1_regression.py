@@ -16,10 +16,14 @@ fallback for rows where that fails (fewer independent observed entries than
 """
 
 import numpy as np
+from joblib import effective_n_jobs
 from numba import njit
+from sklearn.utils import gen_even_slices
+
+from ..utils._parallel import threaded_map
 
 
-def l1_regression_rows(X, V, *, mask=None, max_steps=None):
+def l1_regression_rows(X, V, *, mask=None, max_steps=None, n_jobs=None):
     """Row-wise least absolute deviations, exact (vertex descent with a certificate).
 
     Each row is solved on its own, so the result for a row does not depend
@@ -35,6 +39,9 @@ def l1_regression_rows(X, V, *, mask=None, max_steps=None):
         Observed entries; ``None`` means all.
     max_steps : int, optional
         Vertex steps per row before falling back to IRLS; default ``10 p``.
+    n_jobs : int, optional
+        Threads over blocks of rows (the compiled loop releases the GIL);
+        None or 1: serial.
 
     Returns
     -------
@@ -53,6 +60,12 @@ def l1_regression_rows(X, V, *, mask=None, max_steps=None):
     V = np.ascontiguousarray(V, dtype=np.float64)
     if r == 0 or n == 0:
         return np.zeros((n, r))
+    if n_jobs not in (None, 1) and n > 1:
+        blocks = list(gen_even_slices(n, min(n, effective_n_jobs(n_jobs))))
+        parts = threaded_map(
+            lambda sl: l1_regression_rows(X[sl], V, mask=None if mask is None else mask[sl],
+                                          max_steps=max_steps), [(sl,) for sl in blocks], n_jobs)
+        return np.vstack(parts)
     if mask is None:
         Z = X @ np.linalg.pinv(V).T  # least squares start
         obs = np.ones((1, 1), dtype=np.bool_)
@@ -60,7 +73,8 @@ def l1_regression_rows(X, V, *, mask=None, max_steps=None):
         obs = np.ascontiguousarray(mask, dtype=np.bool_)
         Z = _solve_subset(obs.astype(np.float64), X, V, _ridge(V))
     certified = np.zeros(n, dtype=np.bool_)
-    _vertex_descent(X, V, obs, mask is None, Z, 10 * p if max_steps is None else int(max_steps), certified)
+    steps = 10 * p if max_steps is None else int(max_steps)
+    _vertex_descent(X, V, obs, mask is None, Z, steps, certified)
     rest = np.flatnonzero(~certified)
     if rest.size:
         Z[rest] = l1_regression_irls(X[rest], V, mask=None if mask is None else obs[rest])
@@ -167,7 +181,7 @@ def _polish(X, V, Z, M, scale, ridge, n_rounds=5):
     return Z
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _vertex_descent(X, V, M, full, Z, max_steps, certified):
     # Per row: a vertex (r observed entries fitted exactly, rows of V
     # independent) from the start Z, then simplex steps until the dual

@@ -156,6 +156,9 @@ class RobustPCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
         Seeds the randomized partial SVDs.
     verbose : int, default=0
         If > 0, print the progress of PCP at each iteration.
+    n_jobs : int, default=None
+        Threads over blocks of rows in :meth:`transform` (each row's fit is
+        independent; joblib, one BLAS thread each). None or 1: serial.
 
     Attributes
     ----------
@@ -216,10 +219,11 @@ class RobustPCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
+        "n_jobs": [Integral, None],
     }
 
     def __init__(self, n_components=None, *, lam=None, tol=1e-7, tol_gap=None, max_iter=1000,
-                 random_state=None, verbose=0):
+                 random_state=None, verbose=0, n_jobs=None):
         self.n_components = n_components
         self.lam = lam
         self.tol = tol
@@ -227,6 +231,7 @@ class RobustPCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
         self.max_iter = max_iter
         self.random_state = random_state
         self.verbose = verbose
+        self.n_jobs = n_jobs
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -286,7 +291,7 @@ class RobustPCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
         mask = ~np.isnan(X)
         X64 = np.where(mask, X, 0.0).astype(np.float64, copy=False)
         Z = l1_regression_rows(X64, np.asarray(self.components_.T, dtype=np.float64, order="C"),
-                               mask=None if mask.all() else mask)
+                               mask=None if mask.all() else mask, n_jobs=self.n_jobs)
         return Z.astype(X.dtype, copy=False)
 
     def inverse_transform(self, X):

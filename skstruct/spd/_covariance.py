@@ -6,10 +6,13 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.covariance import ledoit_wolf, oas
+from joblib import effective_n_jobs
+from sklearn.utils import gen_even_slices
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from .._backend._spd import is_spd
+from ..utils._parallel import threaded_map
 from ._validation import _as_real_array
 
 
@@ -43,7 +46,7 @@ _ESTIMATORS = {"empirical", "ledoit_wolf", "oas"}
 
 
 def signal_covariances(X, estimator="empirical", *, order=1, lag=1, assume_centered=False,
-                       reg=0.0):
+                       reg=0.0, n_jobs=None):
     """Covariance matrices of trials of multichannel signals (no validation).
 
     Parameters
@@ -56,11 +59,21 @@ def signal_covariances(X, estimator="empirical", *, order=1, lag=1, assume_cente
     assume_centered : bool
     reg : float
         Adds ``reg * trace(C) / d`` to the diagonal.
+    n_jobs : int, optional
+        Threads over blocks of trials (each trial's matrix is independent);
+        None or 1: serial.
 
     Returns
     -------
     C : ndarray of shape (n_trials, order * n_channels, order * n_channels)
     """
+    if n_jobs not in (None, 1) and X.shape[0] > 1:
+        blocks = gen_even_slices(X.shape[0], min(X.shape[0], effective_n_jobs(n_jobs)))
+        parts = threaded_map(
+            lambda sl: signal_covariances(X[sl], estimator, order=order, lag=lag,
+                                          assume_centered=assume_centered, reg=reg),
+            [(sl,) for sl in blocks], n_jobs)
+        return np.concatenate(parts)
     Xa = delay_embed(X, order, lag)
     n, d, T = Xa.shape
     if estimator == "empirical":
@@ -102,6 +115,9 @@ class Covariances(TransformerMixin, BaseEstimator):
         Skip removing each channel's mean.
     reg : float, default=0.0
         Ridge: adds ``reg * trace(C) / d`` to the diagonal.
+    n_jobs : int, default=None
+        Threads over blocks of trials (joblib, one BLAS thread each). None or
+        1: serial.
 
     Attributes
     ----------
@@ -133,14 +149,17 @@ class Covariances(TransformerMixin, BaseEstimator):
         "lag": [Interval(Integral, 1, None, closed="left")],
         "assume_centered": ["boolean"],
         "reg": [Interval(Real, 0, None, closed="left")],
+        "n_jobs": [Integral, None],
     }
 
-    def __init__(self, estimator="ledoit_wolf", order=1, lag=1, assume_centered=False, reg=0.0):
+    def __init__(self, estimator="ledoit_wolf", order=1, lag=1, assume_centered=False, reg=0.0,
+                 n_jobs=None):
         self.estimator = estimator
         self.order = order
         self.lag = lag
         self.assume_centered = assume_centered
         self.reg = reg
+        self.n_jobs = n_jobs
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -228,7 +247,7 @@ class Covariances(TransformerMixin, BaseEstimator):
             arr = self._check_trials(x, "X" if kind == "3d" else f"X[{i}]")
             C = signal_covariances(arr.astype(np.float64), self.estimator, order=self.order,
                                    lag=self.lag, assume_centered=self.assume_centered,
-                                   reg=self.reg)
+                                   reg=self.reg, n_jobs=self.n_jobs)
             ok, _ = is_spd(C)
             if not np.all(ok):
                 raise ValueError(

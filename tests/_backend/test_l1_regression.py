@@ -85,3 +85,20 @@ def test_mask_ignores_entries_and_rows_are_independent():
     Z = l1_regression_rows(X_bad, V, mask=mask)
     np.testing.assert_allclose(Z, Z0, atol=1e-8)
     np.testing.assert_allclose(l1_regression_rows(X_bad[3:5], V, mask=mask[3:5]), Z[3:5])
+
+
+@pytest.mark.parametrize("masked", [False, True])
+def test_threads_over_row_blocks_give_the_serial_fit(masked):
+    rng = np.random.default_rng(3)
+    V, _ = np.linalg.qr(rng.standard_normal((30, 4)))
+    X = rng.standard_normal((57, 4)) @ V.T + 0.3 * rng.laplace(size=(57, 30))
+    mask = rng.random(X.shape) > 0.2 if masked else None
+    serial = l1_regression_rows(X, V, mask=mask)
+    for n_jobs in (2, 3, -1):
+        threaded = l1_regression_rows(X, V, mask=mask, n_jobs=n_jobs)
+        # each row is its own LP with a unique optimum (continuous data): the
+        # same vertex, up to the rounding of its r x r solve
+        np.testing.assert_allclose(threaded, serial, rtol=1e-9, atol=1e-12)
+    if not masked:
+        lp = np.array([_lp_l1(x, V) for x in X[:10]])
+        np.testing.assert_allclose(_obj(X[:10], V, threaded[:10]), lp, rtol=1e-8)

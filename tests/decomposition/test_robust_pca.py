@@ -312,3 +312,13 @@ def test_memory_layout_does_not_change_result():
     L_f, S_f = pcp(np.asfortranarray(X), random_state=0)
     np.testing.assert_allclose(L_f, L_c, atol=1e-10)
     np.testing.assert_allclose(S_f, S_c, atol=1e-10)
+
+
+def test_transform_n_jobs_matches_serial():
+    rng = np.random.default_rng(7)
+    X = rng.standard_normal((80, 3)) @ rng.standard_normal((3, 25))
+    X[rng.random(X.shape) < 0.05] += 20.0
+    est = RobustPCA(n_components=3, random_state=0).fit(X)
+    Z1 = est.transform(X)
+    Z2 = est.set_params(n_jobs=2).transform(X)
+    np.testing.assert_allclose(Z2, Z1, rtol=1e-9, atol=1e-12)

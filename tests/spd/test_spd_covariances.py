@@ -145,3 +145,13 @@ def test_grid_search_over_order():
     pipe = make_pipeline(Covariances(lag=2), LogVech(), LogisticRegression(max_iter=2000))
     grid = GridSearchCV(pipe, {"covariances__order": [1, 3]}, cv=3).fit(X, y)
     assert grid.best_params_["covariances__order"] == 3
+
+
+@pytest.mark.parametrize("estimator", ["empirical", "ledoit_wolf", "oas"])
+def test_n_jobs_gives_the_serial_matrices(estimator):
+    signals, _ = make_meeg_signals(n_trials=21, n_channels=4, n_times=64, random_state=0)
+    serial = Covariances(estimator=estimator, order=2).fit_transform(signals)
+    threaded = Covariances(estimator=estimator, order=2, n_jobs=2).fit_transform(signals)
+    # each trial's matrix is computed on its own: blocking changes only the
+    # rounding of the batched products
+    np.testing.assert_allclose(threaded, serial, rtol=1e-12, atol=1e-14)
