@@ -153,11 +153,6 @@ def unvech(v, n=None):
     return X
 
 
-def spd_eigvalsh(X):
-    """Eigenvalues (ascending) of a stack of symmetric matrices, ``(..., n)``."""
-    return np.linalg.eigvalsh(X)
-
-
 def is_spd(X, rtol=None, eigvals=None):
     """Which matrices of a stack are symmetric positive definite.
 
@@ -421,23 +416,25 @@ def _cholesky_pivots(G, k, piv):
     return True
 
 
-def second_moment_factor(X):
-    """``E_A[<A, X>^2]`` for ``A = P diag(theta) P^T`` (theta uniform, P Haar).
+def second_moment_factor(V, n):
+    """``E_A[<A, S>^2]`` for ``A = P diag(theta) P^T`` (theta uniform, P Haar).
 
-    Closed form ``(2 ||X||_F^2 + trace(X)^2) / (n (n + 2))`` for symmetric
-    ``X`` of size ``n`` (derivation: ``E[(theta . y)^2] = ||y||^2 / n`` with
-    ``y = diag(P^T X P)`` and ``E[(u^T X u)^2] = (2 ||X||^2 + tr(X)^2) /
+    Closed form ``(2 ||S||_F^2 + trace(S)^2) / (n (n + 2))`` for symmetric
+    ``S`` of size ``n`` (derivation: ``E[(theta . y)^2] = ||y||^2 / n`` with
+    ``y = diag(P^T S P)`` and ``E[(u^T S u)^2] = (2 ||S||^2 + tr(S)^2) /
     (n (n + 2))`` for ``u`` uniform on the sphere).
 
     Parameters
     ----------
-    X : ndarray of shape (..., n, n)
+    V : ndarray of shape (..., n (n + 1) / 2)
+        ``vech(S)`` (sqrt(2)-weighted, so ``||V|| = ||S||_F``).
+    n : int
 
     Returns
     -------
     m : ndarray of shape (...)
     """
-    n = X.shape[-1]
-    fro2 = np.sum(X * X, axis=(-1, -2))
-    tr = np.trace(X, axis1=-2, axis2=-1)
+    rows, cols = np.triu_indices(n)
+    fro2 = np.sum(V * V, axis=-1)
+    tr = np.sum(V[..., rows == cols], axis=-1)
     return (2.0 * fro2 + tr ** 2) / (n * (n + 2))

@@ -36,6 +36,7 @@ from .._backend._spd import (
     logm,
     logm_from_eigh,
     sample_symmetric_directions,
+    second_moment_factor,
     vech,
 )
 from ..utils._parallel import threaded_map
@@ -105,15 +106,6 @@ def project(X, projections, metric, eigh=None):
     return affine_invariant_coordinates(X, projections.theta, projections.eigvecs)
 
 
-def _vech_second_moment(V, n):
-    """``E_A[<A, S>^2]`` for rows ``V = vech(S)`` (``(..., m)``) of ``n x n`` matrices."""
-    rows, cols = np.triu_indices(n)
-    diag = rows == cols
-    fro2 = np.sum(V * V, axis=-1)
-    tr = np.sum(V[..., diag], axis=-1)
-    return (2.0 * fro2 + tr ** 2) / (n * (n + 2))
-
-
 def _control_variate(ZA, ZB, a, b, logA, logB, Avech, n, kind):
     """Values ``C_l`` and their exact mean ``E_A[C]`` of a Gaussian-bound control variate."""
     wa = np.full(ZA.shape[1], 1.0 / ZA.shape[1]) if a is None else a
@@ -121,11 +113,11 @@ def _control_variate(ZA, ZB, a, b, logA, logB, Avech, n, kind):
     mA, mB = wa @ logA, wb @ logB  # weighted means of vech(log X), (m,)
     delta = mA - mB
     C = (Avech @ delta) ** 2
-    EC = _vech_second_moment(delta, n)
+    EC = second_moment_factor(delta, n)
     if kind == "upper":
         muA, muB = ZA @ wa, ZB @ wb
         C = C + ((ZA - muA[:, None]) ** 2) @ wa + ((ZB - muB[:, None]) ** 2) @ wb
-        EC = EC + wa @ _vech_second_moment(logA - mA, n) + wb @ _vech_second_moment(logB - mB, n)
+        EC = EC + wa @ second_moment_factor(logA - mA, n) + wb @ second_moment_factor(logB - mB, n)
     return C, EC
 
 

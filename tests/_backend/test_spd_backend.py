@@ -77,7 +77,7 @@ def test_second_moment_closed_form_matches_monte_carlo(rng):
     vals = _spd.vech(_spd.directions_from_eig(theta, P)) @ _spd.vech(X)
     assert abs(vals.mean()) < 5 * vals.std() / np.sqrt(vals.size)  # E<A, X> = 0
     sq = vals ** 2
-    expected = _spd.second_moment_factor(X)
+    expected = _spd.second_moment_factor(_spd.vech(X), 4)
     assert abs(sq.mean() - expected) < 5 * sq.std() / np.sqrt(sq.size)
 
 
