@@ -12,6 +12,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_random_state, check_scalar
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
@@ -156,6 +157,29 @@ def alpha_grid(design, *, l1_ratio=1.0, eps=1e-3, n_alphas=100, positive=False, 
     if amax <= np.finfo(float).resolution:
         return np.full(n_alphas, np.finfo(float).resolution)
     return np.geomspace(amax, amax * eps, num=n_alphas)
+
+
+def _grid_from(alphas, design, *, l1_ratio, eps, positive, name="alphas"):
+    """``alphas`` (None, int or array-like) -> decreasing grid (validated)."""
+    if alphas is None or isinstance(alphas, Integral):
+        if l1_ratio == 0:
+            raise ValueError("Automatic alpha grid generation is not supported for "
+                             "l1_ratio=0. Please supply a grid by providing your estimator "
+                             "with the appropriate `alphas=` argument.")
+        return alpha_grid(design, l1_ratio=l1_ratio, eps=eps,
+                          n_alphas=100 if alphas is None else int(alphas), positive=positive)
+    alphas = list(np.asarray(alphas, dtype=object).ravel())
+    for i, a in enumerate(alphas):
+        check_scalar(a, f"{name}[{i}]", target_type=Real, min_val=0.0)
+        _check_alpha(a, f"{name}[{i}]")
+    return np.sort(np.asarray(alphas, dtype=np.float64))[::-1]
+
+
+def _solver_seed(selection, random_state):
+    """-1 (cyclic order) or a seed for the random coordinate order."""
+    if selection == "cyclic":
+        return -1
+    return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
 
 
 def penalized_path(design, make_spec, alphas, *, w0=None, tol=1e-4, max_iter=100,

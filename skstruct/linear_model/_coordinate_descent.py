@@ -10,49 +10,25 @@ from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
-from joblib import Parallel, delayed, effective_n_jobs
-from sklearn.base import BaseEstimator, RegressorMixin
-from sklearn.model_selection import check_cv
-from sklearn.utils import check_random_state, check_scalar
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
-from sklearn.utils.extmath import safe_sparse_dot
-from sklearn.utils.metadata_routing import (
-    MetadataRouter,
-    MethodMapping,
-    _raise_for_params,
-    _routing_enabled,
-    process_routing,
-)
-from sklearn.utils.validation import (
-    _check_sample_weight,
-    check_array,
-    check_is_fitted,
-    validate_data,
-)
-from threadpoolctl import threadpool_limits
+from sklearn.utils.validation import check_array
 
 from .._backend._cd import cd_solve, ridge_solve
 from .._backend._penalties import MCP, SCAD, ElasticNetPenalty
 from ._base import (
     _check_alpha,
     _check_X_y,
+    _grid_from,
     _PenalizedRegressor,
+    _solver_seed,
     _warn_not_converged,
-    alpha_grid,
-    make_design,
     make_designs,
     penalized_path,
 )
+from ._cv import _PenalizedCV
 
 _NONFINITE = ("Coordinate descent iterations resulted in non-finite parameter values. The "
               "input data may contain large values and need to be preprocessed.")
-
-
-def _solver_seed(selection, random_state):
-    """-1 (cyclic order) or a seed for the random coordinate order."""
-    if selection == "cyclic":
-        return -1
-    return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
 
 
 def _unchecked_input(est, X, y, weighted):
@@ -313,22 +289,6 @@ class Lasso(ElasticNet):
 _PATH_EXTRA = ("tol", "max_iter", "fit_intercept", "sample_weight", "random_state", "selection")
 
 
-def _grid_from(alphas, design, *, l1_ratio, eps, positive, name="alphas"):
-    """``alphas`` (None, int or array-like) -> decreasing grid (validated)."""
-    if alphas is None or isinstance(alphas, Integral):
-        if l1_ratio == 0:
-            raise ValueError("Automatic alpha grid generation is not supported for "
-                             "l1_ratio=0. Please supply a grid by providing your estimator "
-                             "with the appropriate `alphas=` argument.")
-        return alpha_grid(design, l1_ratio=l1_ratio, eps=eps,
-                          n_alphas=100 if alphas is None else int(alphas), positive=positive)
-    alphas = list(np.asarray(alphas, dtype=object).ravel())
-    for i, a in enumerate(alphas):
-        check_scalar(a, f"{name}[{i}]", target_type=Real, min_val=0.0)
-        _check_alpha(a, f"{name}[{i}]")
-    return np.sort(np.asarray(alphas, dtype=np.float64))[::-1]
-
-
 def _path(X, y, make_spec, *, l1_ratio, eps, alphas, precompute, copy_X, coef_init, verbose,
           positive, check_input, params):
     unexpected = sorted(set(params) - set(_PATH_EXTRA))
@@ -502,154 +462,6 @@ def nonconvex_path(X, y, *, penalty="mcp", gamma=None, eps=1e-3, alphas=None,
 
 
 # ----------------------------------------------------------------------------- cross-validation
-def _fold_mse(X, y, sw, train, test, grid, make_spec, fit_intercept, precompute, tol, max_iter,
-              seed):
-    """Weighted test MSE of a warm-started path fitted on one training fold, (n_alphas,)."""
-    d, X_off, y_off = make_design(X[train], y[train], None if sw is None else sw[train],
-                                  fit_intercept, precompute)
-    coefs, *_ = penalized_path(d, make_spec, grid, tol=tol, max_iter=max_iter, seed=seed)
-    pred = np.asarray(safe_sparse_dot(X[test], coefs)) + (y_off - X_off @ coefs)
-    return np.average((y[test][:, None] - pred) ** 2, axis=0,
-                      weights=None if sw is None else sw[test])
-
-
-class _PenalizedCV(RegressorMixin, BaseEstimator):
-    """One cross-validation base for every penalised estimator of the family.
-
-    For each ``l1_ratio`` (or the single penalty shape), the alpha grid is
-    computed on the whole data, then a warm-started path is fitted on each
-    training fold and scored by (weighted) mean squared error on the held-out
-    fold; the (shape, fold) paths run in parallel with ``n_jobs`` (threads).
-    The alpha (and l1_ratio) with the lowest mean error is refitted on all the
-    data. Splitters come from :func:`sklearn.model_selection.check_cv`;
-    ``groups`` reach them through metadata routing, as in scikit-learn.
-    """
-
-    _parameter_constraints = {
-        "eps": [Interval(Real, 0, None, closed="neither")],
-        "alphas": [Interval(Integral, 1, None, closed="left"), "array-like", None],
-        "fit_intercept": ["boolean"],
-        "precompute": ["boolean", StrOptions({"auto"})],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "tol": [Interval(Real, 0, None, closed="left")],
-        "copy_X": ["boolean"],
-        "cv": ["cv_object"],
-        "verbose": ["verbose"],
-        "n_jobs": [Integral, None],
-        "positive": ["boolean"],
-        "random_state": ["random_state"],
-        "selection": [StrOptions({"cyclic", "random"})],
-    }
-
-    def _shapes(self):
-        """List of shape parameters to search (l1 ratios, or one gamma)."""
-        return [1.0]
-
-    def _make_spec(self, alpha, shape, p):  # pragma: no cover - overridden
-        raise NotImplementedError
-
-    def _final_estimator(self, alpha, shape):  # pragma: no cover - overridden
-        raise NotImplementedError
-
-    def _grid_ratio(self, shape):
-        return shape
-
-    def fit(self, X, y, sample_weight=None, **params):
-        """Choose alpha by cross-validation, then refit on all the data.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,)
-        sample_weight : float or array-like of shape (n_samples,), default=None
-            Weights of the training fits and of the held-out errors.
-        **params : dict
-            Routed to the splitter (``groups``); needs
-            ``sklearn.set_config(enable_metadata_routing=True)``.
-
-        Returns
-        -------
-        self
-        """
-        _raise_for_params(params, self, "fit")
-        self._validate_params()
-        X, y = _check_X_y(self, X, y)
-        sw = None if sample_weight is None else _check_sample_weight(
-            sample_weight, X, dtype=np.float64, ensure_non_negative=True)
-        cv = check_cv(self.cv)
-        split_params = {}
-        if _routing_enabled():
-            split_params = process_routing(self, "fit", sample_weight=sample_weight,
-                                           **params).splitter.split
-        folds = list(cv.split(X, y, **split_params))
-        shapes = self._shapes()
-        p = X.shape[1]
-        full, _, _ = make_design(X, y, sw, self.fit_intercept, False)
-        grids = [_grid_from(self.alphas, full, l1_ratio=self._grid_ratio(s), eps=self.eps,
-                            positive=self.positive) for s in shapes]
-        seed = _solver_seed(self.selection, self.random_state)
-        jobs = [(i, train, test) for i in range(len(shapes)) for train, test in folds]
-        n_jobs = effective_n_jobs(self.n_jobs)
-        with threadpool_limits(limits=1 if n_jobs > 1 else None, user_api="blas"):
-            errs = Parallel(n_jobs=self.n_jobs, verbose=self.verbose, prefer="threads")(
-                delayed(_fold_mse)(X, y, sw, train, test, grids[i],
-                                   lambda a, s=shapes[i]: self._make_spec(a, s, p),
-                                   self.fit_intercept, self.precompute, self.tol,
-                                   self.max_iter, seed)
-                for i, train, test in jobs)
-        mse = np.array(errs).reshape(len(shapes), len(folds), -1).transpose(0, 2, 1)
-        mean = mse.mean(axis=2)
-        i, j = np.unravel_index(np.argmin(mean), mean.shape)
-        self.alpha_ = float(grids[i][j])
-        self._set_shape(shapes[i])
-        explicit = not (self.alphas is None or isinstance(self.alphas, Integral))
-        self.alphas_ = grids[0] if len(shapes) == 1 or explicit else np.array(grids)
-        self.mse_path_ = mse[0] if len(shapes) == 1 else mse
-        est = self._final_estimator(self.alpha_, shapes[i])
-        est.fit(X, y, sample_weight=sw)
-        self.coef_ = est.coef_
-        self.intercept_ = est.intercept_
-        self.n_iter_ = est.n_iter_
-        self.dual_gap_ = est.dual_gap_
-        self.kkt_violation_ = est.kkt_violation_
-        return self
-
-    def _set_shape(self, shape):
-        pass
-
-    def predict(self, X):
-        """Predict with the refitted model.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray of shape (n_samples,)
-        """
-        check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse=("csr", "csc"),
-                          dtype=[np.float64, np.float32], reset=False)
-        return np.asarray(safe_sparse_dot(X, self.coef_)).ravel() + self.intercept_
-
-    def get_metadata_routing(self):
-        """Metadata routing: ``sample_weight`` to ``fit``, ``groups`` to the splitter.
-
-        Returns
-        -------
-        MetadataRouter
-        """
-        return (MetadataRouter(owner=self).add_self_request(self)
-                .add(splitter=check_cv(self.cv),
-                     method_mapping=MethodMapping().add(caller="fit", callee="split")))
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
-        return tags
-
-
 class ElasticNetCV(_PenalizedCV):
     """Elastic net with alpha (and l1_ratio) chosen by cross-validation.
 
@@ -718,17 +530,17 @@ class ElasticNetCV(_PenalizedCV):
         self.random_state = random_state
         self.selection = selection
 
-    def _shapes(self):
-        return [float(r) for r in np.atleast_1d(self.l1_ratio)]
+    def _hyper_grid(self):
+        return [{"l1_ratio": float(r)} for r in np.atleast_1d(self.l1_ratio)]
 
-    def _make_spec(self, a, shape, p):
-        return ElasticNetPenalty(a, shape, positive=self.positive).spec(p)
+    def _grid_l1_ratio(self, hyper):
+        return hyper["l1_ratio"]
 
-    def _set_shape(self, shape):
-        self.l1_ratio_ = shape
+    def _make_spec(self, alpha, hyper, p):
+        return ElasticNetPenalty(alpha, hyper["l1_ratio"], positive=self.positive).spec(p)
 
-    def _final_estimator(self, alpha, shape):
-        return ElasticNet(alpha=alpha, l1_ratio=shape, fit_intercept=self.fit_intercept,
+    def _make_estimator(self, alpha, hyper):
+        return ElasticNet(alpha=alpha, l1_ratio=hyper["l1_ratio"], fit_intercept=self.fit_intercept,
                           precompute=self.precompute, max_iter=self.max_iter, tol=self.tol,
                           copy_X=self.copy_X, positive=self.positive,
                           random_state=self.random_state, selection=self.selection)
@@ -791,10 +603,10 @@ class LassoCV(_PenalizedCV):
         self.random_state = random_state
         self.selection = selection
 
-    def _make_spec(self, a, shape, p):
-        return ElasticNetPenalty(a, 1.0, positive=self.positive).spec(p)
+    def _make_spec(self, alpha, hyper, p):
+        return ElasticNetPenalty(alpha, 1.0, positive=self.positive).spec(p)
 
-    def _final_estimator(self, alpha, shape):
+    def _make_estimator(self, alpha, hyper):
         return Lasso(alpha=alpha, fit_intercept=self.fit_intercept, precompute=self.precompute,
                      copy_X=self.copy_X, max_iter=self.max_iter, tol=self.tol,
                      positive=self.positive, random_state=self.random_state,

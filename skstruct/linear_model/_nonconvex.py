@@ -6,7 +6,7 @@ import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._backend._cd import cd_solve
-from .._backend._penalties import MCP, SCAD, L1
+from .._backend._penalties import L1, MCP, SCAD
 from ._base import _PenalizedRegressor, _warn_not_converged, make_design
 
 _NONCONVEX_DOC = """
