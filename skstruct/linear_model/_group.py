@@ -5,7 +5,7 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from .._backend._cd import group_bcd_solve, group_lipschitz
+from .._backend._bcd import BlockDesign, bcd_solve, group_spec
 from ._base import _PenalizedRegressor, _warn_not_converged, make_design
 
 
@@ -68,6 +68,9 @@ class GroupLasso(_PenalizedRegressor):
     tol : float, default=1e-4
         Duality gap tolerance (see above).
     warm_start : bool, default=False
+    positive : bool, default=False
+        Constrain the coefficients to be non-negative: each block update projects
+        onto the nonnegative orthant, then shrinks the group.
 
     Attributes
     ----------
@@ -100,10 +103,11 @@ class GroupLasso(_PenalizedRegressor):
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
         "warm_start": ["boolean"],
+        "positive": ["boolean"],
     }
 
     def __init__(self, alpha=1.0, *, groups=None, group_weights="sqrt_size", fit_intercept=True,
-                 precompute="auto", max_iter=100, tol=1e-4, warm_start=False):
+                 precompute="auto", max_iter=100, tol=1e-4, warm_start=False, positive=False):
         self.alpha = alpha
         self.groups = groups
         self.group_weights = group_weights
@@ -112,6 +116,7 @@ class GroupLasso(_PenalizedRegressor):
         self.max_iter = max_iter
         self.tol = tol
         self.warm_start = warm_start
+        self.positive = positive
 
     def _fit(self, X, y, sample_weight):
         p = X.shape[1]
@@ -125,17 +130,14 @@ class GroupLasso(_PenalizedRegressor):
                 raise ValueError(f"group_weights must be {len(groups)} non-negative numbers.")
         design, X_offset, y_offset = make_design(X, y, sample_weight, self.fit_intercept,
                                                  self.precompute)
-        grp_ptr = np.concatenate([[0], np.cumsum([len(g) for g in groups])])
-        grp_idx = np.concatenate(groups)
         w0 = None
         if self.warm_start and getattr(self, "coef_", None) is not None \
                 and np.shape(self.coef_) == (p,):
             w0 = np.asarray(self.coef_, dtype=np.float64)
-        lips = group_lipschitz(design, grp_ptr, grp_idx)
-        res = group_bcd_solve(design, grp_ptr, grp_idx, self.alpha, weights, w0, tol=self.tol,
-                              max_iter=self.max_iter, lipschitz=lips)
+        spec = group_spec(design, groups, weights, positive=self.positive).at(self.alpha)
+        res = bcd_solve(BlockDesign([design]), spec, w0, tol=self.tol, max_iter=self.max_iter)
         self.groups_ = groups
-        self._set_fitted(res.coef, X_offset, y_offset, X.dtype)
+        self._set_fitted(res.coef[0], X_offset, y_offset, X.dtype)
         self.n_iter_ = res.n_epochs
         self.dual_gap_ = float(res.dual_gap)
         self.kkt_violation_ = float(res.kkt)
