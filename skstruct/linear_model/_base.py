@@ -218,7 +218,7 @@ def penalized_path(design, make_spec, alphas, *, w0=None, tol=1e-4, max_iter=100
             print(f"path: alpha {i + 1:3d}/{len(alphas)} = {a:.3e}, {res.n_epochs} epochs, "
                   f"{np.count_nonzero(res.coef)} nonzeros, gap {res.dual_gap:.2e}")
         w = res.coef
-        state = (res.state, res.extra)
+        state = res.states
         coefs[:, i] = w
         gaps[i], kkts[i], n_iters[i] = res.dual_gap, res.kkt, res.n_epochs
         ok &= res.converged
