@@ -28,6 +28,8 @@ from ._kernels import log_profile
 # Data points used as queries and as references of the nearest-neighbour rule.
 _RULE_QUERIES = 200
 _RULE_REFERENCES = 5000
+# Elements of X - x held at once by :func:`effective_sample_size`.
+_ESS_BLOCK = 2**18
 # Effective sample size below which the KDE at its mode rests on about one point.
 DEGENERATE_ESS = 2.0
 
@@ -67,7 +69,7 @@ def kernel_reach(kernel, exponent=2.0):
     return 0.5 * (lo + hi)
 
 
-def neighbour_distance(X, n_neighbors, rng, *, n_queries=_RULE_QUERIES,
+def neighbour_distance(X, n_neighbors, rng, *, sketch=None, n_queries=_RULE_QUERIES,
                        n_references=_RULE_REFERENCES):
     """Median distance from a data point to its ``n_neighbors``-th nearest other data point.
 
@@ -81,27 +83,47 @@ def neighbour_distance(X, n_neighbors, rng, *, n_queries=_RULE_QUERIES,
         Draws ``n_queries`` query points and ``n_references`` reference
         points when there are more; the rank is then scaled to the same
         quantile of the reference sample.
+    sketch : ndarray of shape (n_samples, n_components), default=None
+        A Gaussian random projection of ``X``. If given, each query's
+        ``n_neighbors``-th neighbour is *chosen* by the sketched distances
+        (``O(n_queries * n_references * n_components)``) and its distance is
+        *measured* in ``X`` (``O(n_queries * n_features)``). Relied on: the
+        sketch scales each squared distance by an independent-looking
+        ``chi2_k / k`` factor, so the chosen point's true rank is near
+        ``n_neighbors``; the median over the queries was measured within
+        0 to +4% of the exact rule on Gaussian mixtures, single blobs and
+        5-dimensional subspaces in 1000 to 10000 dimensions (the sketched
+        distance itself is 2-16% low: it is a low order statistic of noisy
+        distances).
     n_queries, n_references : int
 
     Returns
     -------
     r : float
-        Cost ``O(n_queries * n_references * n_features)``.
+        Cost ``O(n_queries * n_references * n_features)`` (``n_components``
+        with a sketch).
     """
     n = X.shape[0]
     ref = np.arange(n) if n <= n_references else rng.choice(n, n_references, replace=False)
     qpos = (np.arange(ref.size) if ref.size <= n_queries
             else rng.choice(ref.size, n_queries, replace=False))
-    R, Q = X[ref], X[ref[qpos]]
+    S = X if sketch is None else sketch
+    R, Q = S[ref], S[ref[qpos]]
     k = int(np.clip(round(n_neighbors * (ref.size - 1) / (n - 1)), 1, ref.size - 1))
     D = (np.einsum("ij,ij->i", Q, Q)[:, None] + np.einsum("ij,ij->i", R, R)[None, :]
          - 2.0 * Q @ R.T)
-    D[np.arange(qpos.size), qpos] = np.inf  # a query is not its own neighbour
-    np.maximum(D, 0.0, out=D)
-    return float(np.median(np.sqrt(np.partition(D, k - 1, axis=1)[:, k - 1])))
+    rows = np.arange(qpos.size)
+    D[rows, qpos] = np.inf  # a query is not its own neighbour
+    j = np.argpartition(D, k - 1, axis=1)[:, k - 1]
+    if sketch is None:
+        d2 = np.maximum(D[rows, j], 0.0)
+    else:
+        diff = X[ref[qpos]] - X[ref[j]]
+        d2 = np.einsum("ij,ij->i", diff, diff)
+    return float(np.median(np.sqrt(d2)))
 
 
-def neighbour_bandwidth(X, kernel, exponent=2.0, *, rng):
+def neighbour_bandwidth(X, kernel, exponent=2.0, *, rng, sketch=None):
     """The default bandwidth: ``r_k / kernel_reach(kernel)``, ``k = ceil(sqrt(n))``.
 
     Parameters
@@ -111,6 +133,9 @@ def neighbour_bandwidth(X, kernel, exponent=2.0, *, rng):
     kernel : str
     exponent : float, default=2.0
     rng : RandomState
+    sketch : ndarray of shape (n_samples, n_components), default=None
+        Gaussian sketch of ``X`` that chooses the neighbours (see
+        :func:`neighbour_distance`).
 
     Returns
     -------
@@ -119,7 +144,7 @@ def neighbour_bandwidth(X, kernel, exponent=2.0, *, rng):
         :func:`neighbour_distance`.
     """
     n = X.shape[0]
-    r = neighbour_distance(X, int(np.ceil(np.sqrt(n))), rng)
+    r = neighbour_distance(X, int(np.ceil(np.sqrt(n))), rng, sketch=sketch)
     if not r > 0:
         return 1.0
     return r / kernel_reach(kernel, exponent)
@@ -143,7 +168,7 @@ def scott_silverman(X, rule):
     return sigma * factor
 
 
-def resolve_bandwidth(X, bandwidth, kernel, exponent=2.0, *, rng):
+def resolve_bandwidth(X, bandwidth, kernel, exponent=2.0, *, rng, sketch=None):
     """A float bandwidth from a float or a rule name.
 
     Parameters
@@ -155,6 +180,9 @@ def resolve_bandwidth(X, bandwidth, kernel, exponent=2.0, *, rng):
     kernel : str
     exponent : float, default=2.0
     rng : RandomState
+    sketch : ndarray of shape (n_samples, n_components), default=None
+        For ``"auto"``: a Gaussian sketch of ``X`` that chooses the
+        neighbours (see :func:`neighbour_distance`).
 
     Returns
     -------
@@ -162,7 +190,7 @@ def resolve_bandwidth(X, bandwidth, kernel, exponent=2.0, *, rng):
     """
     if isinstance(bandwidth, str):
         if bandwidth == "auto":
-            return neighbour_bandwidth(X, kernel, exponent, rng=rng)
+            return neighbour_bandwidth(X, kernel, exponent, rng=rng, sketch=sketch)
         return scott_silverman(X, bandwidth)
     return float(bandwidth)
 
@@ -182,10 +210,16 @@ def effective_sample_size(x, X, bandwidth, kernel, exponent=2.0):
     -------
     ess : float
         Between 1 (one point carries the KDE at ``x``) and ``n_samples``;
-        0 outside the support of a compact kernel. Cost ``O(n d)``.
+        0 outside the support of a compact kernel. Cost ``O(n d)``, memory
+        ``O(2^18)`` beyond the data.
     """
-    t = ((X - x) ** 2).sum(axis=1) / bandwidth**2
-    lk = log_profile(t, kernel, exponent)
+    t = np.empty(X.shape[0])
+    # squared distances from the differences, in blocks (no n x d temporary)
+    step = max(1, _ESS_BLOCK // max(X.shape[1], 1))
+    for s in range(0, X.shape[0], step):
+        D = X[s:s + step] - x
+        t[s:s + step] = np.einsum("ij,ij->i", D, D)
+    lk = log_profile(t / bandwidth**2, kernel, exponent)
     if not np.isfinite(lk.max()):
         return 0.0
     return float(np.exp(2.0 * logsumexp(lk) - logsumexp(2.0 * lk)))
