@@ -58,6 +58,37 @@ def test_neighbour_distance_subsampled_keeps_the_quantile():
     assert abs(approx / exact - 1) < 0.1
 
 
+def test_neighbour_distance_with_identity_sketch_is_exact():
+    # a "sketch" that is the data itself chooses the same neighbours: the
+    # choose-in-the-sketch, measure-exactly path gives the exact rule
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(180, 7))
+    X -= X.mean(0)
+    for k in (1, 5, 17):
+        dist, _ = NearestNeighbors(n_neighbors=k + 1).fit(X).kneighbors(X)
+        got = neighbour_distance(X, k, np.random.RandomState(0), sketch=X.copy())
+        assert_allclose(got, np.median(dist[:, k]), rtol=1e-9)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_neighbour_distance_chosen_in_a_gaussian_sketch(seed):
+    # d = 800, k = 43: the neighbour chosen in the sketch is a true data
+    # point, so its exact distance lies between the exact rank-1 and rank-n
+    # distances; its true rank is near k's (sketch noise on a squared
+    # distance: sd sqrt(2 / k) ~ 0.2), so the median falls between the exact
+    # rule at ranks k / 3 and 3 k
+    rng = np.random.default_rng(seed)
+    C = rng.normal(scale=3.0, size=(6, 800))
+    X = C[rng.choice(6, 400)] + rng.normal(size=(400, 800))
+    X -= X.mean(0)
+    kdim = sketch_dimension(400, 0.75)
+    Z = X @ rng.normal(scale=1 / np.sqrt(kdim), size=(800, kdim))
+    rank = 20
+    got = neighbour_distance(X, rank, np.random.RandomState(seed), sketch=Z)
+    dist = np.sort(cdist(X, X), axis=1)  # column 0 is the point itself
+    assert np.median(dist[:, rank // 3]) < got < np.median(dist[:, 3 * rank])
+
+
 @pytest.mark.parametrize("d", [2, 30, 200])
 def test_neighbour_bandwidth_scales_and_translates(d):
     rng = np.random.default_rng(d)
