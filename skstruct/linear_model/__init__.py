@@ -15,20 +15,31 @@ from ._coordinate_descent import (
     lasso_path,
     nonconvex_path,
 )
-from ._group import GroupLasso
+from ._group import GroupLasso, GroupLassoCV
 from ._l0 import L0Regressor, l0_path
-from ._nonconvex import AdaptiveLasso, MCPRegressor, SCADRegressor
+from ._nonconvex import (
+    AdaptiveLasso,
+    AdaptiveLassoCV,
+    MCPRegressor,
+    MCPRegressorCV,
+    SCADRegressor,
+    SCADRegressorCV,
+)
 
 __all__ = [
     "AdaptiveLasso",
-    "MCPRegressor",
-    "SCADRegressor",
+    "AdaptiveLassoCV",
     "ElasticNet",
     "ElasticNetCV",
     "GroupLasso",
+    "GroupLassoCV",
     "L0Regressor",
     "Lasso",
     "LassoCV",
+    "MCPRegressor",
+    "MCPRegressorCV",
+    "SCADRegressor",
+    "SCADRegressorCV",
     "enet_path",
     "l0_path",
     "lasso_path",

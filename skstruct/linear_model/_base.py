@@ -154,13 +154,24 @@ def alpha_grid(design, *, l1_ratio=1.0, eps=1e-3, n_alphas=100, positive=False, 
     pen = w > 0
     amax = float(np.max(np.maximum(g[pen], 0) / w[pen])) / max(l1_ratio, 1e-3) if pen.any() \
         else 1.0
-    if amax <= np.finfo(float).resolution:
+    return geometric_grid(amax, eps, n_alphas)
+
+
+def geometric_grid(alpha_max, eps, n_alphas):
+    """``n_alphas`` values from ``alpha_max`` down to ``eps * alpha_max`` (log-spaced);
+    a constant grid at float resolution when ``alpha_max`` is (numerically) zero."""
+    if alpha_max <= np.finfo(float).resolution:
         return np.full(n_alphas, np.finfo(float).resolution)
-    return np.geomspace(amax, amax * eps, num=n_alphas)
+    return np.geomspace(alpha_max, alpha_max * eps, num=n_alphas)
 
 
-def _grid_from(alphas, design, *, l1_ratio, eps, positive, name="alphas"):
-    """``alphas`` (None, int or array-like) -> decreasing grid (validated)."""
+def _grid_from(alphas, design, *, l1_ratio, eps, positive, name="alphas", alpha_max=None):
+    """``alphas`` (None, int or array-like) -> decreasing grid (validated).
+
+    The automatic grid starts at ``alpha_max`` when given (penalties other than
+    the elastic net), at the elastic net's otherwise."""
+    if alpha_max is not None and (alphas is None or isinstance(alphas, Integral)):
+        return geometric_grid(alpha_max, eps, 100 if alphas is None else int(alphas))
     if alphas is None or isinstance(alphas, Integral):
         if l1_ratio == 0:
             raise ValueError("Automatic alpha grid generation is not supported for "
@@ -169,6 +180,8 @@ def _grid_from(alphas, design, *, l1_ratio, eps, positive, name="alphas"):
         return alpha_grid(design, l1_ratio=l1_ratio, eps=eps,
                           n_alphas=100 if alphas is None else int(alphas), positive=positive)
     alphas = list(np.asarray(alphas, dtype=object).ravel())
+    if not alphas:
+        raise ValueError(f"{name} must not be empty.")
     for i, a in enumerate(alphas):
         check_scalar(a, f"{name}[{i}]", target_type=Real, min_val=0.0)
         _check_alpha(a, f"{name}[{i}]")
@@ -215,14 +228,30 @@ def penalized_path(design, make_spec, alphas, *, w0=None, tol=1e-4, max_iter=100
                        max_epochs=max_epochs, screen=screen, anderson=anderson,
                        p0=max(p0, int(np.count_nonzero(w))), seed=seed)
         if verbose:
-            print(f"path: alpha {i + 1:3d}/{len(alphas)} = {a:.3e}, {res.n_epochs} epochs, "
-                  f"{np.count_nonzero(res.coef)} nonzeros, gap {res.dual_gap:.2e}")
+            _report_path_step(i, len(alphas), a, res)
         w = res.coef
         state = res.states
         coefs[:, i] = w
         gaps[i], kkts[i], n_iters[i] = res.dual_gap, res.kkt, res.n_epochs
         ok &= res.converged
     return coefs, gaps, kkts, n_iters, ok
+
+
+def _report_path_step(i, n_alphas, alpha, res):
+    """One progress line per alpha of a path (stdout)."""
+    print(f"path: alpha {i + 1:3d}/{n_alphas} = {alpha:.3e}, {res.n_epochs} epochs, "
+          f"{np.count_nonzero(res.coef)} nonzeros, gap {res.dual_gap:.2e}, kkt {res.kkt:.2e}",
+          flush=True)
+
+
+def _report_fit(est, label, res):
+    """One progress line of a solve when ``est.verbose`` (stdout, as scikit-learn)."""
+    if getattr(est, "verbose", 0):
+        crit = (f"gap {res.dual_gap:.2e}" if np.isfinite(res.dual_gap)
+                else f"kkt {res.kkt:.2e}")
+        print(f"[{type(est).__name__}] {label}: {res.n_epochs} epochs, "
+              f"{np.count_nonzero(res.coef)} nonzeros, {crit}, "
+              f"{'converged' if res.converged else 'NOT converged'}", flush=True)
 
 
 def _warn_not_converged(name, crit, tol):
@@ -251,6 +280,7 @@ class _PenalizedRegressor(RegressorMixin, BaseEstimator):
         "tol": [Interval(Real, 0, None, closed="left")],
         "warm_start": ["boolean"],
         "positive": ["boolean"],
+        "verbose": ["verbose"],
     }
     _accept_sparse = True
 
@@ -264,6 +294,7 @@ class _PenalizedRegressor(RegressorMixin, BaseEstimator):
             w0 = np.asarray(self.coef_, dtype=np.float64)
         res = cd_solve(design, penalty.spec(p), w0, tol=self.tol, max_iter=self.max_iter,
                        screen=getattr(self, "_screen", True))
+        _report_fit(self, f"alpha={self.alpha:.4e}", res)
         self._set_fitted(res.coef, X_offset, y_offset, X.dtype)
         self.n_iter_ = res.n_epochs
         self.dual_gap_ = float(res.dual_gap)
@@ -297,6 +328,8 @@ class _PenalizedRegressor(RegressorMixin, BaseEstimator):
         self
         """
         self._validate_params()
+        if hasattr(self, "alpha"):
+            _check_alpha(self.alpha)
         X, y = _check_X_y(self, X, y, accept_sparse=self._accept_sparse)
         return self._fit(X, y, sample_weight)
 

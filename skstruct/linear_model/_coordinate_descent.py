@@ -20,6 +20,7 @@ from ._base import (
     _check_X_y,
     _grid_from,
     _PenalizedRegressor,
+    _report_fit,
     _solver_seed,
     _warn_not_converged,
     make_designs,
@@ -84,6 +85,8 @@ class ElasticNet(_PenalizedRegressor):
         Seed of the coordinate order when ``selection="random"``.
     selection : {"cyclic", "random"}, default="cyclic"
         Order of the coordinates within a working-set epoch.
+    verbose : int, default=0
+        1 prints one line per fit (epochs, nonzeros, duality gap) to stdout.
 
     Attributes
     ----------
@@ -114,7 +117,7 @@ class ElasticNet(_PenalizedRegressor):
 
     def __init__(self, alpha=1.0, *, l1_ratio=0.5, fit_intercept=True, precompute="auto",
                  max_iter=100, copy_X=True, tol=1e-4, warm_start=False, positive=False,
-                 random_state=None, selection="cyclic"):
+                 random_state=None, selection="cyclic", verbose=0):
         self.alpha = alpha
         self.l1_ratio = l1_ratio
         self.fit_intercept = fit_intercept
@@ -126,6 +129,7 @@ class ElasticNet(_PenalizedRegressor):
         self.positive = positive
         self.random_state = random_state
         self.selection = selection
+        self.verbose = verbose
 
     def _l1_ratio(self):
         return self.l1_ratio
@@ -183,6 +187,8 @@ class ElasticNet(_PenalizedRegressor):
                            max_iter=1 if exact else self.max_iter,
                            max_epochs=0 if exact else 50_000, seed=seed,
                            trust_start=exact or getattr(self, "_converged", True))
+            _report_fit(self, f"alpha={self.alpha:.4e}" + (f", target {t}" if n_targets > 1
+                                                             else ""), res)
             if not (np.all(np.isfinite(res.coef)) and np.all(np.isfinite(design.lipschitz))):
                 raise ValueError(_NONFINITE)
             if not res.converged and not exact:
@@ -241,6 +247,8 @@ class Lasso(ElasticNet):
     random_state : int, RandomState instance or None, default=None
         Seed of the coordinate order when ``selection="random"``.
     selection : {"cyclic", "random"}, default="cyclic"
+    verbose : int, default=0
+        1 prints one line per fit to stdout.
 
     Attributes
     ----------
@@ -269,7 +277,7 @@ class Lasso(ElasticNet):
 
     def __init__(self, alpha=1.0, *, fit_intercept=True, precompute="auto", copy_X=True,
                  max_iter=100, tol=1e-4, warm_start=False, positive=False, random_state=None,
-                 selection="cyclic"):
+                 selection="cyclic", verbose=0):
         self.alpha = alpha
         self.fit_intercept = fit_intercept
         self.precompute = precompute
@@ -280,6 +288,7 @@ class Lasso(ElasticNet):
         self.positive = positive
         self.random_state = random_state
         self.selection = selection
+        self.verbose = verbose
 
     def _l1_ratio(self):
         return 1.0
@@ -483,7 +492,8 @@ class ElasticNetCV(_PenalizedCV):
         Anything :func:`sklearn.model_selection.check_cv` accepts (5-fold when None).
     copy_X : bool, default=True
     verbose : bool or int, default=0
-        Progress of the fold paths (joblib).
+        1 prints one line per fold (best alpha on that fold) and the refit; 2 also
+        one line per alpha of each fold path. To stdout.
     n_jobs : int, default=None
         Fold paths run in parallel (threads; -1 for all cores).
     positive : bool, default=False
@@ -565,7 +575,8 @@ class LassoCV(_PenalizedCV):
     cv : int, cross-validation generator or iterable, default=None
         5-fold when None.
     verbose : bool or int, default=False
-        Progress of the fold paths (joblib).
+        1 prints one line per fold (best alpha on that fold) and the refit; 2 also
+        one line per alpha of each fold path. To stdout.
     n_jobs : int, default=None
         Fold paths run in parallel (threads; -1 for all cores).
     positive : bool, default=False

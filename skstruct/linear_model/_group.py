@@ -1,12 +1,21 @@
 """Group lasso by working-set block coordinate descent."""
 
 from numbers import Integral, Real
+from types import SimpleNamespace
 
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from .._backend._bcd import BlockDesign, bcd_solve, group_spec
-from ._base import _PenalizedRegressor, _warn_not_converged, make_design
+from .._backend._bcd import BlockDesign, bcd_path, bcd_solve, group_spec
+from ._base import (
+    _grid_from,
+    _PenalizedRegressor,
+    _report_fit,
+    _solver_seed,
+    _warn_not_converged,
+    make_design,
+)
+from ._cv import _PenalizedCV
 
 
 def _parse_groups(groups, n_features):
@@ -35,6 +44,17 @@ def _parse_groups(groups, n_features):
         raise ValueError("groups given as index lists must partition range(n_features) "
                          f"(n_features={n_features}): each feature in exactly one group.")
     return out
+
+
+def _group_weights(group_weights, groups):
+    """``weights_g`` of each group: sqrt of its size, ones, or given (non-negative, finite)."""
+    if isinstance(group_weights, str):
+        return (np.sqrt([len(g) for g in groups]) if group_weights == "sqrt_size"
+                else np.ones(len(groups)))
+    weights = np.asarray(group_weights, dtype=np.float64).ravel()
+    if weights.shape != (len(groups),) or np.any(weights < 0) or not np.all(np.isfinite(weights)):
+        raise ValueError(f"group_weights must be {len(groups)} non-negative finite numbers.")
+    return weights
 
 
 class GroupLasso(_PenalizedRegressor):
@@ -71,6 +91,8 @@ class GroupLasso(_PenalizedRegressor):
     positive : bool, default=False
         Constrain the coefficients to be non-negative: each block update projects
         onto the nonnegative orthant, then shrinks the group.
+    verbose : int, default=0
+        1 prints one line per fit (epochs, nonzeros, gap) to stdout.
 
     Attributes
     ----------
@@ -104,10 +126,12 @@ class GroupLasso(_PenalizedRegressor):
         "tol": [Interval(Real, 0, None, closed="left")],
         "warm_start": ["boolean"],
         "positive": ["boolean"],
+        "verbose": ["verbose"],
     }
 
     def __init__(self, alpha=1.0, *, groups=None, group_weights="sqrt_size", fit_intercept=True,
-                 precompute="auto", max_iter=100, tol=1e-4, warm_start=False, positive=False):
+                 precompute="auto", max_iter=100, tol=1e-4, warm_start=False, positive=False,
+                 verbose=0):
         self.alpha = alpha
         self.groups = groups
         self.group_weights = group_weights
@@ -117,17 +141,12 @@ class GroupLasso(_PenalizedRegressor):
         self.tol = tol
         self.warm_start = warm_start
         self.positive = positive
+        self.verbose = verbose
 
     def _fit(self, X, y, sample_weight):
         p = X.shape[1]
         groups = _parse_groups(self.groups, p)
-        if isinstance(self.group_weights, str):
-            weights = (np.sqrt([len(g) for g in groups]) if self.group_weights == "sqrt_size"
-                       else np.ones(len(groups)))
-        else:
-            weights = np.asarray(self.group_weights, dtype=np.float64).ravel()
-            if weights.shape != (len(groups),) or np.any(weights < 0):
-                raise ValueError(f"group_weights must be {len(groups)} non-negative numbers.")
+        weights = _group_weights(self.group_weights, groups)
         design, X_offset, y_offset = make_design(X, y, sample_weight, self.fit_intercept,
                                                  self.precompute)
         w0 = None
@@ -136,6 +155,7 @@ class GroupLasso(_PenalizedRegressor):
             w0 = np.asarray(self.coef_, dtype=np.float64)
         spec = group_spec(design, groups, weights, positive=self.positive).at(self.alpha)
         res = bcd_solve(BlockDesign([design]), spec, w0, tol=self.tol, max_iter=self.max_iter)
+        _report_fit(self, f"alpha={self.alpha:.4e}", res)
         self.groups_ = groups
         self._set_fitted(res.coef[0], X_offset, y_offset, X.dtype)
         self.n_iter_ = res.n_epochs
@@ -146,3 +166,109 @@ class GroupLasso(_PenalizedRegressor):
                     else f"stationarity violation {res.kkt:.2e}")
             _warn_not_converged("GroupLasso", crit, self.tol)
         return self
+
+
+class GroupLassoCV(_PenalizedCV):
+    """Group lasso with alpha chosen by cross-validation (warm-started paths per fold).
+
+    The grid runs from ``alpha_max = max_g ||X_g^T y||_2 / (n weights_g)`` (every
+    group zero; centred, weighted data; the positive part of ``X_g^T y`` with
+    ``positive``) down to ``eps * alpha_max``. Each training fold fits the
+    warm-started path by block coordinate descent and is scored by its held-out
+    (weighted) mean squared error; the alpha with the lowest mean error is
+    refitted with :class:`GroupLasso`.
+
+    Parameters
+    ----------
+    groups : int, list of int, list of array-like, or None, default=None
+        As :class:`GroupLasso`.
+    group_weights : "sqrt_size", "ones" or array-like of shape (n_groups,), default="sqrt_size"
+    eps : float, default=1e-3
+        ``alpha_min / alpha_max``.
+    alphas : int, array-like or None, default=100
+        Number of alphas on the automatic grid (100 when None), or the grid
+        itself (non-negative, finite).
+    fit_intercept : bool, default=True
+    precompute : bool or "auto", default="auto"
+    max_iter : int, default=100
+        Outer working-set iterations per fit.
+    tol : float, default=1e-4
+        Duality gap ``<= tol * ||y||^2 / n`` per fit.
+    cv : int, cross-validation generator or iterable, default=None
+        5-fold when None.
+    verbose : int, default=0
+        1 prints one line per fold and the refit; 2 also one line per alpha. To stdout.
+    n_jobs : int, default=None
+        Folds run in parallel on threads (-1: all cores).
+    positive : bool, default=False
+        Non-negative coefficients (as :class:`GroupLasso`).
+
+    Attributes
+    ----------
+    alpha_ : float
+    alphas_ : ndarray of shape (n_alphas,)
+    mse_path_ : ndarray of shape (n_alphas, n_folds)
+    coef_ : ndarray of shape (n_features,)
+    intercept_ : float
+    groups_ : list of ndarray
+    n_iter_ : int
+    dual_gap_ : float
+    kkt_violation_ : float
+    n_features_in_ : int
+    feature_names_in_ : ndarray of shape (`n_features_in`,)
+
+    See Also
+    --------
+    GroupLasso, LassoCV
+    """
+
+    _refit_attributes = _PenalizedCV._refit_attributes + ("groups_",)
+    _parameter_constraints = {
+        **{k: v for k, v in _PenalizedCV._parameter_constraints.items()
+           if k not in ("copy_X", "random_state", "selection")},
+        "groups": GroupLasso._parameter_constraints["groups"],
+        "group_weights": GroupLasso._parameter_constraints["group_weights"],
+    }
+
+    def __init__(self, *, groups=None, group_weights="sqrt_size", eps=1e-3, alphas=100,
+                 fit_intercept=True, precompute="auto", max_iter=100, tol=1e-4, cv=None,
+                 verbose=0, n_jobs=None, positive=False):
+        self.groups = groups
+        self.group_weights = group_weights
+        self.eps = eps
+        self.alphas = alphas
+        self.fit_intercept = fit_intercept
+        self.precompute = precompute
+        self.max_iter = max_iter
+        self.tol = tol
+        self.cv = cv
+        self.verbose = verbose
+        self.n_jobs = n_jobs
+        self.positive = positive
+
+    def _path_context(self, X, y, sw):
+        full, _, _ = make_design(X, y, sw, self.fit_intercept, False)
+        groups = _parse_groups(self.groups, X.shape[1])
+        weights = _group_weights(self.group_weights, groups)
+        full = BlockDesign([full])
+        return SimpleNamespace(design=full, groups=groups, weights=weights,
+                               seed=_solver_seed("cyclic", None),
+                               spec=group_spec(full, groups, weights, positive=self.positive))
+
+    def _alpha_grid(self, ctx, hyper):
+        return _grid_from(self.alphas, ctx.design, l1_ratio=1.0, eps=self.eps,
+                          positive=self.positive, alpha_max=ctx.spec.alpha_max(ctx.design))
+
+    def _fold_path(self, ctx, X, y, sw, alphas, hyper):
+        d, X_off, y_off = make_design(X, y, sw, self.fit_intercept, self.precompute)
+        d = BlockDesign([d])
+        spec = group_spec(d, ctx.groups, ctx.weights, positive=self.positive)
+        coefs, *_ = bcd_path(d, spec, alphas, tol=self.tol, max_iter=self.max_iter,
+                             verbose=max(0, self.verbose - 1))
+        coefs = coefs[0]
+        return coefs, y_off - X_off @ coefs
+
+    def _make_estimator(self, alpha, hyper):
+        return GroupLasso(alpha=alpha, groups=self.groups, group_weights=self.group_weights,
+                          fit_intercept=self.fit_intercept, precompute=self.precompute,
+                          max_iter=self.max_iter, tol=self.tol, positive=self.positive)

@@ -4,7 +4,7 @@ from numbers import Integral
 
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
-from sklearn.utils.validation import check_array
+from sklearn.utils.validation import _check_sample_weight, check_array
 from threadpoolctl import threadpool_limits
 
 from .._backend._cd import GramColumns, best_subset_splicing
@@ -12,17 +12,31 @@ from ._base import _PenalizedRegressor, make_design
 
 
 def _ic(loss, size, n, p, criterion):
+    """Information criterion ``n log(mse) + c(n, p) * size`` of a least-squares fit.
+
+    ``mse = 2 * loss`` (the mean squared residual). ``c`` is ``log p * log log n``
+    (abess's generalised information criterion), ``log n + 2 log p`` (extended BIC,
+    Chen & Chen 2008), ``log n`` (BIC) or 2 (AIC)."""
     mse = max(2.0 * loss, 1e-300)
     if criterion == "aic":
         pen = 2.0
     elif criterion == "bic":
         pen = np.log(n)
-    else:  # extended BIC (Chen & Chen 2008), abess's default with ic_coef=1
+    elif criterion == "ebic":
         pen = np.log(n) + 2.0 * np.log(p)
+    else:  # gic (Zhu et al. 2020); log log n clipped at n = 3 so the penalty stays positive
+        pen = np.log(p) * np.log(np.log(max(n, 3)))
     return n * np.log(mse) + pen * size
 
 
-def _l0_path_design(design, max_size, n_exchange, max_iter, exhaustive_limit):
+def _default_max_size(n, p, fit_intercept):
+    """abess's largest support size ``n / (log p * log log n)``, at most ``p`` and leaving
+    at least one residual degree of freedom (an interpolating fit has log(mse) = -inf)."""
+    k = int(round(n / (max(np.log(p), 1.0) * max(np.log(np.log(max(n, 3))), 1.0))))
+    return int(max(0, min(p, int(np.ceil(n)) - 1 - int(fit_intercept), max(k, 1))))
+
+
+def _l0_path_design(design, max_size, n_exchange, max_iter, exhaustive_limit, verbose=0):
     gc = GramColumns(design)
     q, yty = design.Xty_n, design.yty_n
     p = design.n_features
@@ -42,6 +56,9 @@ def _l0_path_design(design, max_size, n_exchange, max_iter, exhaustive_limit):
             coefs[A, s] = b
             losses[s] = loss
             moves += m
+            if verbose:
+                print(f"[L0Regressor] size {s:3d}/{max_size}: loss {loss:.6g}, {m} moves",
+                      flush=True)
     return coefs, losses, moves
 
 
@@ -98,31 +115,44 @@ def l0_path(X, y, *, max_nonzero=10, fit_intercept=True, sample_weight=None, n_e
 
 
 class L0Regressor(_PenalizedRegressor):
-    """Best-subset linear regression: at most ``n_nonzero_coefs`` nonzero coefficients.
+    """Best-subset linear regression, the support size chosen by an information criterion.
 
-    Minimises ``||y - X w - b||^2 / (2 n)`` subject to ``||w||_0 <= k``. The
-    combinatorial search runs the path of sizes ``1..k``: each size is warm
-    started from the previous support plus the exact best addition, improved by
-    splicing (abess: exchange the least useful active features with the most
-    promising inactive ones while the least-squares loss drops) and finished by
-    an exact single-swap local search (no swap of one active feature for an
-    inactive one lowers the loss). Every support is fitted by least squares
-    through Gram columns computed on demand, so the cost is
+    Minimises ``||y - X w - b||^2 / (2 n)`` subject to ``||w||_0 <= k`` for every
+    ``k`` from 0 to ``n_nonzero_coefs`` (the path of sizes), then keeps the size
+    that minimises ``criterion`` (as abess does, with the extended BIC by default). The combinatorial search of each
+    size is warm started from the previous support plus the exact best
+    addition, improved by splicing (abess: exchange the least useful active
+    features with the most promising inactive ones while the least-squares loss
+    drops) and finished by an exact single-swap local search (no swap of one
+    active feature for an inactive one lowers the loss). Every support is fitted
+    by least squares through Gram columns computed on demand, so the cost is
     O(n p) per feature that ever enters plus O(p k^2) per move.
 
-    Sizes with at most ``exhaustive_limit`` candidate supports are solved
-    exactly by enumerating them; otherwise the local search returns a 1-swap
-    optimal support (on well-posed problems the best subset: the tests compare
-    it with enumeration).
+    What is guaranteed: sizes with at most ``exhaustive_limit`` candidate
+    supports are solved exactly by enumeration; every other size returns a
+    1-swap optimal support (on well-posed problems the best subset: the tests
+    compare it with enumeration). The choice of the size is a heuristic with
+    asymptotic backing: the generalised information criterion selects the true
+    support with probability tending to one under their conditions (Chen & Chen
+    2008 for the extended BIC, Zhu et al. 2020 for GIC); on finite samples it may
+    miss weak coefficients or keep a spurious one.
 
     Parameters
     ----------
-    n_nonzero_coefs : int, default=10
-        Largest support size ``k`` (the fit may use fewer with ``criterion``).
-    criterion : {"ebic", "bic", "aic"} or None, default=None
-        If set, choose the size in ``0..k`` minimising
-        ``n log(mse) + c * size`` with ``c = log n + 2 log p`` (extended BIC),
-        ``log n`` or 2. If None, use size ``k``.
+    n_nonzero_coefs : int or None, default=None
+        Largest support size ``k`` searched. None: abess's default
+        ``round(n / (log p * log log n))`` (the logs clipped below at 1), at most
+        ``p`` and at most ``n - 2`` (``n - 1`` without intercept). With
+        ``criterion=None``, exactly this size is used (an int is then required).
+    criterion : {"ebic", "gic", "bic", "aic"} or None, default="ebic"
+        Choose the size in ``0..k`` minimising ``n log(mse) + c * size``, with
+        ``mse`` the mean squared residual (weights count as repetitions) and
+        ``c = log n + 2 log p`` (extended BIC, Chen & Chen 2008),
+        ``log p * log log n`` (abess's GIC), ``log n`` (BIC) or 2 (AIC).
+        None: use size ``k``. The extended BIC is the default because it found
+        the true support more often on finite samples (63 of 64 simulated
+        problems with n from 100 to 500 and p from 20 to 500, against 42 for GIC,
+        whose penalty is small when p is; see the user guide).
     fit_intercept : bool, default=True
     n_exchange : int, default=5
         Largest number of features exchanged in one splicing move.
@@ -130,6 +160,8 @@ class L0Regressor(_PenalizedRegressor):
         Splicing moves per support size.
     exhaustive_limit : int, default=2000
         Enumerate every support of a size when there are at most this many.
+    verbose : int, default=0
+        1 prints one line per support size (loss, moves) to stdout.
 
     Attributes
     ----------
@@ -143,6 +175,8 @@ class L0Regressor(_PenalizedRegressor):
         ``||y - X w - b||^2 / (2 n)`` (weighted).
     path_losses_ : ndarray of shape (k + 1,)
         Loss of the best support of each size.
+    criterion_path_ : ndarray of shape (k + 1,)
+        The criterion at each size (only when ``criterion`` is set).
     kkt_violation_ : float
         Largest least-squares gradient on the support (0 up to rounding).
     n_features_in_ : int
@@ -156,33 +190,47 @@ class L0Regressor(_PenalizedRegressor):
     """
 
     _parameter_constraints = {
-        "n_nonzero_coefs": [Interval(Integral, 0, None, closed="left")],
-        "criterion": [StrOptions({"ebic", "bic", "aic"}), None],
+        "n_nonzero_coefs": [Interval(Integral, 0, None, closed="left"), None],
+        "criterion": [StrOptions({"gic", "ebic", "bic", "aic"}), None],
         "fit_intercept": ["boolean"],
         "n_exchange": [Interval(Integral, 1, None, closed="left")],
         "max_iter": [Interval(Integral, 0, None, closed="left")],
         "exhaustive_limit": [Interval(Integral, 0, None, closed="left")],
+        "verbose": ["verbose"],
     }
 
-    def __init__(self, n_nonzero_coefs=10, *, criterion=None, fit_intercept=True,
-                 n_exchange=5, max_iter=20, exhaustive_limit=2000):
+    def __init__(self, n_nonzero_coefs=None, *, criterion="ebic", fit_intercept=True,
+                 n_exchange=5, max_iter=20, exhaustive_limit=2000, verbose=0):
         self.n_nonzero_coefs = n_nonzero_coefs
         self.criterion = criterion
         self.fit_intercept = fit_intercept
         self.n_exchange = n_exchange
         self.max_iter = max_iter
         self.exhaustive_limit = exhaustive_limit
+        self.verbose = verbose
 
     def _fit(self, X, y, sample_weight):
+        p = X.shape[1]
+        # sample size of the criterion: weights count as repetitions of rows
+        n = X.shape[0] if sample_weight is None else float(
+            np.sum(_check_sample_weight(sample_weight, X, dtype=np.float64)))
+        if self.n_nonzero_coefs is None:
+            if self.criterion is None:
+                raise ValueError("criterion=None keeps n_nonzero_coefs nonzeros: give "
+                                 "n_nonzero_coefs as an int, or set a criterion.")
+            max_size = _default_max_size(n, p, self.fit_intercept)
+        else:
+            max_size = self.n_nonzero_coefs
         design, X_offset, y_offset = make_design(X, y, sample_weight, self.fit_intercept, False)
-        coefs, losses, moves = _l0_path_design(design, self.n_nonzero_coefs, self.n_exchange,
-                                               self.max_iter, self.exhaustive_limit)
+        coefs, losses, moves = _l0_path_design(design, max_size, self.n_exchange,
+                                               self.max_iter, self.exhaustive_limit,
+                                               verbose=self.verbose)
         if self.criterion is None:
             s = coefs.shape[1] - 1
         else:
-            n, p = X.shape
-            s = int(np.argmin([_ic(losses[i], i, n, p, self.criterion)
-                               for i in range(len(losses))]))
+            self.criterion_path_ = np.array([_ic(losses[i], i, n, p, self.criterion)
+                                             for i in range(len(losses))])
+            s = int(np.argmin(self.criterion_path_))
         w = coefs[:, s]
         self._set_fitted(w, X_offset, y_offset, X.dtype)
         self.support_ = np.flatnonzero(w)

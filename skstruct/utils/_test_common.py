@@ -18,9 +18,7 @@ LINEAR_MODEL_PARAMS = {
     # tight gaps so the sample-weight equivalence checks compare converged fits
     "LassoCV": {"tol": 1e-10, "alphas": 20, "cv": 3},
     "ElasticNetCV": {"tol": 1e-10, "alphas": 20, "cv": 3},
-    # the weight checks keep 9 samples: 10 nonzeros would interpolate, and the
-    # many tied zero-loss supports would make the choice arbitrary
-    "L0Regressor": {"n_nonzero_coefs": 3},
+    "AdaptiveLassoCV": {"tol": 1e-10},
 }
 LINEAR_MODEL_EXPECTED_FAILED = {}
 
