@@ -11,7 +11,6 @@ from ._base import (
     _grid_from,
     _PenalizedRegressor,
     _report_fit,
-    _solver_seed,
     _warn_not_converged,
     make_design,
 )
@@ -252,7 +251,6 @@ class GroupLassoCV(_PenalizedCV):
         weights = _group_weights(self.group_weights, groups)
         full = BlockDesign([full])
         return SimpleNamespace(design=full, groups=groups, weights=weights,
-                               seed=_solver_seed("cyclic", None),
                                spec=group_spec(full, groups, weights, positive=self.positive))
 
     def _alpha_grid(self, ctx, hyper):

@@ -19,6 +19,7 @@ LINEAR_MODEL_PARAMS = {
     "LassoCV": {"tol": 1e-10, "alphas": 20, "cv": 3},
     "ElasticNetCV": {"tol": 1e-10, "alphas": 20, "cv": 3},
     "AdaptiveLassoCV": {"tol": 1e-10},
+    "GroupLassoCV": {"tol": 1e-10},
 }
 LINEAR_MODEL_EXPECTED_FAILED = {}
 

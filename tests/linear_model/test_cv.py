@@ -46,7 +46,10 @@ def _data(seed=0, n=200, p=20, noise=0.5):
     return X, X @ w + noise * rng.randn(n), w
 
 
-@pytest.mark.parametrize("cv_cls, plain, kw", CASES, ids=IDS)
+@pytest.mark.parametrize(
+    "cv_cls, plain, kw",
+    CASES + [(GroupLassoCV, GroupLasso, {"groups": 2, "positive": True})],
+    ids=IDS + ["GroupLassoCV-positive"])
 def test_matches_brute_force_cross_val_score(cv_cls, plain, kw):
     X, y, _ = _data()
     sw = np.random.RandomState(1).uniform(0.5, 2.0, len(y))
@@ -65,6 +68,8 @@ def test_matches_brute_force_cross_val_score(cv_cls, plain, kw):
     # the refit is the plain estimator at alpha_
     refit = plain(alpha=est.alpha_, tol=1e-12, **kw).fit(X, y)
     np.testing.assert_allclose(est.coef_, refit.coef_, atol=1e-9)
+    if kw.get("positive"):
+        assert est.coef_.min() >= 0
     assert est.intercept_ == pytest.approx(refit.intercept_, abs=1e-9)
     # sample weights: training fits and held-out errors both weighted
     est_w = cv_cls(alphas=grid[:6], cv=folds, tol=1e-12, **kw).fit(X, y, sample_weight=sw)
