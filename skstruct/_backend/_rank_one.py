@@ -120,7 +120,10 @@ def _update_coefficients(w, wc, d2, D, igmn):
 
 
 # No fastmath: reassociation and fma contraction make results depend on the
-# CPU's vector width and instruction set.
+# CPU's vector width and instruction set. Element loops rather than slice
+# assignments (``M[j, :] = M[k, :]``): numba compiles a formatted shape-mismatch
+# error, with its string machinery, for every array-to-slice assignment, which
+# cost ~5 s of a first call (issue 19).
 @njit(cache=True)
 def igmn_stream(X, sw, start, M, P, logdet, sp, age, p_init_diag, params, state):
     """Run the IGMN per-sample procedure on ``X[start:]``, in place.
@@ -235,9 +238,10 @@ def igmn_stream(X, sw, start, M, P, logdet, sp, age, p_init_diag, params, state)
         if create:
             # n0 C_init / (s + n0 - 1): the prior scatter over the count.
             f = (s + n0 - 1.0) / n0
-            M[K, :] = x
-            P[K, :, :] = 0.0
             for a in range(D):
+                M[K, a] = x[a]
+                for b in range(D):
+                    P[K, a, b] = 0.0
                 P[K, a, a] = f * p_init_diag[a]
             logdet[K] = logdet_init - D * np.log(f)
             sp[K] = s
@@ -290,8 +294,10 @@ def igmn_stream(X, sw, start, M, P, logdet, sp, age, p_init_diag, params, state)
                         state[3] += 1
                         continue
                     if j != k:
-                        M[j, :] = M[k, :]
-                        P[j, :, :] = P[k, :, :]
+                        for a in range(D):
+                            M[j, a] = M[k, a]
+                            for b in range(D):
+                                P[j, a, b] = P[k, a, b]
                         logdet[j] = logdet[k]
                         sp[j] = sp[k]
                         age[j] = age[k]

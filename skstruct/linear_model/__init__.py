@@ -6,25 +6,30 @@ variants), shares scikit-learn's parametrisation and conventions, and comes
 with a path function and cross-validation where they make sense.
 """
 
-from ._coordinate_descent import (
-    ElasticNet,
-    ElasticNetCV,
-    Lasso,
-    LassoCV,
-    enet_path,
-    lasso_path,
-    nonconvex_path,
-)
-from ._group import GroupLasso, GroupLassoCV
-from ._l0 import L0Regressor, l0_path
-from ._nonconvex import (
-    AdaptiveLasso,
-    AdaptiveLassoCV,
-    MCPRegressor,
-    MCPRegressorCV,
-    SCADRegressor,
-    SCADRegressorCV,
-)
+from typing import TYPE_CHECKING
+
+from .._lazy import lazy_names
+
+if TYPE_CHECKING:  # imported on first access, see skstruct/_lazy.py
+    from ._coordinate_descent import (
+        ElasticNet,
+        ElasticNetCV,
+        Lasso,
+        LassoCV,
+        enet_path,
+        lasso_path,
+        nonconvex_path,
+    )
+    from ._group import GroupLasso, GroupLassoCV
+    from ._l0 import L0Regressor, l0_path
+    from ._nonconvex import (
+        AdaptiveLasso,
+        AdaptiveLassoCV,
+        MCPRegressor,
+        MCPRegressorCV,
+        SCADRegressor,
+        SCADRegressorCV,
+    )
 
 __all__ = [
     "AdaptiveLasso",
@@ -45,3 +50,5 @@ __all__ = [
     "lasso_path",
     "nonconvex_path",
 ]
+
+__getattr__, __dir__ = lazy_names(__name__, __file__)

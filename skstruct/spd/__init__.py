@@ -10,10 +10,15 @@
   sample) into features or kernel values for any scikit-learn model.
 """
 
-from ._alignment import SPDSWAlignment, spdsw_align
-from ._covariance import Covariances, delay_embed
-from ._embedding import SPDSWEmbedding, SPDSWKernel
-from ._sliced import SPDProjections, spd_sliced_wasserstein, spd_sliced_wasserstein_pairwise
+from typing import TYPE_CHECKING
+
+from .._lazy import lazy_names
+
+if TYPE_CHECKING:  # imported on first access, see skstruct/_lazy.py
+    from ._alignment import SPDSWAlignment, spdsw_align
+    from ._covariance import Covariances, delay_embed
+    from ._embedding import SPDSWEmbedding, SPDSWKernel
+    from ._sliced import SPDProjections, spd_sliced_wasserstein, spd_sliced_wasserstein_pairwise
 
 __all__ = [
     "Covariances",
@@ -26,3 +31,5 @@ __all__ = [
     "spd_sliced_wasserstein_pairwise",
     "spdsw_align",
 ]
+
+__getattr__, __dir__ = lazy_names(__name__, __file__)
