@@ -115,7 +115,7 @@ def _block_norms(W, idx, s0, s1, G, positive):
 @njit(cache=True)
 def _block_score(W, idx, s0, s1, G, a1, a2, positive):
     """Violation ``dist(-G_b, ∂pen_b(W_b))`` (with the normal cone of ``W >= 0``)."""
-    wn, gn, dn = _block_norms(W, idx, s0, s1, G, positive)
+    wn, _, dn = _block_norms(W, idx, s0, s1, G, positive)
     if wn == 0.0:
         return max(0.0, dn - a1)
     T = W.shape[0]
@@ -390,6 +390,10 @@ def _bcd_solver(mode, X, data, indices, indptr, off, uX, Y, yty_n, W, state, ext
     n_epochs = 0
     gap = np.nan
     kkt = np.inf
+    # scikit-learn's rule on top of the gap: the last epoch moved no block by more than
+    # tol * max_b ||W_b|| (before any epoch: the start is trusted)
+    step_ok = True
+    gap_met = False
     it = 0
     for it in range(max_iter):
         # --- full block gradients and violation scores
@@ -430,7 +434,8 @@ def _bcd_solver(mode, X, data, indices, indptr, off, uX, Y, yty_n, W, state, ext
             all_b = np.arange(nb)
             primal = F + _penalty_value(W, ptr, idx, alpha, l1_ratio, weights, all_b, nb)
             gap = primal - (c * yR_n - c * c * F - conj)
-            if gap <= tol_gap:
+            gap_met = gap <= tol_gap
+            if gap_met and step_ok:
                 break
             if safe_screen and gap > 0.0:
                 r = np.sqrt(2.0 * gap)
@@ -484,6 +489,8 @@ def _bcd_solver(mode, X, data, indices, indptr, off, uX, Y, yty_n, W, state, ext
             if seed >= 0:
                 np.random.shuffle(perm)
             kws = 0.0
+            dw = 0.0
+            wm = 0.0
             for kp in range(ws_size):
                 b = ws[perm[kp]]
                 s0, s1 = ptr[b], ptr[b + 1]
@@ -496,16 +503,23 @@ def _bcd_solver(mode, X, data, indices, indptr, off, uX, Y, yty_n, W, state, ext
                 sc = _block_score(W, idx, s0, s1, G, a1, a2, positive)
                 kws = max(kws, sc)
                 _block_prox(W, idx, s0, s1, G, 1.0 / lips[b], a1, a2, positive, Z)
+                dn = 0.0
+                zn = 0.0
                 for k in range(s1 - s0):
                     j = idx[s0 + k]
                     for t in range(T):
                         d = Z[k, t] - W[t, j]
+                        dn += d * d
+                        zn += Z[k, t] * Z[k, t]
                         if d != 0.0:
                             _feature_update(mode, X, data, indices, indptr, off, uX, state,
                                             extra, j, t, d)
                             W[t, j] = Z[k, t]
+                dw = max(dw, dn)
+                wm = max(wm, zn)
             n_epochs += 1
-            if kws <= inner_tol:
+            step_ok = np.sqrt(dw) <= tol * np.sqrt(wm)
+            if (step_ok and gap_met) or (kws <= inner_tol and not gap_met):
                 break
             if use_aa:
                 for t in range(T):

@@ -1,9 +1,11 @@
-"""Sparse regression: l1, elastic net, MCP, SCAD, group lasso, best subset (l0), adaptive l1.
+"""Sparse regression: l1, elastic net, MCP, SCAD, group lasso, multi-task, best subset (l0),
+adaptive l1.
 
 Every estimator solves penalised least squares with the working-set
-coordinate-descent solver of :mod:`skstruct._backend._cd` (or its group / l0
-variants), shares scikit-learn's parametrisation and conventions, and comes
-with a path function and cross-validation where they make sense.
+coordinate-descent solver of :mod:`skstruct._backend._cd` (block penalties:
+:mod:`skstruct._backend._bcd`; l0: its own search), shares scikit-learn's
+parametrisation and conventions, and comes with a path function and
+cross-validation where they make sense.
 """
 
 from typing import TYPE_CHECKING
@@ -22,6 +24,12 @@ if TYPE_CHECKING:  # imported on first access, see skstruct/_lazy.py
     )
     from ._group import GroupLasso, GroupLassoCV
     from ._l0 import L0Regressor, l0_path
+    from ._multitask import (
+        MultiTaskElasticNet,
+        MultiTaskElasticNetCV,
+        MultiTaskLasso,
+        MultiTaskLassoCV,
+    )
     from ._nonconvex import (
         AdaptiveLasso,
         AdaptiveLassoCV,
@@ -43,6 +51,10 @@ __all__ = [
     "LassoCV",
     "MCPRegressor",
     "MCPRegressorCV",
+    "MultiTaskElasticNet",
+    "MultiTaskElasticNetCV",
+    "MultiTaskLasso",
+    "MultiTaskLassoCV",
     "SCADRegressor",
     "SCADRegressorCV",
     "enet_path",

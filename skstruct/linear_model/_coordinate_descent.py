@@ -358,7 +358,9 @@ def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, alphas=None, precompute="auto", c
     Parameters
     ----------
     X : {array-like, sparse matrix} of shape (n_samples, n_features)
-    y : array-like of shape (n_samples,)
+    y : array-like of shape (n_samples,) or (n_samples, n_tasks)
+        A 2-D y gives the multi-task (l2,1) path of
+        :func:`~skstruct.linear_model._multitask.multitask_enet_path`.
     l1_ratio : float in (0, 1], default=0.5
     eps : float, default=1e-3
         ``alpha_min / alpha_max`` of the automatic grid.
@@ -386,12 +388,25 @@ def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, alphas=None, precompute="auto", c
     Returns
     -------
     alphas : ndarray of shape (n_alphas,)
-    coefs : ndarray of shape (n_features, n_alphas)
+    coefs : ndarray of shape (n_features, n_alphas) or (n_tasks, n_features, n_alphas)
     dual_gaps : ndarray of shape (n_alphas,)
         Normalised by n.
     n_iters : ndarray of shape (n_alphas,)
         Only with ``return_n_iter``: CD epochs per alpha.
     """
+
+    if np.ndim(y) == 2:  # multi-task: the l2,1 (+ ridge) penalty, as scikit-learn
+        if positive:
+            raise ValueError("positive=True is not allowed for multi-output (y.ndim != 1).")
+        unexpected = sorted(set(params) - set(_PATH_EXTRA))
+        if unexpected:
+            raise ValueError(f"Unexpected parameters in params: {unexpected}.")
+        from ._multitask import multitask_enet_path
+
+        return multitask_enet_path(X, y, l1_ratio=l1_ratio, eps=eps, alphas=alphas,
+                                   coef_init=coef_init, verbose=verbose,
+                                   return_n_iter=return_n_iter, check_input=check_input,
+                                   copy_X=copy_X, **params)
 
     def make_spec(a):
         return ElasticNetPenalty(a, l1_ratio, positive=positive).spec(X.shape[1])

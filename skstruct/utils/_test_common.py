@@ -20,6 +20,8 @@ LINEAR_MODEL_PARAMS = {
     "ElasticNetCV": {"tol": 1e-10, "alphas": 20, "cv": 3},
     "AdaptiveLassoCV": {"tol": 1e-10},
     "GroupLassoCV": {"tol": 1e-10},
+    "MultiTaskLassoCV": {"tol": 1e-10, "alphas": 20, "cv": 3},
+    "MultiTaskElasticNetCV": {"tol": 1e-10, "alphas": 20, "cv": 3},
 }
 LINEAR_MODEL_EXPECTED_FAILED = {}
 

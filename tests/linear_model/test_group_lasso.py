@@ -101,9 +101,11 @@ def _positive_reference(X, y, sizes, alpha, weights):
         w = z[:p]
         return np.concatenate([-Xc.T @ (yc - Xc @ w) / n, alpha * weights])
 
-    cons = [{"type": "ineq",
-             "fun": lambda z, g=g: z[p + g] ** 2 - z[edges[g]:edges[g + 1]] @ z[edges[g]:edges[g + 1]]}
-            for g in range(G)]
+    def cone(z, g):
+        wg = z[edges[g]:edges[g + 1]]
+        return z[p + g] ** 2 - wg @ wg
+
+    cons = [{"type": "ineq", "fun": cone, "args": (g,)} for g in range(G)]
     z0 = np.concatenate([np.full(p, 0.1), np.ones(G)])
     res = minimize(obj, z0, jac=jac, bounds=[(0, None)] * (p + G), constraints=cons,
                    method="SLSQP", options={"ftol": 1e-14, "maxiter": 2000})
