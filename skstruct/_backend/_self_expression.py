@@ -32,11 +32,14 @@ from numba import njit
 from threadpoolctl import threadpool_limits
 
 from ..utils._parallel import threaded_map
+from ._cd import _cd_solver
 from ._svd import svt
 
 # Elements of one correlation block (rows x n_atoms); a few such float64
 # blocks are alive at once, so 4e6 keeps a worker under ~150 MB.
 _BLOCK_ELEMENTS = 4_000_000
+# CD epochs between two exact support steps of the elastic-net solver
+_EPOCHS_PER_ROUND = 20
 
 
 def _block_size(n_atoms, batch_size):
@@ -52,56 +55,52 @@ def _run_blocks(fn, n, block, n_jobs):
 # Elastic net with an oracle-guided active set
 # ----------------------------------------------------------------------------------------
 @njit(cache=True, nogil=True)
-def _gram_column(A, Ti, p, G):
-    """``G[r, p] = A[Ti[r]] . A[Ti[p]]`` for every slot ``r`` (0 for empty slots)."""
-    tp = Ti[p]
-    D = A.shape[1]
-    for r in range(Ti.shape[0]):
-        tr = Ti[r]
-        if tr < 0:
-            G[r, p] = 0.0
-        else:
-            acc = 0.0
-            for f in range(D):
-                acc += A[tr, f] * A[tp, f]
-            G[r, p] = acc
+def _support_newton(G, q, w, state, l1, l2, sup, L, y):
+    """Exact step on the support of ``w`` with its signs fixed, guarded.
+
+    Minimizes the sign-fixed quadratic ``0.5 v^T (G_SS + l2 I) v - (q_S - l1
+    sign(w_S))^T v`` (Cholesky) and moves ``w_S`` towards the minimizer up to
+    the first sign change (along that segment the objective is the sign-fixed
+    quadratic, so it decreases). When ``G_SS + l2 I`` is numerically singular
+    (more atoms than their rank), the objective is linear along a null vector:
+    moving along it, downhill, to the first zero drops one atom, and the step is
+    retried on the smaller support. Updates the Gram-storage state ``G w - q``.
+    ``sup``, ``L``, ``y``: work buffers of shapes (s,), (s, s), (s,).
+    """
+    s = w.shape[0]
+    for _ in range(s):
+        k = 0
+        for p in range(s):
+            if w[p] != 0.0:
+                sup[k] = p
+                k += 1
+        piv = -1
+        for a in range(k):
+            pa = sup[a]
+            for b in range(a + 1):
+                v = G[pa, sup[b]] + (l2 if a == b else 0.0)
+                for m in range(b):
+                    v -= L[a, m] * L[b, m]
+                if a < b or a > b:
+                    L[a, b] = v / L[b, b]
+                elif v > 1e-12 * (G[pa, pa] + l2):
+                    L[a, a] = np.sqrt(v)
+                else:
+                    piv = a
+            if piv >= 0:
+                break
+        if piv < 0:
+            _sign_fixed_move(G, q, w, state, l1, sup, L, y, k)
+            return
+        if not _null_move(G, w, state, l1, l2, sup, L, y, piv):
+            return
 
 
 @njit(cache=True, nogil=True)
-def _newton_step(c, g, q, G, Ti, rho, mu, work, Gs):
-    """Exact solve on the current support with fixed signs (Cholesky).
-
-    Returns False (and changes nothing) when the system is singular or a
-    sign would flip; otherwise updates ``c`` and the gradient ``g = q - G c``.
-    """
-    s = c.shape[0]
-    k = 0
-    for p in range(s):
-        if c[p] != 0.0:
-            work[k] = p
-            k += 1
-    if k == 0:
-        return False
-    # Gs[:k, :k] = G_SS + mu I, rhs in Gs[:k, k] is not used; use local arrays
-    L = Gs
+def _sign_fixed_move(G, q, w, state, l1, sup, L, y, k):
+    """Solve with the Cholesky factor ``L`` of the support and move (see _support_newton)."""
     for a in range(k):
-        pa = int(work[a])
-        for b_ in range(a + 1):
-            pb = int(work[b_])
-            v = G[pa, pb] + (mu if a == b_ else 0.0)
-            for m in range(b_):
-                v -= L[a, m] * L[b_, m]
-            if a == b_:
-                if v <= 1e-12 * (G[pa, pa] + mu + 1e-300):
-                    return False
-                L[a, a] = np.sqrt(v)
-            else:
-                L[a, b_] = v / L[b_, b_]
-    y = np.empty(k)
-    for a in range(k):
-        pa = int(work[a])
-        sgn = 1.0 if c[pa] > 0 else -1.0
-        v = q[pa] - rho * sgn
+        v = q[sup[a]] - (l1 if w[sup[a]] > 0.0 else -l1)
         for m in range(a):
             v -= L[a, m] * y[m]
         y[a] = v / L[a, a]
@@ -110,125 +109,153 @@ def _newton_step(c, g, q, G, Ti, rho, mu, work, Gs):
         for m in range(a + 1, k):
             v -= L[m, a] * y[m]
         y[a] = v / L[a, a]
-    # Move towards y up to the first sign change: along that segment the
-    # objective equals the sign-fixed quadratic, so it decreases strictly.
     t = 1.0
     for a in range(k):
-        ca = c[int(work[a])]
-        if y[a] * ca < 0.0:
-            ta = ca / (ca - y[a])
-            if ta < t:
-                t = ta
+        c = w[sup[a]]
+        if y[a] * c < 0.0:
+            t = min(t, c / (c - y[a]))
     for a in range(k):
-        pa = int(work[a])
-        ca = c[pa]
-        new = ca + t * (y[a] - ca)
-        if y[a] * ca < 0.0 and abs(ca / (ca - y[a]) - t) <= 1e-15:
-            new = 0.0
-        delta = new - ca
-        if delta != 0.0:
-            for r in range(s):
-                g[r] -= delta * G[r, pa]
-            c[pa] = new
+        pa = sup[a]
+        c = w[pa]
+        new = 0.0 if y[a] * c < 0.0 and c / (c - y[a]) <= t else c + t * (y[a] - c)
+        if new != c:
+            for r in range(w.shape[0]):
+                state[r] += (new - c) * G[r, pa]
+            w[pa] = new
+
+
+@njit(cache=True, nogil=True)
+def _null_move(G, w, state, l1, l2, sup, L, y, piv):
+    """Move along the null vector of the support's first ``piv + 1`` atoms to a zero.
+
+    ``L[piv, :piv]`` holds ``L11^{-1} G[S1, j]`` for the dependent atom ``j =
+    sup[piv]``, so the null vector is ``(-L11^{-T} L[piv, :piv], 1)``. Returns
+    False (and changes nothing) when no step lowers the objective.
+    """
+    for a in range(piv - 1, -1, -1):  # y[:piv] = -L11^{-T} L[piv, :piv]
+        v = L[piv, a]
+        for m in range(a + 1, piv):
+            v += L[m, a] * y[m]
+        y[a] = -v / L[a, a]
+    y[piv] = 1.0
+    d = 0.0  # directional derivative of the sign-fixed objective
+    for a in range(piv + 1):
+        c = w[sup[a]]
+        d += (state[sup[a]] + (l1 if c > 0.0 else -l1) + l2 * c) * y[a]
+    if d > 0.0:
+        for a in range(piv + 1):
+            y[a] = -y[a]
+    t = np.inf
+    hit = -1
+    for a in range(piv + 1):
+        c = w[sup[a]]
+        if c * y[a] < 0.0 and -c / y[a] < t:
+            t = -c / y[a]
+            hit = a
+    if hit < 0:
+        return False
+    curv = 0.0
+    for a in range(piv + 1):
+        for b in range(piv + 1):
+            curv += y[a] * G[sup[a], sup[b]] * y[b]
+        curv += l2 * y[a] * y[a]
+    if -abs(d) * t + 0.5 * curv * t * t >= 0.0:
+        return False
+    for a in range(piv + 1):
+        pa = sup[a]
+        delta = -w[pa] if a == hit else t * y[a]
+        for r in range(w.shape[0]):
+            state[r] += delta * G[r, pa]
+        w[pa] = 0.0 if a == hit else w[pa] + delta
     return True
 
 
 @njit(cache=True, nogil=True)
-def _enet_cd_batch(A, Xb, T, C, rho, mu, which, tol, max_sweeps, R):
-    """Coordinate descent on the working set of each point listed in ``which``.
+def _enet_gram_batch(G, Q, yty, W, lips, alpha, gamma, tol, max_rounds, n_epochs, done):
+    """Elastic net of each target ``k`` on its own Gram problem, by the shared CD driver.
 
-    For point ``i`` of the block, minimizes over ``c`` (indexed by the working
-    set ``T[i]``, ``-1`` = empty slot)::
+    Minimizes, for every ``k`` (warm-started from ``W[k]``, updated in place)::
 
-        0.5 ||Xb[i] - sum_p c_p A[T[i, p]]||^2 + rho[i] ||c||_1 + 0.5 mu[i] ||c||^2
+        0.5 w^T G[k] w - Q[k]^T w + 0.5 yty[k]
+            + alpha[k] (gamma ||w||_1 + (1 - gamma) / 2 ||w||^2)
 
-    warm-started from ``C[i]`` (updated in place). Only the Gram columns of
-    coordinates that become nonzero are computed, and the gradient
-    ``g = A_T b - G c`` is kept up to date, so the cost per point is
-    ``O(s D)`` for ``A_T b`` plus ``O(s D)`` per coordinate that ever enters,
-    plus ``O(s)`` per coordinate visit. Sweeps alternate between the nonzero
-    coordinates and full passes until a full pass moves no coefficient by more
-    than ``tol``. Writes the residuals ``Xb[i] - A_T c`` to ``R[k]``.
+    with :func:`skstruct._backend._cd._cd_solver` in its Gram storage (one
+    target = one design ``G = A^T A``, ``q = A^T b``; its duality-gap stop at
+    ``tol``). Rounds of ``n_epochs`` driver epochs alternate with an exact step
+    on the support (:func:`_support_newton`): on coherent dictionaries CD alone
+    converges at a rate set by the condition number of the support. Coordinates
+    with ``lips[k, j] == 0`` (empty slots) stay at zero. ``done[k]`` is set to
+    whether target ``k`` met the gap test within ``max_rounds`` rounds. Shapes:
+    ``G`` (B, s, s), ``Q``, ``W``, ``lips`` (B, s), ``yty``, ``alpha``, ``done`` (B,).
+    """
+    B, s = Q.shape
+    weights = np.ones(s)
+    state = np.empty(s)
+    extra = np.zeros(4)
+    out = np.zeros(4)
+    none_f = np.zeros(0)
+    none_i = np.zeros(0, dtype=np.int32)
+    sup = np.empty(s, dtype=np.int64)
+    L = np.empty((s, s))
+    y = np.empty(s)
+    for k in range(B):
+        Gk = G[k]
+        wk = W[k]
+        for r in range(s):  # driver state in Gram storage: the gradient G w - q
+            acc = -Q[k, r]
+            for p in range(s):
+                if wk[p] != 0.0:
+                    acc += Gk[r, p] * wk[p]
+            state[r] = acc
+        done[k] = False
+        for _ in range(max_rounds):
+            _cd_solver(2, Gk, none_f, none_i, none_i, none_f, none_f, none_f, Q[k], yty[k], wk,
+                       state, extra, lips[k], 0, alpha[k], gamma, weights, False, True,
+                       gamma == 1.0, tol, 1, n_epochs, 10, False, -1, True, out)
+            if out[0] == 0:  # the gap test passed before any epoch
+                done[k] = True
+                break
+            _support_newton(Gk, Q[k], wk, state, alpha[k] * gamma, alpha[k] * (1.0 - gamma),
+                            sup, L, y)
+
+
+def _solve_working_sets(A, Xb, P, T, C, level, l1_ratio, which, tol, max_sweeps):
+    """Solve the working-set problems of the points ``which``.
+
+    Returns their residuals, shape (len(which), D), and whether each solve
+    converged, shape (len(which),).
+
+    Point ``i`` (slots ``T[i]``, ``-1`` = empty) gets
+    ``min_c 0.5 ||Xb[i] - A_T^T c||^2 + level[i] (l1_ratio ||c||_1 + (1 - l1_ratio) / 2 ||c||^2)``,
+    warm-started from ``C[i]`` (updated in place); ``P = Xb @ A.T``. The Gram
+    matrices ``A_T A_T^T`` are formed by batched products, in chunks of points
+    that keep them under the memory budget.
     """
     s = T.shape[1]
-    D = A.shape[1]
-    q = np.empty(s)
-    diag = np.empty(s)
-    g = np.empty(s)
-    G = np.empty((s, s))
-    have = np.empty(s, dtype=np.bool_)
-    work = np.empty(s)
-    Gs = np.empty((s, s))
-    for k in range(which.shape[0]):
-        i = which[k]
-        b = Xb[i]
-        Ti = T[i]
-        c = C[i]
-        for p in range(s):
-            have[p] = False
-            t = Ti[p]
-            if t < 0:
-                q[p] = 0.0
-                diag[p] = 0.0
-                c[p] = 0.0
-                continue
-            acc = 0.0
-            nn = 0.0
-            for f in range(D):
-                acc += A[t, f] * b[f]
-                nn += A[t, f] * A[t, f]
-            q[p] = acc
-            diag[p] = nn
-        for p in range(s):
-            g[p] = q[p]
-        for p in range(s):
-            if c[p] != 0.0:
-                _gram_column(A, Ti, p, G)
-                have[p] = True
-                for r in range(s):
-                    g[r] -= c[p] * G[r, p]
-        active_only = False
-        for _ in range(max_sweeps):
-            maxdelta = 0.0
-            for p in range(s):
-                if Ti[p] < 0:
-                    continue
-                cp = c[p]
-                if active_only and cp == 0.0:
-                    continue
-                den = diag[p] + mu[i]
-                z = g[p] + diag[p] * cp
-                new = 0.0
-                if den > 0.0:
-                    if z > rho[i]:
-                        new = (z - rho[i]) / den
-                    elif z < -rho[i]:
-                        new = (z + rho[i]) / den
-                if new != cp:
-                    if not have[p]:
-                        _gram_column(A, Ti, p, G)
-                        have[p] = True
-                    delta = new - cp
-                    for r in range(s):
-                        g[r] -= delta * G[r, p]
-                    c[p] = new
-                    if abs(delta) > maxdelta:
-                        maxdelta = abs(delta)
-            if maxdelta <= tol:
-                if not active_only:
-                    break
-                active_only = False
-            else:
-                # exact solve on the current support with its signs (guarded)
-                _newton_step(c, g, q, G, Ti, rho[i], mu[i], work, Gs)
-                active_only = True
-        for f in range(D):
-            R[k, f] = b[f]
-        for p in range(s):
-            if c[p] != 0.0:
-                tp = Ti[p]
-                for f in range(D):
-                    R[k, f] -= c[p] * A[tp, f]
+    # tol is on the coefficients; the gap bounds their squared error, hence tol^2
+    gap_tol = float(tol) ** 2
+    rounds = max(1, -(-int(max_sweeps) // _EPOCHS_PER_ROUND))
+    R = np.empty((which.size, A.shape[1]))
+    ok = np.zeros(which.size, dtype=np.bool_)
+    chunk = max(1, _BLOCK_ELEMENTS // (s * s))
+    for a in range(0, which.size, chunk):
+        idx = which[a:a + chunk]
+        Ti = T[idx]
+        empty = Ti < 0
+        Tc = np.where(empty, 0, Ti)
+        At = A[Tc]  # (b, s, D)
+        At[empty] = 0.0
+        G = At @ At.transpose(0, 2, 1)
+        Q = np.where(empty, 0.0, P[idx[:, None], Tc])
+        lips = np.ascontiguousarray(np.einsum("kss->ks", G))
+        W = np.ascontiguousarray(C[idx])
+        b = Xb[idx]
+        _enet_gram_batch(G, Q, np.einsum("kd,kd->k", b, b), W, lips,
+                         np.ascontiguousarray(level[idx]), float(l1_ratio), gap_tol, rounds,
+                         _EPOCHS_PER_ROUND, ok[a:a + idx.size])
+        C[idx] = W
+        R[a:a + idx.size] = b - (W[:, None, :] @ At)[:, 0, :]
+    return R, ok
 
 
 def _enet_block(A, X, start, stop, n_points, l1_ratio, alpha, support_size, max_outer, tol,
@@ -245,20 +272,19 @@ def _enet_block(A, X, start, stop, n_points, l1_ratio, alpha, support_size, max_
     m = absP[:, :n_points].max(axis=1) if n_points > 1 else np.zeros(B)
     m = np.maximum(m, 0.0)
     # Divided form: 0.5||b - Ac||^2 + rho ||c||_1 + 0.5 mu ||c||^2 with rho = m / alpha
-    # (c = 0 exactly when alpha <= 1), mu = (1 - l1_ratio) / l1_ratio * rho.
+    # (c = 0 exactly when alpha <= 1), mu = (1 - l1_ratio) / l1_ratio * rho: the elastic
+    # net of level rho / l1_ratio and ratio l1_ratio.
     rho = np.where(m > 0, m / alpha, 1.0)
-    mu = (1.0 - l1_ratio) / l1_ratio * rho
     s = int(min(support_size, M - 1))
     T = np.argpartition(-absP, s - 1, axis=1)[:, :s] if s < M else np.argsort(-absP, 1)[:, :s]
     T = T.astype(np.int64)
     T[absP[rows[:, None], T] <= 0] = -1  # drop self and atoms orthogonal to the point
     C = np.zeros((B, s))
-    del P
     todo = np.arange(B)
     n_outer = 0
     for n_outer in range(1, max_outer + 1):
-        R = np.empty((todo.size, A.shape[1]))
-        _enet_cd_batch(A, Xb, T, C, rho, mu, todo, tol, max_sweeps, R)
+        R, ok = _solve_working_sets(A, Xb, P, T, C, rho / l1_ratio, l1_ratio, todo, tol,
+                                    max_sweeps)
         corr = np.abs(R @ A.T)  # (n_todo, M)
         sub = np.arange(todo.size)
         corr[sub, selfidx[todo]] = 0.0
@@ -266,7 +292,9 @@ def _enet_block(A, X, start, stop, n_points, l1_ratio, alpha, support_size, max_
         valid = Tt >= 0
         corr[np.repeat(sub, s)[valid.ravel()], Tt[valid]] = 0.0
         viol = corr > rho[todo, None] * (1.0 + kkt_tol)
-        has = viol.any(axis=1)
+        # a point whose working-set solve did not converge stays too (its working set
+        # shrinks to its nonzeros plus violators, the rest is checked through corr)
+        has = viol.any(axis=1) | ~ok
         if not has.any():
             todo = todo[:0]
             break

@@ -1,0 +1,154 @@
+"""Elastic-net self-expression (skstruct._backend._self_expression) against sklearn and KKT.
+
+The objective per point ``b = X[i]`` with atoms ``A`` (the other rows, plus
+extra atoms) is ``0.5 ||b - A^T c||^2 + rho ||c||_1 + mu / 2 ||c||^2`` with
+``rho = max_j |a_j . b| / alpha`` and ``mu = (1 - l1_ratio) / l1_ratio rho``;
+sklearn's ElasticNet on ``A^T`` (D samples) is the same objective divided by D.
+"""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.linear_model import ElasticNet, Lasso
+
+from skstruct._backend._self_expression import _enet_gram_batch, elastic_net_self_expression
+from skstruct.datasets import make_subspaces
+
+
+def _sklearn_coef(A, b, rho, mu):
+    """Minimiser of 0.5||b - A^T c||^2 + rho||c||_1 + mu/2||c||^2 by sklearn (tight tol)."""
+    D = A.shape[1]
+    if mu == 0.0:
+        ref = Lasso(alpha=rho / D, fit_intercept=False, tol=1e-14, max_iter=200000)
+    else:
+        ref = ElasticNet(alpha=(rho + mu) / D, l1_ratio=rho / (rho + mu), fit_intercept=False,
+                         tol=1e-14, max_iter=200000)
+    return ref.fit(A.T, b).coef_
+
+
+def _dense(rows, cols, vals, n, m):
+    return sp.csr_matrix((vals, (rows, cols)), shape=(n, m)).toarray()
+
+
+def _kkt_violation(A, b, c, rho, mu):
+    """Largest violation of the optimality conditions, (on the support, off the support)."""
+    g = A @ (b - A.T @ c)
+    on = c != 0
+    stat = np.abs(g[on] - rho * np.sign(c[on]) - mu * c[on])
+    off = np.maximum(np.abs(g[~on]) - rho, 0.0)
+    return stat.max(initial=0.0), off.max(initial=0.0)
+
+
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
+def test_gram_batch_matches_sklearn(l1_ratio):
+    # independent Gram problems (well conditioned: 12 Gaussian atoms in R^20), one with an
+    # empty slot (zero Gram row/column, warm-started nonzero) and one whose solution is 0
+    rng = np.random.default_rng(0)
+    B, s, D = 6, 12, 20
+    A = rng.standard_normal((B, s, D))
+    A[2, 5] = 0.0
+    b = rng.standard_normal((B, D))
+    G = np.ascontiguousarray(A @ A.transpose(0, 2, 1))
+    Q = np.einsum("ksd,kd->ks", A, b)
+    lips = np.ascontiguousarray(np.einsum("kss->ks", G))
+    level = 0.3 * np.abs(Q).max(axis=1)
+    level[4] = 2.0 * np.abs(Q[4]).max() / l1_ratio  # above the largest correlation: c = 0
+    W = np.zeros((B, s))
+    W[2, 5] = 1.0
+    done = np.zeros(B, dtype=bool)
+    _enet_gram_batch(G, Q, np.einsum("kd,kd->k", b, b), W, lips, level, l1_ratio, 1e-14, 200,
+                     20, done)
+    assert done.all()
+    # the duality gap bound: ||c - c*||^2 <= 2 gap / lambda_min(G + mu I)
+    for k in range(B):
+        keep = lips[k] > 0
+        rho, mu = level[k] * l1_ratio, level[k] * (1 - l1_ratio)
+        ref = np.zeros(s)
+        ref[keep] = _sklearn_coef(A[k, keep], b[k], rho, mu)
+        np.testing.assert_allclose(W[k], ref, atol=1e-7)
+    assert W[2, 5] == 0.0
+    assert not W[4].any()
+
+
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.7])
+@pytest.mark.parametrize("extra", [False, True])
+def test_self_expression_matches_sklearn_per_point(l1_ratio, extra):
+    X, _ = make_subspaces(120, 12, n_subspaces=3, subspace_dim=3, noise=0.05, random_state=4)
+    n, D = X.shape
+    E = 0.7 * np.eye(D) if extra else None  # SSC's outlier atoms, never excluded
+    alpha = 15.0
+    rows, cols, vals, _, n_bad = elastic_net_self_expression(
+        X, l1_ratio=l1_ratio, alpha=alpha, extra_atoms=E, support_size=10)
+    assert n_bad == 0
+    M = n + (D if extra else 0)
+    C = _dense(rows, cols, vals, n, M)
+    assert np.all(C[np.arange(n), np.arange(n)] == 0)  # c_i = 0
+    Afull = X if E is None else np.vstack([X, E])
+    for i in [0, 31, 77, 119]:
+        others = np.delete(np.arange(M), i)
+        A = Afull[others]
+        rho = np.abs(X[np.arange(n) != i] @ X[i]).max() / alpha
+        mu = (1 - l1_ratio) / l1_ratio * rho
+        np.testing.assert_allclose(C[i, others], _sklearn_coef(A, X[i], rho, mu), atol=1e-7)
+
+
+def test_kkt_of_every_point_with_working_set_growth():
+    # support_size=2 forces the active-set loop to grow the working sets; the result is
+    # optimal for the full problem of every point (all other points as atoms)
+    X, _ = make_subspaces(150, 20, n_subspaces=3, subspace_dim=6, noise=0.1, random_state=5)
+    n = X.shape[0]
+    alpha, l1_ratio, kkt_tol = 40.0, 0.9, 1e-4
+    rows, cols, vals, n_outer, n_bad = elastic_net_self_expression(
+        X, l1_ratio=l1_ratio, alpha=alpha, support_size=2, kkt_tol=kkt_tol)
+    assert n_bad == 0 and n_outer > 1
+    C = _dense(rows, cols, vals, n, n)
+    assert np.all(np.diag(C) == 0)
+    assert np.count_nonzero(C, axis=1).max() > 2
+    for i in range(n):
+        others = np.arange(n) != i
+        A = X[others]
+        rho = np.abs(A @ X[i]).max() / alpha
+        on, off = _kkt_violation(A, X[i], C[i, others], rho, (1 - l1_ratio) / l1_ratio * rho)
+        # tol=1e-6 on the coefficients (duality gap <= 1e-12), kkt_tol on the violations
+        assert on <= 1e-5
+        assert off <= kkt_tol * rho * (1 + 1e-9)
+
+
+@pytest.mark.parametrize("max_sweeps, max_outer", [(1000, 40), (20, 1)])
+def test_coherent_dictionary_no_false_convergence(max_sweeps, max_outer):
+    # near-duplicate atoms make coordinate descent alone crawl; with the default budget
+    # every point is optimal, with a small one the points left non-optimal are reported
+    rng = np.random.default_rng(6)
+    base = rng.standard_normal((10, 8))
+    X = np.vstack([base, base + 1e-3 * rng.standard_normal((10, 8)),
+                   rng.standard_normal((10, 8))])
+    X /= np.linalg.norm(X, axis=1, keepdims=True)
+    n = X.shape[0]
+    alpha = 30.0
+    rows, cols, vals, _, n_bad = elastic_net_self_expression(
+        X, l1_ratio=1.0, alpha=alpha, max_sweeps=max_sweeps, max_outer=max_outer)
+    C = _dense(rows, cols, vals, n, n)
+    n_violating = 0
+    for i in range(n):
+        others = np.arange(n) != i
+        A = X[others]
+        rho = np.abs(A @ X[i]).max() / alpha
+        on, off = _kkt_violation(A, X[i], C[i, others], rho, 0.0)
+        n_violating += on > 1e-5 or off > 1e-4 * rho * (1 + 1e-9)
+    assert n_violating <= n_bad
+    if max_sweeps == 1000:
+        assert n_bad == 0
+    else:
+        assert n_bad > 0
+
+
+def test_orthogonal_point_and_tiny_inputs():
+    # a point orthogonal to every other one is represented by nothing
+    X = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.6, 0.8]])
+    rows, cols, vals, _, n_bad = elastic_net_self_expression(X, alpha=5.0)
+    assert n_bad == 0
+    C = _dense(rows, cols, vals, 3, 3)
+    assert not C[0].any() and not C[:, 0].any()
+    assert C[1, 2] != 0 and C[2, 1] != 0
+    rows, cols, vals, _, _ = elastic_net_self_expression(X[:1])
+    assert rows.size == cols.size == vals.size == 0
