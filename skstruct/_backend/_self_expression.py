@@ -32,7 +32,8 @@ from numba import njit
 from threadpoolctl import threadpool_limits
 
 from ..utils._parallel import threaded_map
-from ._cd import _cd_solver
+from ._cd import QUADRATIC, _cd_solver
+from ._penalties import ENET
 from ._svd import svt
 
 # Elements of one correlation block (rows x n_atoms); a few such float64
@@ -209,9 +210,10 @@ def _enet_gram_batch(G, Q, yty, W, lips, alpha, gamma, tol, max_rounds, n_epochs
             state[r] = acc
         done[k] = False
         for _ in range(max_rounds):
-            _cd_solver(2, Gk, none_f, none_i, none_i, none_f, none_f, none_f, Q[k], yty[k], wk,
-                       state, extra, lips[k], 0, alpha[k], gamma, weights, False, True,
-                       gamma == 1.0, tol, 1, n_epochs, 10, False, -1, True, out)
+            _cd_solver(QUADRATIC, 2, Gk, none_f, none_i, none_i, none_f, none_f, none_f, Q[k],
+                       yty[k], none_f, wk, state, extra, none_f, lips[k], lips[k], ENET,
+                       alpha[k], gamma, weights, False, True, gamma == 1.0, tol, 1, n_epochs, 10,
+                       False, -1, True, out)
             if out[0] == 0:  # the gap test passed before any epoch
                 done[k] = True
                 break
