@@ -1,5 +1,5 @@
 """Sparse regression: l1, elastic net, MCP, SCAD, group lasso, multi-task, best subset (l0),
-adaptive l1.
+adaptive l1; sparse logistic regression (l1, elastic net, MCP, SCAD).
 
 Every estimator solves penalised least squares with the working-set
 coordinate-descent solver of :mod:`skstruct._backend._cd` (block penalties:
@@ -24,6 +24,11 @@ if TYPE_CHECKING:  # imported on first access, see skstruct/_lazy.py
     )
     from ._group import GroupLasso, GroupLassoCV
     from ._l0 import L0Regressor, l0_path
+    from ._logistic import (
+        SparseLogisticRegression,
+        SparseLogisticRegressionCV,
+        sparse_logistic_path,
+    )
     from ._multitask import (
         MultiTaskElasticNet,
         MultiTaskElasticNetCV,
@@ -57,10 +62,13 @@ __all__ = [
     "MultiTaskLassoCV",
     "SCADRegressor",
     "SCADRegressorCV",
+    "SparseLogisticRegression",
+    "SparseLogisticRegressionCV",
     "enet_path",
     "l0_path",
     "lasso_path",
     "nonconvex_path",
+    "sparse_logistic_path",
 ]
 
 __getattr__, __dir__ = lazy_names(__name__, __file__)
