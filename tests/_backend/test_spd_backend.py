@@ -105,18 +105,33 @@ def test_affine_invariant_coordinate_from_leading_minors(rng):
             assert Z[l, i] == pytest.approx(theta[l] @ np.log(D), rel=1e-10)
 
 
-@pytest.mark.parametrize("n", [1, 2, 3, 8, 13, 17])
-@pytest.mark.parametrize("chunk_bytes", [1, 2 ** 26])
-def test_affine_invariant_coordinates_match_explicit_congruences(rng, n, chunk_bytes):
-    # reference: one explicit congruence and one LAPACK Cholesky per (direction, matrix)
-    X = _random_spd(rng, 6, n)
-    theta, P = _spd.sample_symmetric_directions(rng, 5, n)
-    ref = np.empty((5, 6))
-    for l in range(5):
-        for i in range(6):
+def _busemann_by_explicit_congruences(X, theta, P):
+    """One explicit congruence and one LAPACK Cholesky per (direction, matrix)."""
+    ref = np.empty((theta.shape[0], X.shape[0]))
+    for l in range(theta.shape[0]):
+        for i in range(X.shape[0]):
             c = np.linalg.cholesky(P[l].T @ X[i] @ P[l])
             ref[l, i] = 2.0 * theta[l] @ np.log(np.diag(c))
+    return ref
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 8, 13, 16, 17, 24])
+@pytest.mark.parametrize("chunk_bytes", [1, 2 ** 26])
+def test_affine_invariant_coordinates_match_explicit_congruences(rng, n, chunk_bytes):
+    # n <= 16 and n > 16 form the Gram blocks with different products
+    X = _random_spd(rng, 6, n)
+    theta, P = _spd.sample_symmetric_directions(rng, 5, n)
+    ref = _busemann_by_explicit_congruences(X, theta, P)
     Z = _spd.affine_invariant_coordinates(X, theta, P, chunk_bytes=chunk_bytes)
+    np.testing.assert_allclose(Z, ref, rtol=1e-10, atol=1e-10 * np.abs(ref).max())
+
+
+@pytest.mark.parametrize("n", [3, 17])
+def test_affine_invariant_coordinates_over_chunks_of_matrices(rng, n):
+    X = _random_spd(rng, 300, n)  # 256 matrices per chunk: two chunks
+    theta, P = _spd.sample_symmetric_directions(rng, 4, n)
+    ref = _busemann_by_explicit_congruences(X, theta, P)
+    Z = _spd.affine_invariant_coordinates(X, theta, P)
     np.testing.assert_allclose(Z, ref, rtol=1e-10, atol=1e-10 * np.abs(ref).max())
 
 
