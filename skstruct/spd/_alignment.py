@@ -123,6 +123,7 @@ def spdsw_align(X_source, X_target, *, loss="spdsw", n_projections=200, init="re
     n_projections : int
     init : {"recenter", "identity"}
     max_iter : int
+        0 returns the start ``G0``.
     tol : float
         L-BFGS tolerance on the relative decrease of ``f`` and on the
         gradient.
@@ -179,6 +180,9 @@ def spdsw_align(X_source, X_target, *, loss="spdsw", n_projections=200, init="re
             value, grad = fun(h)
             return value * scale, grad * scale
 
+        if max_iter == 0:  # L-BFGS-B would still take one step
+            return G0, {"loss": initial, "initial_loss": initial, "n_iter": 0,
+                        "projections": projections}
         res = minimize(scaled, h0, jac=True, method="L-BFGS-B", callback=callback,
                        options={"maxiter": max_iter, "ftol": tol, "gtol": tol})
     if verbose:
@@ -220,7 +224,7 @@ class SPDSWAlignment(TransformerMixin, BaseEstimator):
         of the source onto that of the target (``G0 = Mt^{1/2} Ms^{-1/2}``);
         "identity" starts from ``G0 = I`` as in the paper.
     max_iter : int, default=100
-        Maximum number of L-BFGS iterations.
+        Maximum number of L-BFGS iterations; 0 keeps the start ``G0``.
     tol : float, default=1e-6
         L-BFGS tolerance (relative decrease of the loss, gradient norm).
     random_state : int, RandomState instance or None, default=None

@@ -139,6 +139,21 @@ def test_common_scaling_is_undone_by_the_start(rng, c):
     np.testing.assert_allclose(al.align(X), c * X, rtol=1e-7)
 
 
+@pytest.mark.parametrize("loss", ["spdsw", "wasserstein"])
+def test_no_iteration_keeps_the_log_euclidean_recentering(rng, loss):
+    # max_iter=0 is G0 = Mt^{1/2} Ms^{-1/2} with M = expm(mean logm), computed with scipy
+    Xs, Xt = _wishart(rng, 20, 3), 2.0 * _wishart(rng, 25, 3)
+
+    def le_mean_power(X, a):
+        M = np.mean([scipy.linalg.logm(x).real for x in X], axis=0)
+        return scipy.linalg.expm(a * M)
+
+    G0 = le_mean_power(Xt, 0.5) @ le_mean_power(Xs, -0.5)
+    al = SPDSWAlignment(loss=loss, max_iter=0, random_state=0).fit(Xs, X_target=Xt)
+    assert al.n_iter_ == 0 and al.loss_ == al.initial_loss_
+    np.testing.assert_allclose(al.map_, G0, rtol=1e-9, atol=1e-12)
+
+
 def test_unequal_sizes_and_float32(rng):
     Xs, Xt = _wishart(rng, 25, 3).astype(np.float32), 2.0 * _wishart(rng, 11, 3)
     al = SPDSWAlignment(n_projections=40, random_state=0)
