@@ -22,15 +22,18 @@ _SIGNALS = {"raw": "X_raw", "highpass": "X_fil", "ica": "X_ica", "atar_soft": "X
 _SFREQ = 128.0
 
 
+_ALLOWED = frozenset({
+    ("numpy", "ndarray"), ("numpy", "dtype"),
+    ("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
+    ("numpy.core.multiarray", "scalar"), ("numpy._core.multiarray", "scalar"),
+})
+
+
 class _ArraysOnly(pickle.Unpickler):
     """Unpickler that rebuilds numpy arrays and builtins, nothing else."""
 
-    _ALLOWED = {("numpy", "ndarray"), ("numpy", "dtype"), ("numpy.core.multiarray", "_reconstruct"),
-                ("numpy._core.multiarray", "_reconstruct"), ("numpy.core.multiarray", "scalar"),
-                ("numpy._core.multiarray", "scalar")}
-
     def find_class(self, module, name):
-        if (module, name) not in self._ALLOWED:
+        if (module, name) not in _ALLOWED:
             raise pickle.UnpicklingError(f"unexpected object {module}.{name} in the data file")
         return super().find_class(module, name)
 
@@ -40,7 +43,7 @@ def _spkit_data_dir():
     spec = importlib.util.find_spec("spkit")
     if spec is None or not spec.submodule_search_locations:
         return None
-    return Path(list(spec.submodule_search_locations)[0]) / "data" / "files"
+    return Path(next(iter(spec.submodule_search_locations))) / "data" / "files"
 
 
 @validate_params(

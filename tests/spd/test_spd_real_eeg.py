@@ -66,8 +66,10 @@ def test_bundled_recording():
         assert load_phyaat_eeg(1, signal=signal).data.shape == (14, 2048)
     # 1-s windows give SPD covariances; the two segments are farther apart than two
     # halves of segment 1
-    win = lambda x: np.stack([x[:, i:i + 128] for i in range(0, 2048 - 127, 64)])  # noqa: E731
-    Ca, Cb = (Covariances(estimator="oas").fit_transform(win(r.data)) for r in (a, b))
+    def windows(x):
+        return np.stack([x[:, i:i + 128] for i in range(0, 2048 - 127, 64)])
+
+    Ca, Cb = (Covariances(estimator="oas").fit_transform(windows(r.data)) for r in (a, b))
     half = Cb.shape[0] // 2
     d_between = spd_sliced_wasserstein(Ca, Cb, random_state=0)
     d_within = spd_sliced_wasserstein(Cb[:half], Cb[half:], random_state=0)
