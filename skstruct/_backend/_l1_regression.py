@@ -10,9 +10,14 @@ observed entries fitted exactly. :func:`l1_regression_rows` walks from vertex
 to vertex (the simplex method in the form of Barrodale & Roberts 1973: along
 each edge, the exact minimum of the piecewise-linear objective, i.e. a
 weighted median of the breakpoints) until the LP dual certificate holds, so
-the result is the exact optimum; iteratively reweighted least squares is the
-fallback for rows where that fails (fewer independent observed entries than
-``r``, or a step budget exhausted on a degenerate row).
+the result is the optimum to a relative duality gap of 1e-9. Degenerate
+vertices (many zero residuals, common on integer data) can make the simplex
+cycle; a run of zero-length steps switches the row to a perturbed copy of
+its data (Charnes' perturbation: no ties, every step decreases the
+objective) and the optimal basis found there is certified on the original
+data. Iteratively reweighted least squares is the fallback for rows where
+that fails (fewer independent observed entries than ``r``, or the step
+budget exhausted).
 """
 
 import numpy as np
@@ -50,9 +55,17 @@ def l1_regression_rows(X, V, *, mask=None, max_steps=None, n_jobs=None):
 
     Notes
     -----
+    Stopping rule: at a vertex with basis ``J`` (the ``r`` interpolated
+    entries), ``u = sign(residual)`` off ``J`` and ``u_J = lam = -V_J^{-T}
+    sum_{j not in J} u_j v_j`` satisfy ``V^T u = 0``; if ``|lam| <= 1 + tau``
+    then ``u / (1 + tau)`` is feasible for the dual ``max x^T u, V^T u = 0,
+    |u| <= 1`` with value ``f(z) / (1 + tau)``, so ``f(z) <= (1 + tau) f*``
+    (``tau = 1e-9``, checked after recomputing the basis inverse).
+
     A step costs ``O(p r + r^2)`` (the basis inverse is updated by
-    Sherman-Morrison and recomputed every 32 steps); starting from the least
-    squares fit, about ``r`` steps per row are typical.
+    Sherman-Morrison and recomputed every 32 steps); starting from the basis
+    of the least squares fit's smallest residuals, about ``r`` steps per row
+    are typical, so a row costs about one ``O(p r^2)`` least squares solve.
     """
     n, p = X.shape
     r = V.shape[1]
@@ -74,11 +87,17 @@ def l1_regression_rows(X, V, *, mask=None, max_steps=None, n_jobs=None):
         Z = _solve_subset(obs.astype(np.float64), X, V, _ridge(V))
     certified = np.zeros(n, dtype=np.bool_)
     steps = 10 * p if max_steps is None else int(max_steps)
-    _vertex_descent(X, V, obs, mask is None, Z, steps, certified)
+    _vertex_descent(X, V, obs, mask is None, Z, steps, _perturbation(p), certified)
     rest = np.flatnonzero(~certified)
     if rest.size:
         Z[rest] = l1_regression_irls(X[rest], V, mask=None if mask is None else obs[rest])
     return Z
+
+
+def _perturbation(p):
+    # relative size 1e-9 per entry, generic (no ties), the same for every row
+    rng = np.random.default_rng(0)
+    return 1e-9 * rng.uniform(0.5, 1.0, p) * rng.choice([-1.0, 1.0], p)
 
 
 def _ridge(V):
@@ -181,31 +200,45 @@ def _polish(X, V, Z, M, scale, ridge, n_rounds=5):
     return Z
 
 
+# status codes of _simplex_row
+_OPTIMAL, _BUDGET, _DEGENERATE, _STUCK = 0, 1, 2, 3
+
+
 @njit(cache=True, nogil=True)
-def _vertex_descent(X, V, M, full, Z, max_steps, certified):
+def _vertex_descent(X, V, M, full, Z, max_steps, delta, certified):
     # Per row: a vertex (r observed entries fitted exactly, rows of V
     # independent) from the start Z, then simplex steps until the dual
     # certificate |lam| <= 1 holds; Z[i] and certified[i] are set on success.
-    # Explicit loops: the vectors are short, so temporaries would dominate.
+    # A run of degenerate (zero-length) steps, which can cycle, switches the
+    # row to the data perturbed by delta (every step then strictly decreases
+    # the objective); the optimal basis found there is accepted for the
+    # original data when the residual signs agree, the certificate being
+    # the same. The q observed rows of V are stored transposed, Vt[:, :q],
+    # so that the loops over entries run on contiguous memory.
     n, p = X.shape
     r = V.shape[1]
     idx = np.empty(p, np.int64)
-    Vo_buf = np.empty((p, r))
-    xo_buf = np.empty(p)
-    res_buf = np.empty(p)
-    rate_buf = np.empty(p)
-    tb_buf = np.empty(p)
-    inc_buf = np.empty(p)
-    kk_buf = np.empty(p, np.int64)
-    inJ_buf = np.empty(p, np.bool_)
+    Vt = np.empty((r, p))
+    x = np.empty(p)
+    xp = np.empty(p)
+    res = np.empty(p)
+    sg = np.empty(p)
+    off = np.empty(p)
+    rate = np.empty(p)
+    tb = np.empty(p)
+    inc = np.empty(p)
+    kk = np.empty(p, np.int64)
+    heap = np.empty(p, np.int64)
     Q = np.empty((r, r))
-    J = np.empty(r, np.int64)
     VJ = np.empty((r, r))
+    B = np.empty((r, r))
+    J = np.empty(r, np.int64)
     w = np.empty(r)
     g = np.empty(r)
     lam = np.empty(r)
     d = np.empty(r)
     z = np.empty(r)
+    ws = (Vt, J, off, B, VJ, z, res, sg, g, lam, d, w, rate, tb, inc, kk, heap)
     for i in range(n):
         q = 0
         for j in range(p):
@@ -214,169 +247,355 @@ def _vertex_descent(X, V, M, full, Z, max_steps, certified):
                 q += 1
         if q < r:
             continue
-        Vo, xo, res, rate = Vo_buf[:q], xo_buf[:q], res_buf[:q], rate_buf[:q]
-        inJ = inJ_buf[:q]
         xmax = 0.0
         for a in range(q):
-            xo[a] = X[i, idx[a]]
-            xmax = max(xmax, abs(xo[a]))
-            acc = xo[a]
-            for b in range(r):
-                Vo[a, b] = V[idx[a], b]
-                acc -= Vo[a, b] * Z[i, b]
-            res[a] = acc
+            x[a] = X[i, idx[a]]
+            xmax = max(xmax, abs(x[a]))
+            res[a] = x[a]
+        for b in range(r):
+            zb = Z[i, b]
+            for a in range(q):
+                Vt[b, a] = V[idx[a], b]
+                res[a] -= Vt[b, a] * zb
         zt = 1e-12 * xmax  # residuals below this count as zero
-        # a basis: the entries with the smallest residuals whose rows of V are
-        # independent (Gram-Schmidt, twice)
-        order = np.argsort(np.abs(res))
-        c = 0
-        for k in order:
+        if not _start_basis(Vt, q, res, Q, w, J, off, tb, kk, heap):
+            continue
+        if not _invert_basis(Vt, J, VJ, B):
+            continue
+        status, steps = _simplex_row(x, q, zt, max_steps, *ws)
+        if status == _DEGENERATE:
+            for a in range(q):
+                xp[a] = x[a] + xmax * delta[idx[a]]
+            status, more = _simplex_row(xp, q, zt, max_steps - steps, *ws)
+            if status != _OPTIMAL:
+                continue
+            if not _certify_original(x, q, zt, *ws):
+                # from the perturbed optimum's basis, on the original data
+                status, _ = _simplex_row(x, q, zt, max_steps - steps - more, *ws)
+                if status != _OPTIMAL:
+                    continue
+        elif status != _OPTIMAL:
+            continue
+        certified[i] = True
+        for b in range(r):
+            Z[i, b] = z[b]
+
+
+@njit(cache=True, nogil=True)
+def _start_basis(Vt, q, res, Q, w, J, off, key, pos, heap):
+    # the entries with the smallest residuals whose rows of V are
+    # independent (Gram-Schmidt; candidates popped from a heap on |res|).
+    # Only rows that keep a part of norm >= 1e-4 of the largest row are
+    # taken (near-null rows, e.g. pixels the components ignore, would start
+    # from a near-singular basis that many steps then undo), unless there
+    # are not r of those. False if there are not r independent rows.
+    r = Vt.shape[0]
+    vmax = 0.0
+    for a in range(q):
+        acc = 0.0
+        for b in range(r):
+            acc += Vt[b, a] * Vt[b, a]
+        vmax = max(vmax, acc)
+    c = 0
+    off[:q] = 1.0
+    for strict in (True, False):
+        for a in range(q):
+            key[a] = abs(res[a])
+            pos[a] = a
+            heap[a] = a
+        for start in range(q // 2 - 1, -1, -1):
+            _sift_down(heap, start, q, key, pos)
+        size = q
+        while size > 0:
+            k = heap[0]
+            size -= 1
+            heap[0] = heap[size]
+            _sift_down(heap, 0, size, key, pos)
+            if off[k] == 0.0:
+                continue
             nrm0 = 0.0
             for b in range(r):
-                w[b] = Vo[k, b]
+                w[b] = Vt[b, k]
                 nrm0 += w[b] * w[b]
             if nrm0 == 0.0:
                 continue
-            for _ in range(2):
-                for e in range(c):
-                    dot = 0.0
-                    for b in range(r):
-                        dot += Q[e, b] * w[b]
-                    for b in range(r):
-                        w[b] -= dot * Q[e, b]
+            for e in range(c):
+                dot = 0.0
+                for b in range(r):
+                    dot += Q[e, b] * w[b]
+                for b in range(r):
+                    w[b] -= dot * Q[e, b]
             nrm = 0.0
             for b in range(r):
                 nrm += w[b] * w[b]
-            if nrm > 1e-16 * nrm0:
+            if nrm > (1e-8 * vmax if strict else 1e-16 * nrm0):
                 nrm = np.sqrt(nrm)
                 for b in range(r):
                     Q[c, b] = w[b] / nrm
                 J[c] = k
+                off[k] = 0.0
                 c += 1
                 if c == r:
-                    break
-        if c < r:
-            continue
-        inJ[:] = False
+                    return True
+    return False
+
+
+@njit(cache=True, nogil=True)
+def _invert_basis(Vt, J, W, B):
+    # B = inverse of V_J (rows J of V) by Gauss-Jordan elimination with
+    # partial pivoting (W is overwritten); False if the rows are dependent
+    r = J.size
+    for a in range(r):
         for b in range(r):
-            inJ[J[b]] = True
-            VJ[b] = Vo[J[b]]
-        B = np.linalg.inv(VJ)
-        since = 0
-        steps = 0
-        ok = False
-        fresh = True  # z and res recomputed from the basis
-        while steps < max_steps:
-            if fresh:
+            W[a, b] = Vt[b, J[a]]
+            B[a, b] = 1.0 if a == b else 0.0
+    for c in range(r):
+        piv = c
+        for a in range(c + 1, r):
+            if abs(W[a, c]) > abs(W[piv, c]):
+                piv = a
+        if abs(W[piv, c]) <= 1e-300:
+            return False
+        if piv != c:
+            for b in range(r):
+                W[c, b], W[piv, b] = W[piv, b], W[c, b]
+                B[c, b], B[piv, b] = B[piv, b], B[c, b]
+        f = 1.0 / W[c, c]
+        for b in range(c + 1, r):  # columns <= c of W are done
+            W[c, b] *= f
+        for b in range(r):
+            B[c, b] *= f
+        for a in range(r):
+            if a != c and W[a, c] != 0.0:
+                f = W[a, c]
+                for b in range(c + 1, r):
+                    W[a, b] -= f * W[c, b]
                 for b in range(r):
-                    acc = 0.0
-                    for e in range(r):
-                        acc += B[b, e] * xo[J[e]]
-                    z[b] = acc
-                for a in range(q):
-                    acc = xo[a]
-                    for b in range(r):
-                        acc -= Vo[a, b] * z[b]
-                    res[a] = acc
-                fresh = False
-            # g = sum over the other entries of sign(residual) v_a; lam = -B^T g
-            g[:] = 0.0
-            for a in range(q):
-                if not inJ[a]:
-                    if res[a] > zt:
-                        for b in range(r):
-                            g[b] += Vo[a, b]
-                    elif res[a] < -zt:
-                        for b in range(r):
-                            g[b] -= Vo[a, b]
-            jb = 0
-            big = 0.0
+                    B[a, b] -= f * B[c, b]
+    return True
+
+
+@njit(cache=True, nogil=True)
+def _basis_point(x, q, zt, Vt, J, off, B, z, res, sg, g):
+    # z from the basis (V_J z = x_J), all residuals, their signs (0 on the
+    # basis and below zt) and g = sum of sign * row of V, from scratch
+    r = Vt.shape[0]
+    for b in range(r):
+        acc = 0.0
+        for e in range(r):
+            acc += B[b, e] * x[J[e]]
+        z[b] = acc
+    res[:q] = x[:q]
+    for b in range(r):
+        zb = z[b]
+        for a in range(q):
+            res[a] -= Vt[b, a] * zb
+    for a in range(q):
+        ra = res[a]
+        sg[a] = off[a] * ((ra > zt) - (ra < -zt))
+    for b in range(r):
+        acc = 0.0
+        for a in range(q):
+            acc += sg[a] * Vt[b, a]
+        g[b] = acc
+
+
+@njit(cache=True, nogil=True)
+def _simplex_row(x, q, zt, max_steps, Vt, J, off, B, VJ, z, res, sg, g, lam, d, w, rate, tb, inc,
+                 kk, heap):
+    # Barrodale-Roberts steps for one row from the basis (J, B = V_J^{-1}).
+    # Returns (status, steps). The certificate: lam = -B^T g with
+    # |lam| <= 1 + 1e-9 is a subgradient u (u_J = lam, sign(res) elsewhere)
+    # with V^T u = 0, so u / (1 + 1e-9) is dual feasible and the relative
+    # duality gap is at most 1e-9; it is only accepted right after z, res
+    # and g were recomputed from a fresh inverse.
+    r = Vt.shape[0]
+    steps = 0
+    streak = 0
+    since = 0
+    _basis_point(x, q, zt, Vt, J, off, B, z, res, sg, g)
+    while True:
+        lam[:] = 0.0
+        for b in range(r):
+            gb = g[b]
             for e in range(r):
-                acc = 0.0
-                for b in range(r):
-                    acc -= g[b] * B[b, e]
-                lam[e] = acc
-                if abs(acc) > big:
-                    big = abs(acc)
-                    jb = e
-            if big <= 1.0 + 1e-9:
-                if since == 0:
-                    ok = True
-                    break
-                for b in range(r):
-                    VJ[b] = Vo[J[b]]
-                B = np.linalg.inv(VJ)  # confirm with a fresh inverse
-                since = 0
-                fresh = True
+                lam[e] -= gb * B[b, e]
+        jb = 0
+        big = 0.0
+        for e in range(r):
+            if abs(lam[e]) > big:
+                big = abs(lam[e])
+                jb = e
+        if big <= 1.0 + 1e-9:
+            if since == 0:
+                return _OPTIMAL, steps
+            if not _invert_basis(Vt, J, VJ, B):  # confirm with a fresh inverse
+                return _STUCK, steps
+            since = 0
+            _basis_point(x, q, zt, Vt, J, off, B, z, res, sg, g)
+            continue
+        if steps >= max_steps:
+            return _BUDGET, steps
+        if streak > 2 * r + 8:
+            return _DEGENERATE, steps
+        # the edge that frees entry J[jb]: V_J d = sgn e_jb, slope 1 - |lam_jb| < 0
+        sgn = -1.0 if lam[jb] > 0 else 1.0
+        for b in range(r):
+            d[b] = sgn * B[b, jb]
+        rate[:q] = 0.0
+        for b in range(r):
+            db = d[b]
+            for a in range(q):
+                rate[a] += Vt[b, a] * db
+        nb = 0
+        for a in range(q):
+            ra = rate[a]
+            if off[a] == 0.0 or abs(ra) <= 1e-12:
                 continue
-            # the edge that frees entry J[jb]: V_J d = sgn e_jb, slope 1 - |lam_jb| < 0
-            sgn = -1.0 if lam[jb] > 0 else 1.0
-            for b in range(r):
-                d[b] = sgn * B[b, jb]
-            slope = 1.0 - big
-            nb = 0
-            for a in range(q):
-                acc = 0.0
-                for b in range(r):
-                    acc += Vo[a, b] * d[b]
-                rate[a] = acc
-                if inJ[a] or abs(acc) <= 1e-12:
-                    continue
-                if abs(res[a]) <= zt:
-                    tb_buf[nb] = 0.0
-                    inc_buf[nb] = abs(acc)
-                    kk_buf[nb] = a
+            if sg[a] == 0.0:
+                tb[nb] = 0.0
+                inc[nb] = abs(ra)
+                kk[nb] = a
+                nb += 1
+            else:
+                t = res[a] / ra
+                if t > 0:
+                    tb[nb] = t
+                    inc[nb] = 2.0 * abs(ra)
+                    kk[nb] = a
                     nb += 1
-                else:
-                    t = res[a] / acc
-                    if t > 0:
-                        tb_buf[nb] = t
-                        inc_buf[nb] = 2.0 * abs(acc)
-                        kk_buf[nb] = a
-                        nb += 1
-            if nb == 0:
-                break
-            # exact minimum along the edge: the breakpoint where the slope turns >= 0
-            o = np.argsort(tb_buf[:nb])
-            ent = -1
-            tstar = 0.0
-            for u in o:
-                slope += inc_buf[u]
-                if slope >= 0.0:
-                    ent = kk_buf[u]
-                    tstar = tb_buf[u]
-                    break
-            if ent < 0:
-                break
-            for b in range(r):
-                z[b] += tstar * d[b]
-            for a in range(q):
-                res[a] -= tstar * rate[a]
-            # row jb of V_J becomes Vo[ent]: Sherman-Morrison on B = V_J^{-1}
+        u = _edge_minimum(tb, inc, kk, nb, 1.0 - big, heap)
+        if u < 0:
+            return _STUCK, steps
+        ent = kk[u]
+        tstar = tb[u]
+        for b in range(r):
+            z[b] += tstar * d[b]
+        # row jb of V_J becomes V[ent]: Sherman-Morrison on B = V_J^{-1}
+        w[:] = 0.0
+        for b in range(r):
+            vb = Vt[b, ent]
             for e in range(r):
-                acc = 0.0
+                w[e] += vb * B[b, e]
+        piv = w[jb]
+        w[jb] -= 1.0
+        for b in range(r):
+            cb = B[b, jb] / piv
+            for e in range(r):
+                B[b, e] -= cb * w[e]
+        off[J[jb]] = 1.0
+        J[jb] = ent
+        off[ent] = 0.0
+        # new residuals; the signs that changed (crossed breakpoints, the
+        # entering and the leaving entry) update g
+        for a in range(q):
+            ra = res[a] - tstar * rate[a]
+            res[a] = ra
+            s = off[a] * ((ra > zt) - (ra < -zt))
+            if s != sg[a]:
+                ds = s - sg[a]
                 for b in range(r):
-                    acc += Vo[ent, b] * B[b, e]
-                w[e] = acc
-            piv = w[jb]
-            w[jb] -= 1.0
-            for b in range(r):
-                cb = B[b, jb] / piv
-                for e in range(r):
-                    B[b, e] -= cb * w[e]
-            inJ[J[jb]] = False
-            J[jb] = ent
-            inJ[ent] = True
-            res[ent] = 0.0
-            since += 1
-            if since >= 32:
-                for b in range(r):
-                    VJ[b] = Vo[J[b]]
-                B = np.linalg.inv(VJ)
-                since = 0
-                fresh = True
-            steps += 1
-        if ok:
-            certified[i] = True
-            for b in range(r):
-                Z[i, b] = z[b]
+                    g[b] += ds * Vt[b, a]
+                sg[a] = s
+        res[ent] = 0.0
+        streak = streak + 1 if tstar == 0.0 else 0
+        since += 1
+        steps += 1
+        if since >= 32:
+            if not _invert_basis(Vt, J, VJ, B):
+                return _STUCK, steps
+            since = 0
+            _basis_point(x, q, zt, Vt, J, off, B, z, res, sg, g)
+
+
+@njit(cache=True, nogil=True)
+def _edge_minimum(tb, inc, kk, nb, slope, heap):
+    # the exact minimum of the piecewise-linear objective along the edge:
+    # breakpoints in increasing t (ties by entry) until the slope turns
+    # >= 0. A few are usually passed: the first 8 by linear scans, the rest
+    # from a binary heap. Returns the position of that breakpoint or -1.
+    # tb of the passed breakpoints is overwritten.
+    for _ in range(min(nb, 8)):
+        u = 0
+        tu = tb[0]
+        for v in range(1, nb):  # kk increases with the position: ties go to the first
+            if tb[v] < tu:
+                tu = tb[v]
+                u = v
+        slope += inc[u]
+        if slope >= 0.0:
+            return u
+        tb[u] = np.inf
+    size = 0
+    for u in range(nb):
+        if tb[u] < np.inf:
+            heap[size] = u
+            size += 1
+    for start in range(size // 2 - 1, -1, -1):
+        _sift_down(heap, start, size, tb, kk)
+    while size > 0:
+        u = heap[0]
+        slope += inc[u]
+        if slope >= 0.0:
+            return u
+        size -= 1
+        heap[0] = heap[size]
+        _sift_down(heap, 0, size, tb, kk)
+    return -1
+
+
+@njit(cache=True, nogil=True)
+def _sift_down(heap, pos, size, tb, kk):
+    item = heap[pos]
+    while True:
+        child = 2 * pos + 1
+        if child >= size:
+            break
+        c = heap[child]
+        if child + 1 < size:
+            c2 = heap[child + 1]
+            if tb[c2] < tb[c] or (tb[c2] == tb[c] and kk[c2] < kk[c]):
+                child += 1
+                c = c2
+        if tb[c] < tb[item] or (tb[c] == tb[item] and kk[c] < kk[item]):
+            heap[pos] = c
+            pos = child
+        else:
+            break
+    heap[pos] = item
+
+
+@njit(cache=True, nogil=True)
+def _certify_original(x, q, zt, Vt, J, off, B, VJ, z, res, sg, g, lam, d, w, rate, tb, inc, kk,
+                      heap):
+    # after convergence on perturbed data: the vertex of the same basis on
+    # the original data x, certified there with the signs of its residuals
+    # (a zero residual keeps its perturbed sign: any value in [-1, 1] is a
+    # subgradient). z, res, sg and g are left at that vertex.
+    r = Vt.shape[0]
+    for b in range(r):
+        acc = 0.0
+        for e in range(r):
+            acc += B[b, e] * x[J[e]]
+        z[b] = acc
+    res[:q] = x[:q]
+    for b in range(r):
+        zb = z[b]
+        for a in range(q):
+            res[a] -= Vt[b, a] * zb
+    for a in range(q):
+        ra = res[a]
+        if abs(ra) > zt:
+            sg[a] = off[a] * (1.0 if ra > 0 else -1.0)
+    for b in range(r):
+        acc = 0.0
+        for a in range(q):
+            acc += sg[a] * Vt[b, a]
+        g[b] = acc
+    big = 0.0
+    for e in range(r):
+        acc = 0.0
+        for b in range(r):
+            acc -= g[b] * B[b, e]
+        big = max(big, abs(acc))
+    return big <= 1.0 + 1e-9

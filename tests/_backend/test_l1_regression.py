@@ -102,3 +102,29 @@ def test_threads_over_row_blocks_give_the_serial_fit(masked):
     if not masked:
         lp = np.array([_lp_l1(x, V) for x in X[:10]])
         np.testing.assert_allclose(_obj(X[:10], V, threaded[:10]), lp, rtol=1e-8)
+
+
+def test_degenerate_integer_rows_reach_the_lp_optimum_without_fallback(monkeypatch):
+    # corrupted digits on the leading right singular vectors of clean digits:
+    # integer pixels, many zero residuals and near-null rows of V (pixels that
+    # are always blank). Rows 1589 and 1640 cycle among degenerate bases
+    # without the perturbation; none may fall back to IRLS.
+    import skstruct._backend._l1_regression as mod
+    from sklearn.datasets import load_digits
+
+    X, _ = load_digits(return_X_y=True)
+    rng = np.random.default_rng(0)
+    hit = rng.random(X.shape) < 0.2
+    Xc = X.copy()
+    Xc[hit] = rng.choice([0.0, 16.0], hit.sum())
+    rows = Xc[[1589, 1640, 0, 1, 2]]
+
+    def no_fallback(*args, **kwargs):
+        raise AssertionError("a row fell back to IRLS")
+
+    monkeypatch.setattr(mod, "l1_regression_irls", no_fallback)
+    for k in (3, 5):
+        V = np.ascontiguousarray(np.linalg.svd(X[:600], full_matrices=False)[2][:k].T)
+        Z = l1_regression_rows(rows, V)
+        lp = np.array([_lp_l1(x, V) for x in rows])
+        np.testing.assert_allclose(_obj(rows, V, Z), lp, rtol=1e-8)
