@@ -254,8 +254,14 @@ class GroupLassoCV(_PenalizedCV):
                                spec=group_spec(full, groups, weights, positive=self.positive))
 
     def _alpha_grid(self, ctx, hyper):
+        # alpha_max reads only X^T y / n; scaled by its largest entry so that the group
+        # norms cannot overflow (X and y near 1e150), then scaled back
+        q = ctx.design.Xty_n
+        m = float(np.max(np.abs(q), initial=0.0))
+        m = m if np.isfinite(m) and m > 0 else 1.0
+        amax = m * ctx.spec.alpha_max(SimpleNamespace(Xty_n=q / m))
         return _grid_from(self.alphas, ctx.design, l1_ratio=1.0, eps=self.eps,
-                          positive=self.positive, alpha_max=ctx.spec.alpha_max(ctx.design))
+                          positive=self.positive, alpha_max=amax)
 
     def _fold_path(self, ctx, X, y, sw, alphas, hyper):
         d, X_off, y_off = make_design(X, y, sw, self.fit_intercept, self.precompute)

@@ -198,3 +198,13 @@ def test_bad_gamma_grids():
         MCPRegressorCV(gamma=[], alphas=5).fit(X, y)
     with pytest.raises(ValueError, match="gamma"):
         AdaptiveLassoCV(gamma=1.0, reweighting="scad", alphas=5).fit(X, y)
+
+
+def test_group_grid_far_from_unit_scale():
+    # alpha_max = max_g ||X_g^T y|| / (n w_g) scales as s^2 when X and y scale by s; the
+    # group norms of X^T y (entries near 1e300) must not overflow
+    X, y, _ = _data(seed=9, n=60)
+    ref = GroupLassoCV(groups=2, alphas=5, cv=3).fit(X, y)
+    big = GroupLassoCV(groups=2, alphas=5, cv=3).fit(X * 1e150, y * 1e150)
+    np.testing.assert_allclose(big.alphas_, ref.alphas_ * 1e300, rtol=1e-10)
+    assert np.all(np.isfinite(big.predict(X * 1e150)))
