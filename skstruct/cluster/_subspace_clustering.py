@@ -342,7 +342,9 @@ class SparseSubspaceClustering(_EnetMixin, _BaseSubspaceClustering):
         Dimension of the subspace fitted to each cluster for ``predict``
         (and for assigning the points left out by ``n_samples_fit``). None
         chooses it per cluster: the fewest leading singular vectors of the
-        members' unit-norm rows that hold 95% of their squared norm.
+        members' unit-norm rows that hold 95% of their squared norm, and no
+        more than the singular values above the Gavish-Donoho noise
+        threshold.
     n_samples_fit : int, float or None, default=None
         Run the self-expression and the spectral step on a uniform random
         sample of this many points (a float: this share of the points), then
@@ -501,7 +503,9 @@ class ElasticNetSubspaceClustering(_EnetMixin, _BaseSubspaceClustering):
         Dimension of the subspace fitted to each cluster for ``predict``
         (and for assigning the points left out by ``n_samples_fit``). None
         chooses it per cluster: the fewest leading singular vectors of the
-        members' unit-norm rows that hold 95% of their squared norm.
+        members' unit-norm rows that hold 95% of their squared norm, and no
+        more than the singular values above the Gavish-Donoho noise
+        threshold.
     n_samples_fit : int, float or None, default=None
         Run the self-expression and the spectral step on a uniform random
         sample of this many points (a float: this share of the points), then
@@ -630,7 +634,9 @@ class OMPSubspaceClustering(_BaseSubspaceClustering):
         Dimension of the subspace fitted to each cluster for ``predict``
         (and for assigning the points left out by ``n_samples_fit``). None
         chooses it per cluster: the fewest leading singular vectors of the
-        members' unit-norm rows that hold 95% of their squared norm.
+        members' unit-norm rows that hold 95% of their squared norm, and no
+        more than the singular values above the Gavish-Donoho noise
+        threshold.
     n_samples_fit : int, float or None, default=None
         Run the self-expression and the spectral step on a uniform random
         sample of this many points (a float: this share of the points), then
@@ -733,7 +739,9 @@ class LeastSquaresSubspaceClustering(_BaseSubspaceClustering):
         Dimension of the subspace fitted to each cluster for ``predict``
         (and for assigning the points left out by ``n_samples_fit``). None
         chooses it per cluster: the fewest leading singular vectors of the
-        members' unit-norm rows that hold 95% of their squared norm.
+        members' unit-norm rows that hold 95% of their squared norm, and no
+        more than the singular values above the Gavish-Donoho noise
+        threshold.
     n_samples_fit : int, float or None, default=None
         Run the self-expression and the spectral step on a uniform random
         sample of this many points (a float: this share of the points), then
@@ -853,7 +861,9 @@ class LowRankRepresentation(_BaseSubspaceClustering):
         Dimension of the subspace fitted to each cluster for ``predict``
         (and for assigning the points left out by ``n_samples_fit``). None
         chooses it per cluster: the fewest leading singular vectors of the
-        members' unit-norm rows that hold 95% of their squared norm.
+        members' unit-norm rows that hold 95% of their squared norm, and no
+        more than the singular values above the Gavish-Donoho noise
+        threshold.
     n_samples_fit : int, float or None, default=None
         Run the self-expression and the spectral step on a uniform random
         sample of this many points (a float: this share of the points), then
@@ -977,7 +987,9 @@ class ThresholdingSubspaceClustering(_BaseSubspaceClustering):
         Dimension of the subspace fitted to each cluster for ``predict``
         (and for assigning the points left out by ``n_samples_fit``). None
         chooses it per cluster: the fewest leading singular vectors of the
-        members' unit-norm rows that hold 95% of their squared norm.
+        members' unit-norm rows that hold 95% of their squared norm, and no
+        more than the singular values above the Gavish-Donoho noise
+        threshold.
     n_samples_fit : int, float or None, default=None
         Run the self-expression and the spectral step on a uniform random
         sample of this many points (a float: this share of the points), then

@@ -585,3 +585,20 @@ def test_lrr_frobenius_estimator(independent):
     np.fill_diagonal(Zt, 0.0)
     np.testing.assert_allclose(C, Zt, atol=1e-12)
     np.testing.assert_allclose(est.errors_, Xn - (Q @ Zr).T @ Xn, atol=1e-12)
+
+
+def test_cluster_subspace_dimension_from_a_noisy_spectrum():
+    # 5-dimensional subspaces with 30% noise in R^30: 95% of the energy needs
+    # 9-10 directions (noise), the Gavish-Donoho threshold keeps the 5 of the
+    # signal; the fitted subspaces are then close to the generating ones
+    from skstruct._backend._subspaces import fit_cluster_subspaces
+
+    X, y, bases = make_subspaces(2000, 30, n_subspaces=5, subspace_dim=5, angle=20, noise=0.3,
+                                 return_bases=True, random_state=0)
+    Xn = X / np.linalg.norm(X, axis=1, keepdims=True)
+    fitted = fit_cluster_subspaces(Xn, y, 5)
+    assert [U.shape[1] for U in fitted] == [5] * 5
+    for U, B in zip(fitted, bases):
+        assert np.rad2deg(subspace_angles(U, B)).max() < 10
+    # the energy rule alone still applies where it asks for fewer directions
+    assert fit_cluster_subspaces(Xn, y, 5, energy=0.5)[0].shape[1] < 5
