@@ -58,6 +58,7 @@ from scipy.linalg import cho_factor, cho_solve, solve_triangular
 from threadpoolctl import threadpool_limits
 
 from ._penalties import prox_1d, pen_value_1d, subdiff_distance_1d
+from ._working_set import anderson_coefs
 
 _ANDERSON_K = 5
 _CHECK_EVERY = 10
@@ -352,9 +353,19 @@ def _cd_solver(df, mode, X, data, indices, indptr, off, u, uX, y, yty_n, sw, w, 
         ws_size = min(n_av, max(p0, 2 * n_inf))
         if ws_size == 0:
             break
+        # the ws_size highest scores (ties as np.argsort breaks them, which the gram and
+        # dense storages must share), then in index order by a mask: an integer sort
+        # would compile a second quicksort (issue 19)
         order = np.argsort(-scores)
-        ws = order[:ws_size].copy()
-        ws.sort()
+        chosen = np.zeros(p, dtype=np.bool_)
+        for k in range(ws_size):
+            chosen[order[k]] = True
+        ws = np.empty(ws_size, dtype=np.int64)
+        k = 0
+        for j in range(p):
+            if chosen[j]:
+                ws[k] = j
+                k += 1
         full_ws = ws_size == n_av
         inner_tol = 0.3 * kkt
         if full_ws and not use_gap:
@@ -426,7 +437,9 @@ def _cd_solver(df, mode, X, data, indices, indptr, off, u, uX, y, yty_n, sw, w, 
             if use_aa:
                 for k in range(ws_size):
                     wbuf[pos, k] = w[ws[k]]
-                sbuf[pos, :] = _df_linear(df, state, lin)
+                lstate = _df_linear(df, state, lin)
+                for i in range(ls):
+                    sbuf[pos, i] = lstate[i]
                 ebuf[pos, 0] = extra[0]
                 ebuf[pos, 1] = extra[1]
                 if pos < K:
@@ -449,24 +462,12 @@ def _try_anderson(df, mode, y, yty_n, sw, w, state, extra, lin, ws, m, wbuf, sbu
                   alpha, gamma, weights, positive, n):
     """Anderson extrapolation of the K+1 stored iterates (``w`` and the linear state of
     the datafit); keep it if P decreases."""
-    K = wbuf.shape[0] - 1
-    U = np.empty((K, m))
-    for k in range(K):
-        for i in range(m):
-            U[k, i] = wbuf[k + 1, i] - wbuf[k, i]
-    M = U @ U.T
-    tr = 0.0
-    for k in range(K):
-        tr += M[k, k]
-    if not tr > 0.0:
+    # element loops throughout: slice assignments and array expressions compile numba's
+    # formatted shape errors (string machinery), ~3 s of a first call (issue 19)
+    cf = anderson_coefs(wbuf)
+    K = cf.shape[0]
+    if K == 0:
         return
-    for k in range(K):
-        M[k, k] += 1e-10 * tr
-    z = np.linalg.solve(M, np.ones(K))
-    sz = z.sum()
-    if not np.isfinite(sz) or sz == 0.0:
-        return
-    cf = z / sz
     w_old = np.empty(m)
     for i in range(m):
         w_old[i] = w[ws[i]]
@@ -478,18 +479,22 @@ def _try_anderson(df, mode, y, yty_n, sw, w, state, extra, lin, ws, m, wbuf, sbu
     e0, e1 = extra[0], extra[1]
     w_acc = np.zeros(m)
     for k in range(K):
-        w_acc += cf[k] * wbuf[k + 1]
+        for i in range(m):
+            w_acc[i] += cf[k] * wbuf[k + 1, i]
     if positive:
         for i in range(m):
             if w_acc[i] < 0.0:
                 return
     for i in range(m):
         w[ws[i]] = w_acc[i]
-    lstate[:] = 0.0
+    ls = lstate.shape[0]
+    for i in range(ls):
+        lstate[i] = 0.0
     extra[0] = 0.0
     extra[1] = 0.0
     for k in range(K):
-        lstate += cf[k] * sbuf[k + 1]
+        for i in range(ls):
+            lstate[i] += cf[k] * sbuf[k + 1, i]
         extra[0] += cf[k] * ebuf[k + 1, 0]
         extra[1] += cf[k] * ebuf[k + 1, 1]
     _df_sync(df, state, lin, y, sw)
@@ -498,8 +503,9 @@ def _try_anderson(df, mode, y, yty_n, sw, w, state, extra, lin, ws, m, wbuf, sbu
     if not P_new < P_old:
         for i in range(m):
             w[ws[i]] = w_old[i]
-        state[:] = s_old
-        lstate[:] = l_old
+        for i in range(ls):
+            state[i] = s_old[i]
+            lstate[i] = l_old[i]
         extra[0] = e0
         extra[1] = e1
 
