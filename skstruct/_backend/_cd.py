@@ -58,7 +58,6 @@ from scipy.linalg import cho_factor, cho_solve, solve_triangular
 from threadpoolctl import threadpool_limits
 
 from ._penalties import prox_1d, pen_value_1d, subdiff_distance_1d
-from ._working_set import anderson_coefs
 
 _ANDERSON_K = 5
 _CHECK_EVERY = 10
@@ -462,12 +461,26 @@ def _try_anderson(df, mode, y, yty_n, sw, w, state, extra, lin, ws, m, wbuf, sbu
                   alpha, gamma, weights, positive, n):
     """Anderson extrapolation of the K+1 stored iterates (``w`` and the linear state of
     the datafit); keep it if P decreases."""
-    # element loops throughout: slice assignments and array expressions compile numba's
-    # formatted shape errors (string machinery), ~3 s of a first call (issue 19)
-    cf = anderson_coefs(wbuf)
-    K = cf.shape[0]
-    if K == 0:
+    K = wbuf.shape[0] - 1
+    U = np.empty((K, m))
+    for k in range(K):
+        for i in range(m):
+            U[k, i] = wbuf[k + 1, i] - wbuf[k, i]
+    M = U @ U.T
+    tr = 0.0
+    for k in range(K):
+        tr += M[k, k]
+    if not tr > 0.0:
         return
+    for k in range(K):
+        M[k, k] += 1e-10 * tr
+    z = np.linalg.solve(M, np.ones(K))
+    sz = z.sum()
+    if not np.isfinite(sz) or sz == 0.0:
+        return
+    cf = z / sz
+    # element loops below: slice assignments and array expressions compile numba's
+    # formatted shape errors (string machinery), ~3 s of a first call (issue 19)
     w_old = np.empty(m)
     for i in range(m):
         w_old[i] = w[ws[i]]
