@@ -199,6 +199,12 @@ def _enet_gram_batch(G, Q, yty, W, lips, alpha, gamma, tol, max_rounds, n_epochs
     sup = np.empty(s, dtype=np.int64)
     L = np.empty((s, s))
     y = np.empty(s)
+    # typed (not literal) driver arguments: literals would compile a second
+    # specialization of the driver instead of reusing the one cd_solve compiles
+    zero = s - s
+    df, mode, kind = QUADRATIC + zero, 2 + zero, ENET + zero
+    one, p0, seed = 1 + zero, 10 + zero, zero - 1
+    no, yes = zero > 0, zero == 0
     for k in range(B):
         Gk = G[k]
         wk = W[k]
@@ -210,10 +216,10 @@ def _enet_gram_batch(G, Q, yty, W, lips, alpha, gamma, tol, max_rounds, n_epochs
             state[r] = acc
         done[k] = False
         for _ in range(max_rounds):
-            _cd_solver(QUADRATIC, 2, Gk, none_f, none_i, none_i, none_f, none_f, none_f, Q[k],
-                       yty[k], none_f, wk, state, extra, none_f, lips[k], lips[k], ENET,
-                       alpha[k], gamma, weights, False, True, gamma == 1.0, tol, 1, n_epochs, 10,
-                       False, -1, True, out)
+            _cd_solver(df, mode, Gk, none_f, none_i, none_i, none_f, none_f, none_f, Q[k],
+                       yty[k], none_f, wk, state, extra, none_f, lips[k], lips[k], kind,
+                       alpha[k], gamma, weights, no, yes, gamma == 1.0, tol, one, n_epochs, p0,
+                       no, seed, yes, out)
             if out[0] == 0:  # the gap test passed before any epoch
                 done[k] = True
                 break
