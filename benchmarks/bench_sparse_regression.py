@@ -244,6 +244,87 @@ def l0_case(n, p, repeats, seed=2, k=10, s_max=None, abess_default=True, cap=300
     return table(head, rows), rows
 
 
+def _logreg_gap(X, y, w, alpha):
+    """Relative duality gap ``gap / log 2`` of the l1 logistic regression without intercept
+    (mean loss; dual point: the rescaled residual, entropy conjugate)."""
+    n = X.shape[0]
+    z = np.asarray(X @ w).ravel()
+    s = 1.0 / (1.0 + np.exp(y * z))
+    corr = np.abs(np.asarray(X.T @ (y * s)).ravel()) / n
+    c = min(1.0, alpha / max(corr.max(), 1e-300))
+    t = c * s
+    ent = np.where(t > 0, t * np.log(np.where(t > 0, t, 1.0)), 0.0) + (1 - t) * np.log1p(-t)
+    primal = np.mean(np.logaddexp(0.0, -y * z)) + alpha * np.abs(w).sum()
+    return (primal + np.mean(ent)) / np.log(2.0)
+
+
+def logistic_path_case(n, p, n_alphas, tol, repeats, sparse=False, seed=3):
+    """l1 logistic path without intercept (celer's model), the same grid for everyone."""
+    from skstruct.linear_model import sparse_logistic_path
+
+    rng = np.random.RandomState(seed)
+    if sparse:  # text-like: nonnegative counts-like entries, 1% density
+        X = sp.random(n, p, density=0.01, random_state=rng, format="csc",
+                      data_rvs=lambda k: rng.exponential(1.0, k))
+    else:
+        X = rng.randn(n, p)
+        X = np.asfortranarray((X - X.mean(0)) / X.std(0))
+    w = np.zeros(p)
+    w[rng.choice(p, 20, replace=False)] = rng.randn(20) * 2
+    z = np.asarray(X @ w).ravel()
+    y = np.where(z + 0.5 * z.std() * rng.randn(n) > np.median(z), 1.0, -1.0)
+    amax = np.abs(np.asarray(X.T @ y).ravel()).max() / (2 * n)
+    alphas = np.geomspace(amax, amax * 2e-2, n_alphas)
+
+    def gap(coefs):
+        return max(_logreg_gap(X, y, coefs[:, i], a) for i, a in enumerate(alphas))
+
+    rows = []
+    sparse_logistic_path(X[:50], y[:50], alphas=alphas[:2], fit_intercept=False)
+    t_ours, res = best_of(lambda: sparse_logistic_path(X, y, alphas=alphas, tol=tol,
+                                                       fit_intercept=False)[1], repeats)
+    rows.append(["skstruct", _fmt(t_ours), "1.00", f"{gap(res):.1e}"])
+    if _anchor("celer") is not None:
+        from celer import celer_path
+        # celer's logreg sums the losses: its alpha is n times ours (1 / C); prox-Newton
+        # as its LogisticRegression uses; tol / 100 reaches our gap (measured: its own
+        # tol 1e-6 stops at relative gaps near 4e-5)
+        kw = dict(alphas=alphas * n, tol=tol * 1e-2, use_PN=True)
+        celer_path(X[:50], y[:50], "logreg", **kw)
+        t, res = best_of(lambda: celer_path(X, y, "logreg", **kw)[1], repeats)
+        rows.append(["celer (prox-Newton)", _fmt(t), f"{t / t_ours:.2f}", f"{gap(res):.1e}"])
+    if _anchor("skglm") is not None:
+        from skglm import SparseLogisticRegression as GLogit
+
+        def run_skglm():
+            # skglm's tol bounds its stationarity violation: tol / 100 for the same gap
+            est = GLogit(alpha=alphas[0], fit_intercept=False, tol=tol * 1e-2, warm_start=True,
+                         max_iter=50)
+            out = np.zeros((p, n_alphas))
+            for i, a in enumerate(alphas):
+                out[:, i] = est.set_params(alpha=a).fit(X, y).coef_.ravel()
+            return out
+        GLogit(alpha=alphas[1], fit_intercept=False).fit(X[:50], y[:50])
+        t, res = best_of(run_skglm, repeats)
+        rows.append(["skglm (warm-started fits)", _fmt(t), f"{t / t_ours:.2f}",
+                     f"{gap(res):.1e}"])
+    # scikit-learn: liblinear (no warm start) and saga (dense only: slow)
+    from sklearn.linear_model import LogisticRegression
+
+    for solver in ("liblinear", "saga") if not sparse else ("liblinear",):
+        def run_sk(solver=solver):
+            est = LogisticRegression(l1_ratio=1.0, solver=solver, fit_intercept=False,
+                                     tol=tol, max_iter=1000, warm_start=True)
+            out = np.zeros((p, n_alphas))
+            for i, a in enumerate(alphas):
+                out[:, i] = est.set_params(C=1.0 / (n * a)).fit(X, y).coef_.ravel()
+            return out
+        t, res = best_of(run_sk, 1)
+        rows.append([f"scikit-learn ({solver})", _fmt(t), f"{t / t_ours:.2f}",
+                     f"{gap(res):.1e}"])
+    return table(["library", "time (s)", "anchor / skstruct", "max rel. duality gap"], rows), rows
+
+
 def _warm_up():
     """Compile the numba kernels outside the timings (cached on disk afterwards)."""
     from skstruct.linear_model import Lasso, MCPRegressor, lasso_path
@@ -274,10 +355,12 @@ def main(quick=False, only=None):
     missing = [m for m in ("skglm", "celer", "abess") if _anchor(m) is None]
     sections = []
     if quick:
-        sizes = dict(path=(200, 1000, 20), tall=(2000, 200, 20), sparse=(2000, 4000, 20),
+        sizes = dict(logit=(200, 1000, 10), logit_sparse=(1000, 4000, 10),
+                     path=(200, 1000, 20), tall=(2000, 200, 20), sparse=(2000, 4000, 20),
                      nonconvex=(300, 600), l0=(2000, 200), repeats=1)
     else:
-        sizes = dict(path=(1000, 5000, 30), tall=(10000, 1000, 30), sparse=(5000, 20000, 30),
+        sizes = dict(logit=(1000, 5000, 10), logit_sparse=(5000, 20000, 10),
+                     path=(1000, 5000, 30), tall=(10000, 1000, 30), sparse=(5000, 20000, 30),
                      nonconvex=(1000, 5000), l0=(10000, 1000), repeats=3)
     r = sizes["repeats"]
     notes = ("Machine shared with other jobs (2 cores, load varying): timings are noisy; "
@@ -300,6 +383,13 @@ def main(quick=False, only=None):
     n, p = sizes["l0"]
     cases.append((f"Best subset (l0) path, n={n}, p={p}, AR(1) design rho=0.6, "
                   "10 true features", lambda n=n, p=p: l0_case(n, p, 1, abess_default=not quick)))
+    n, p, na = sizes["logit"]
+    cases.append((f"l1 logistic path, n={n}, p={p}, {na} alphas (eps 2e-2), tol 1e-6",
+                  lambda n=n, p=p, na=na: logistic_path_case(n, p, na, 1e-6, r)))
+    n, p, na = sizes["logit_sparse"]
+    cases.append((f"l1 logistic path on sparse CSC X, n={n}, p={p}, density 1%, {na} alphas, "
+                  "tol 1e-6", lambda n=n, p=p, na=na: logistic_path_case(
+                      n, p, na, 1e-6, r, sparse=True)))
     out = None
     previous = dict(_previous_sections(quick)) if only else {}
     for i, (heading, run) in enumerate(cases):
