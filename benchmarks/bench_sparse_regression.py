@@ -9,6 +9,8 @@ Cases (full sizes; quick mode shrinks them):
    default path, same support).
 5. Sparse CSC X, n=5000, p=20000, density 1%, 30 alphas (goal: >= 1.0x the faster of celer
    and skglm).
+6. (``--only 7``) Multi-task Lasso path, dense n=500, p=2000, T=10, 20 alphas (goal: >= 1x celer
+   MultiTaskLasso and scikit-learn's), and a group-lasso path against skglm's GroupLasso.
 
 Every solution is scored by the same code: the relative duality gap
 ``gap / (||y||^2 / n)`` for the Lasso (largest over the path), the objective
@@ -323,6 +325,114 @@ def logistic_path_case(n, p, n_alphas, tol, repeats, sparse=False, seed=3):
         rows.append([f"scikit-learn ({solver})", _fmt(t), f"{t / t_ours:.2f}",
                      f"{gap(res):.1e}"])
     return table(["library", "time (s)", "anchor / skstruct", "max rel. duality gap"], rows), rows
+def _mtl_gap(X, Y, W, alpha):
+    """Relative duality gap of the multi-task Lasso at W (T, p), X and Y centred."""
+    n = X.shape[0]
+    R = Y - X @ W.T
+    dn = np.linalg.norm(X.T @ R, axis=1).max() / n
+    c = min(1.0, alpha / max(dn, 1e-300))
+    F = (R ** 2).sum() / (2 * n)
+    primal = F + alpha * np.linalg.norm(W, axis=0).sum()
+    dual = c * (Y * R).sum() / n - c * c * F
+    return (primal - dual) / ((Y ** 2).sum() / n)
+
+
+def _group_gap(X, y, w, alpha, groups, weights):
+    n = X.shape[0]
+    R = y - X @ w
+    c = 1.0
+    pen = 0.0
+    for g, wg in zip(groups, weights):
+        c = min(c, alpha * wg / max(np.linalg.norm(X[:, g].T @ R) / n, 1e-300))
+        pen += alpha * wg * np.linalg.norm(w[g])
+    F = R @ R / (2 * n)
+    return (F + pen - (c * (y @ R) / n - c * c * F)) / (y @ y / n)
+
+
+def multitask_case(n, p, T, n_alphas, tol, repeats, seed=3):
+    """Multi-task Lasso path (all warm-started on one grid) and a group-lasso path."""
+    from sklearn.linear_model import lasso_path as sk_path
+
+    from skstruct.linear_model import GroupLasso, lasso_path
+
+    rng = np.random.RandomState(seed)
+    X, _, _ = _correlated(n, p, 0.5, 5, seed)
+    W = np.zeros((T, p))
+    supp = rng.choice(p, 20, replace=False)
+    W[:, supp] = rng.randn(T, 20)
+    Y = X @ W.T + 0.5 * rng.randn(n, T)
+    Y = (Y - Y.mean(0)) / Y.std(0)
+    alphas = lasso_path(X, Y, alphas=n_alphas, eps=1e-2, max_iter=1)[0]
+
+    def gap_of(coefs):  # coefs (T, p, n_alphas)
+        return max(_mtl_gap(X, Y, coefs[:, :, i], a) for i, a in enumerate(alphas))
+
+    head = ["library", "time (s)", "anchor / skstruct", "max rel. duality gap"]
+    rows = []
+    t_ours, res = best_of(lambda: lasso_path(X, Y, alphas=alphas, tol=tol)[1], repeats)
+    rows.append(["skstruct lasso_path (2-D y)", _fmt(t_ours), "1.00", f"{gap_of(res):.1e}"])
+    t, res = best_of(lambda: sk_path(X, Y, alphas=alphas, tol=tol, max_iter=100_000)[1],
+                     repeats)
+    rows.append(["scikit-learn lasso_path (2-D y)", _fmt(t), f"{t / t_ours:.2f}",
+                 f"{gap_of(res):.1e}"])
+
+    def warm_fits(est):
+        out = np.zeros((T, p, len(alphas)))
+        for i, a in enumerate(alphas):
+            est.set_params(alpha=a).fit(X, Y)
+            out[:, :, i] = est.coef_
+        return out
+
+    if _anchor("celer") is not None:
+        # celer's MultiTaskLasso.fit calls a method scikit-learn 1.9 removed; its path
+        # function (which that fit calls) is the same solver
+        from celer.homotopy import mtl_path
+        Xf = np.asfortranarray(X)
+        t, res = best_of(lambda: mtl_path(Xf, Y, alphas=alphas, tol=tol, prune=True)[1],
+                         repeats)
+        rows.append(["celer mtl_path", _fmt(t), f"{t / t_ours:.2f}",
+                     f"{gap_of(res):.1e}"])
+    if _anchor("skglm") is not None:
+        from skglm import MultiTaskLasso as GMTL
+        GMTL(alpha=alphas[5], fit_intercept=False).fit(X[:50, :100], Y[:50])  # jit, untimed
+        t, res = best_of(lambda: warm_fits(GMTL(fit_intercept=False, tol=tol, warm_start=True)),
+                         repeats)
+        rows.append(["skglm MultiTaskLasso (warm-started fits)", _fmt(t), f"{t / t_ours:.2f}",
+                     f"{gap_of(res):.1e}"])
+    txt = table(head, rows)
+    # group lasso: groups of 5 consecutive features, sqrt(size) weights, one target
+    y = Y[:, 0]
+    size = 5
+    groups = [np.arange(s, s + size) for s in range(0, p, size)]
+    wts = np.full(len(groups), np.sqrt(size))
+    amax = max(np.linalg.norm(X[:, g].T @ y) / n / wg for g, wg in zip(groups, wts))
+    galphas = np.geomspace(amax, amax * 1e-2, n_alphas)
+
+    def group_fits(make):
+        est = make()
+        out = np.zeros((p, len(galphas)))
+        for i, a in enumerate(galphas):
+            est.set_params(alpha=a).fit(X, y)
+            out[:, i] = est.coef_
+        return out
+
+    def ggap(coefs):
+        return max(_group_gap(X, y, coefs[:, i], a, groups, wts) for i, a in enumerate(galphas))
+
+    grows = []
+    t_g, res = best_of(lambda: group_fits(lambda: GroupLasso(
+        groups=size, fit_intercept=False, tol=tol, warm_start=True)), repeats)
+    grows.append(["skstruct GroupLasso", _fmt(t_g), "1.00", f"{ggap(res):.1e}"])
+    if _anchor("skglm") is not None:
+        from skglm import GroupLasso as GGL
+        grp = [list(g) for g in groups]
+        GGL(groups=grp, alpha=galphas[5], weights=wts, fit_intercept=False).fit(X, y)  # jit
+        t, res = best_of(lambda: group_fits(lambda: GGL(
+            groups=grp, weights=wts, fit_intercept=False, tol=tol, warm_start=True)), repeats)
+        grows.append(["skglm GroupLasso", _fmt(t), f"{t / t_g:.2f}", f"{ggap(res):.1e}"])
+    txt += (f"\n\nGroup lasso, the first task, groups of {size} consecutive features, "
+            f"{n_alphas} alphas (warm-started fits)\n\n" + table(head, grows))
+    return txt, rows + grows
 
 
 def _warm_up():
@@ -333,6 +443,8 @@ def _warm_up():
     Lasso(alpha=0.01, precompute=False).fit(X, y)
     lasso_path(sp.csc_matrix(X), y, alphas=3)
     MCPRegressor(alpha=0.05).fit(X, y)
+    lasso_path(X, np.c_[y, y], alphas=3)
+    lasso_path(sp.csc_matrix(X), np.c_[y, y], alphas=3)
 
 
 def _previous_sections(quick):
@@ -357,11 +469,13 @@ def main(quick=False, only=None):
     if quick:
         sizes = dict(logit=(200, 1000, 10), logit_sparse=(1000, 4000, 10),
                      path=(200, 1000, 20), tall=(2000, 200, 20), sparse=(2000, 4000, 20),
-                     nonconvex=(300, 600), l0=(2000, 200), repeats=1)
+                     nonconvex=(300, 600), l0=(2000, 200), multitask=(200, 500, 5, 10),
+                     repeats=1)
     else:
         sizes = dict(logit=(1000, 5000, 10), logit_sparse=(5000, 20000, 10),
                      path=(1000, 5000, 30), tall=(10000, 1000, 30), sparse=(5000, 20000, 30),
-                     nonconvex=(1000, 5000), l0=(10000, 1000), repeats=3)
+                     nonconvex=(1000, 5000), l0=(10000, 1000),
+                     multitask=(500, 2000, 10, 20), repeats=3)
     r = sizes["repeats"]
     notes = ("Machine shared with other jobs (2 cores, load varying): timings are noisy; "
              "compare ratios within one run. ")
@@ -390,6 +504,10 @@ def main(quick=False, only=None):
     cases.append((f"l1 logistic path on sparse CSC X, n={n}, p={p}, density 1%, {na} alphas, "
                   "tol 1e-6", lambda n=n, p=p, na=na: logistic_path_case(
                       n, p, na, 1e-6, r, sparse=True)))
+    n, p, T, na = sizes["multitask"]
+    cases.append((f"Multi-task Lasso path, dense n={n}, p={p}, {T} tasks, {na} alphas "
+                  "(eps 1e-2), tol 1e-6", lambda n=n, p=p, T=T, na=na:
+                  multitask_case(n, p, T, na, 1e-6, r)))
     out = None
     previous = dict(_previous_sections(quick)) if only else {}
     for i, (heading, run) in enumerate(cases):
