@@ -109,8 +109,9 @@ def test_degenerate_integer_rows_reach_the_lp_optimum_without_fallback(monkeypat
     # integer pixels, many zero residuals and near-null rows of V (pixels that
     # are always blank). Rows 1589 and 1640 cycle among degenerate bases
     # without the perturbation; none may fall back to IRLS.
-    import skstruct._backend._l1_regression as mod
     from sklearn.datasets import load_digits
+
+    import skstruct._backend._l1_regression as mod
 
     X, _ = load_digits(return_X_y=True)
     rng = np.random.default_rng(0)
