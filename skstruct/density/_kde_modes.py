@@ -305,13 +305,14 @@ class KDEModeFinder(DensityMixin, BaseEstimator):
         # neighbours in a Gaussian sketch of that dimension (every method,
         # the same draw, so the same bandwidth); the projection method
         # searches in the same sketch when it has that dimension.
+        # (drawn before the rule only when the rule uses it, so that the rule
+        # sees the same random stream whatever the method)
         sketched_rule = self.bandwidth == "auto" and d >= _AUTO_RATIO * k_default
         comp = Z = None
-        if sketched_rule or (method == "projection" and k == k_default):
+        if sketched_rule:
             comp = rng.normal(scale=1.0 / np.sqrt(k_default), size=(k_default, d))
             Z = Xc @ comp.T
-        h = resolve_bandwidth(Xc, self.bandwidth, self.kernel, a, rng=rng,
-                              sketch=Z if sketched_rule else None)
+        h = resolve_bandwidth(Xc, self.bandwidth, self.kernel, a, rng=rng, sketch=Z)
         search = dict(merge_radius=_MODE_MERGE * h, n_polish=self.n_lift, rng=rng,
                       max_iter=self.max_iter, tol=self.tol, n_jobs=self.n_jobs,
                       verbose=self.verbose, **kw)
@@ -322,7 +323,7 @@ class KDEModeFinder(DensityMixin, BaseEstimator):
             self.components_ = None
             self.n_components_ = d
         else:
-            if k != k_default:
+            if Z is None or k != k_default:
                 comp = rng.normal(scale=1.0 / np.sqrt(k), size=(k, d))
                 Z = Xc @ comp.T
             P, n_iter = _projection_search(
