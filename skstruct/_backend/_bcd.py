@@ -528,10 +528,17 @@ def block_lipschitz(design, ptr, idx):
     single = sizes == 1
     out[single] = lips1[np.asarray(idx)[np.asarray(ptr)[:-1][single]]]
     if not single.all():
-        gc = GramColumns(design if not isinstance(design, BlockDesign) else design._single)
+        d = design if not isinstance(design, BlockDesign) else design._single
+        gc = GramColumns(d) if d.mode == 1 else None
         for b in np.flatnonzero(~single):
             cols = idx[ptr[b]:ptr[b + 1]]
-            out[b] = float(np.linalg.eigvalsh(gc.cols(cols)[cols])[-1])
+            if d.mode == 0:  # the block's own Gram, O(n |b|^2) (not |b| full Gram columns)
+                Gb = d.X[cols] @ d.X[cols].T / d.n_samples
+            elif d.mode == 2:
+                Gb = d.X[np.ix_(cols, cols)]
+            else:
+                Gb = gc.cols(cols)[cols]
+            out[b] = float(np.linalg.eigvalsh(Gb)[-1])
     out[out < 1e-14 * max(1.0, out.max(initial=0.0))] = 0.0
     return out
 
