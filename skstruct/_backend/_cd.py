@@ -32,7 +32,8 @@ Algorithm (skglm's working-set scheme, Massias et al. 2020; Bertrand et al. 2022
    epoch: scikit-learn's stopping rule (their gap is ours times n). Which
    rule applies is the spec's ``has_gap``. Nonconvex penalties (MCP, SCAD)
    and convex fits with unpenalised features: the largest violation score
-   ``<= tol * sqrt(||y||^2 / n)`` (first-order stationarity, in gradient units).
+   scaled by its column, ``max_j score_j / sqrt(L_j) <= tol * sqrt(||y||^2 / n)``
+   (first-order stationarity, invariant to rescaling X and y).
 3. Gap-safe screening (where the spec's ``safe_screen`` says so: l1): feature ``j`` is removed for good
    when ``c |X_j^T R / n| + sqrt(2 L_j gap) < alpha_j``.
 4. Working set: every nonzero / unpenalised feature plus the highest scores,
@@ -60,6 +61,7 @@ from threadpoolctl import threadpool_limits
 from ._penalties import prox_1d, pen_value_1d, subdiff_distance_1d
 
 _ANDERSON_K = 5
+_EPS = float(np.finfo(np.float64).eps)
 _CHECK_EVERY = 10
 
 
@@ -238,7 +240,7 @@ def _dual_gap(df, alpha, gamma, weights, positive, w, grad, lips, F, aux, state,
     for j in range(p):
         a = alpha * weights[j]
         if w[j] != 0.0:
-            primal += pen_value_1d(0, a, gamma, w[j])
+            primal += pen_value_1d(np.int64(0), a, gamma, w[j])
         l2 = a * (1.0 - gamma)
         if l2 > 0.0 and lips[j] > 0.0:
             v = -c * grad[j]
@@ -290,8 +292,13 @@ def _cd_solver(df, mode, X, data, indices, indptr, off, u, uX, y, yty_n, sw, w, 
     grad = np.zeros(p)
     scores = np.zeros(p)
     steps = np.zeros(p)
+    # violations are compared in units of each column's scale, 1 / sqrt(lips_j), so the
+    # stationarity stop is invariant to rescaling X (it never stalls at 1e150)
+    unit = np.zeros(p)
     for j in range(p):
-        steps[j] = 1.0 / lips[j] if lips[j] > 0.0 else 0.0
+        if lips[j] > 0.0:
+            steps[j] = 1.0 / lips[j]
+            unit[j] = np.sqrt(steps[j])
     n_epochs = 0
     gap = np.nan
     kkt = np.inf
@@ -313,8 +320,8 @@ def _cd_solver(df, mode, X, data, indices, indptr, off, u, uX, y, yty_n, sw, w, 
             grad[j] = g
             a = alpha * weights[j]
             sc = subdiff_distance_1d(kind, a, gamma, w[j], g, positive)
-            if sc > kkt:
-                kkt = sc
+            if sc * unit[j] > kkt:
+                kkt = sc * unit[j]
             if w[j] != 0.0 or a == 0.0:
                 scores[j] = np.inf
                 n_inf += 1
@@ -382,6 +389,7 @@ def _cd_solver(df, mode, X, data, indices, indptr, off, u, uX, y, yty_n, sw, w, 
         ebuf = np.zeros((K + 1, 2))
         pos = 0
         perm = np.arange(ws_size)
+        stalled = False
         for epoch in range(max_epochs):
             kws = 0.0
             dw = 0.0
@@ -406,7 +414,7 @@ def _cd_solver(df, mode, X, data, indices, indptr, off, u, uX, y, yty_n, sw, w, 
                 old = w[j]
                 a = alpha * weights[j]
                 # violation of coordinate j just before its update (Gauss-Seidel order)
-                sc = subdiff_distance_1d(kind, a, gamma, old, g, positive)
+                sc = subdiff_distance_1d(kind, a, gamma, old, g, positive) * unit[j]
                 if sc > kws:
                     kws = sc
                 new = prox_1d(kind, a, gamma, old - g * steps[j], steps[j], positive)
@@ -450,6 +458,13 @@ def _cd_solver(df, mode, X, data, indices, indptr, off, u, uX, y, yty_n, sw, w, 
             step_ok = dw <= tol * wm
             if (step_ok and gap_met) or (kws <= inner_tol and not gap_met):
                 break
+            # an epoch that moved no coefficient beyond rounding is a fixed point: the
+            # next would repeat it (a violation can sit at rounding level, e.g. 1e150 data)
+            if dw <= 4.0 * _EPS * wm and not (use_aa and pos == 0):
+                stalled = True
+                break
+        if stalled and full_ws:
+            break
     out[0] = n_epochs
     out[1] = gap if use_gap else np.nan
     out[2] = kkt
@@ -773,7 +788,7 @@ def prepare_logistic_designs(X, Y, *, sample_weight=None, fit_intercept=True, gr
 
 class CDResult:
     """Outcome of :func:`cd_solve`: ``coef``, ``n_epochs``, ``n_outer``, ``dual_gap``
-    (normalised by n; nan for nonconvex penalties), ``kkt`` (largest violation score),
+    (normalised by n; nan for nonconvex penalties), ``kkt`` (largest violation score over ``sqrt(L_j)``),
     ``converged`` and the ``state``/``extra``/``lin`` for a warm restart (``states``)."""
 
     def __init__(self, coef, state, extra, out, converged, lin=None):
@@ -804,7 +819,8 @@ def cd_solve(design, spec, w0=None, *, state=None, tol=1e-4, max_iter=100, max_e
     tol : float
         Penalties with a duality gap: gap ``<= tol * ||y||^2 / n`` and, as
         scikit-learn, no coordinate moved by more than ``tol * max_j |w_j|`` in the
-        last epoch. Others: largest stationarity violation ``<= tol * sqrt(||y||^2 / n)``.
+        last epoch. Others: largest stationarity violation, each scaled by
+        ``1 / sqrt(L_j)``, ``<= tol * sqrt(||y||^2 / n)``.
     max_iter : int
         Outer (working-set) iterations.
     max_epochs : int
