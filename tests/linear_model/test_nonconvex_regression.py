@@ -1,8 +1,12 @@
 """MCP, SCAD and the adaptive Lasso: stationarity, closed forms on orthogonal designs."""
 
+import warnings
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
+
+from sklearn.exceptions import ConvergenceWarning
 
 from skstruct.linear_model import AdaptiveLasso, Lasso, MCPRegressor, SCADRegressor
 
@@ -138,3 +142,25 @@ def test_bad_gamma():
         SCADRegressor(gamma=0.5).fit(X, y)
     with pytest.raises(ValueError, match="gamma"):
         MCPRegressor(gamma=0).fit(X, y)
+
+
+@pytest.mark.parametrize("make", [MCPRegressor, SCADRegressor, AdaptiveLasso, Lasso])
+def test_huge_scale_stops_at_least_squares(make):
+    # At X, y ~ 1e150 the default alpha is ~1e-300 of the gradients: the fit is least
+    # squares. The stop is in units of the columns' scale, so it converges instead of
+    # running to max_iter (it used to take millions of epochs and warn). tol=1e-10
+    # bounds the relative error of the coefficients far below rtol on this
+    # well-conditioned design.
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((60, 8))
+    y = X @ rng.standard_normal(8) + 0.1 * rng.standard_normal(60)
+    s = 1e150
+    with warnings.catch_warnings():
+        # the Lasso stages stop on the duality gap, which cannot be certified when alpha
+        # is below rounding of the gradients: they may warn, but must stop at the optimum
+        gap_stop = make in (AdaptiveLasso, Lasso)
+        warnings.simplefilter("ignore" if gap_stop else "error", ConvergenceWarning)
+        est = make(tol=1e-10).fit(X * s, y * s)
+    Xc, yc = X - X.mean(0), y - y.mean()
+    ols = np.linalg.lstsq(Xc, yc, rcond=None)[0]
+    np.testing.assert_allclose(est.coef_, ols, rtol=1e-6, atol=1e-8)
