@@ -97,7 +97,8 @@ class ElasticNet(_PenalizedRegressor):
     dual_gap_ : float or ndarray of shape (n_targets,)
         Duality gap reached, normalised by n (scikit-learn's ``dual_gap_`` over n).
     kkt_violation_ : float or ndarray of shape (n_targets,)
-        Largest distance of ``-grad_j`` to the subdifferential of the penalty.
+        Largest distance of ``-grad_j`` to the subdifferential of the penalty, over
+        ``sqrt(L_j)`` (``L_j = ||X_j||^2 / n``): invariant to rescaling ``X``.
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (`n_features_in`,)
 
@@ -259,7 +260,7 @@ class Lasso(ElasticNet):
     dual_gap_ : float or ndarray of shape (n_targets,)
         Duality gap reached (normalised by n).
     kkt_violation_ : float or ndarray of shape (n_targets,)
-        Largest violation of the optimality conditions.
+        Largest violation of the optimality conditions, over ``sqrt(L_j)``.
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (`n_features_in`,)
 
