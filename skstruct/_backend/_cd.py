@@ -478,9 +478,18 @@ def _try_anderson(df, mode, y, yty_n, sw, w, state, extra, lin, ws, m, wbuf, sbu
     the datafit); keep it if P decreases."""
     K = wbuf.shape[0] - 1
     U = np.empty((K, m))
+    big = 0.0
     for k in range(K):
         for i in range(m):
             U[k, i] = wbuf[k + 1, i] - wbuf[k, i]
+            if abs(U[k, i]) > big:
+                big = abs(U[k, i])
+    if not big > 0.0:
+        return
+    # the weights are invariant to scaling U: unit scale keeps U U^T from underflowing
+    for k in range(K):
+        for i in range(m):
+            U[k, i] /= big
     M = U @ U.T
     tr = 0.0
     for k in range(K):

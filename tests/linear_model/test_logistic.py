@@ -7,6 +7,7 @@ import pytest
 import scipy.sparse as sp
 from scipy.special import expit
 from sklearn.datasets import load_breast_cancer, load_iris
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
@@ -224,3 +225,17 @@ def test_one_class_and_regression_target():
         SparseLogisticRegression().fit(X, np.linspace(0, 1, len(y)))
     with pytest.raises(ValueError, match="binary"):
         sparse_logistic_path(X, np.arange(len(y)) % 3)
+
+
+def test_huge_scale_fits():
+    # X ~ 1e150: the coefficients are ~1e-150 and their Anderson differences squared
+    # underflow unless rescaled (this raised LinAlgError: singular matrix)
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((120, 6))
+    X[:, 0] += 3 * X[:, 1]
+    t = (X @ rng.standard_normal(6) > 0).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est = SparseLogisticRegression().fit(X * 1e150, t)
+    assert np.all(np.isfinite(est.coef_)) and np.all(np.isfinite(est.predict_proba(X * 1e150)))
+    assert est.score(X * 1e150, t) > 0.9
