@@ -376,28 +376,41 @@ def _invert_basis(Vt, J, W, B):
 
 
 @njit(cache=True, nogil=True)
-def _basis_point(x, q, zt, Vt, J, off, B, z, res, sg, g):
-    # z from the basis (V_J z = x_J), all residuals, their signs (0 on the
-    # basis and below zt) and g = sum of sign * row of V, from scratch
+def _vertex(x, q, Vt, J, B, z, res):
+    # z from the basis (V_J z = x_J) and all q residuals x - V z
     r = Vt.shape[0]
     for b in range(r):
         acc = 0.0
         for e in range(r):
             acc += B[b, e] * x[J[e]]
         z[b] = acc
-    res[:q] = x[:q]
+    for a in range(q):
+        res[a] = x[a]
     for b in range(r):
         zb = z[b]
         for a in range(q):
             res[a] -= Vt[b, a] * zb
-    for a in range(q):
-        ra = res[a]
-        sg[a] = off[a] * ((ra > zt) - (ra < -zt))
-    for b in range(r):
+
+
+@njit(cache=True, nogil=True)
+def _sign_sum(q, Vt, sg, g):
+    # g = sum of sign * row of V
+    for b in range(Vt.shape[0]):
         acc = 0.0
         for a in range(q):
             acc += sg[a] * Vt[b, a]
         g[b] = acc
+
+
+@njit(cache=True, nogil=True)
+def _basis_point(x, q, zt, Vt, J, off, B, z, res, sg, g):
+    # z from the basis (V_J z = x_J), all residuals, their signs (0 on the
+    # basis and below zt) and g = sum of sign * row of V, from scratch
+    _vertex(x, q, Vt, J, B, z, res)
+    for a in range(q):
+        ra = res[a]
+        sg[a] = off[a] * ((ra > zt) - (ra < -zt))
+    _sign_sum(q, Vt, sg, g)
 
 
 @njit(cache=True, nogil=True)
@@ -573,25 +586,12 @@ def _certify_original(x, q, zt, Vt, J, off, B, VJ, z, res, sg, g, lam, d, w, rat
     # (a zero residual keeps its perturbed sign: any value in [-1, 1] is a
     # subgradient). z, res, sg and g are left at that vertex.
     r = Vt.shape[0]
-    for b in range(r):
-        acc = 0.0
-        for e in range(r):
-            acc += B[b, e] * x[J[e]]
-        z[b] = acc
-    res[:q] = x[:q]
-    for b in range(r):
-        zb = z[b]
-        for a in range(q):
-            res[a] -= Vt[b, a] * zb
+    _vertex(x, q, Vt, J, B, z, res)
     for a in range(q):
         ra = res[a]
         if abs(ra) > zt:
             sg[a] = off[a] * (1.0 if ra > 0 else -1.0)
-    for b in range(r):
-        acc = 0.0
-        for a in range(q):
-            acc += sg[a] * Vt[b, a]
-        g[b] = acc
+    _sign_sum(q, Vt, sg, g)
     big = 0.0
     for e in range(r):
         acc = 0.0
