@@ -62,7 +62,6 @@ from ._penalties import prox_1d, pen_value_1d, subdiff_distance_1d
 
 _ANDERSON_K = 5
 _EPS = float(np.finfo(np.float64).eps)
-_CHECK_EVERY = 10
 
 
 # ----------------------------------------------------------------------------- storage helpers
