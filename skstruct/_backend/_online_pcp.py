@@ -29,6 +29,7 @@ from typing import NamedTuple
 
 import numpy as np
 from scipy.linalg import cho_factor, cho_solve
+from threadpoolctl import threadpool_limits
 
 
 class OnlinePCPState(NamedTuple):
@@ -92,8 +93,20 @@ def online_pcp_from_split(low_rank, sparse, n_components, random_state):
     return OnlinePCPState(n, mean, float(n * p), scale, np.ascontiguousarray(Q), A, Q @ A)
 
 
-def online_pcp_partial_fit(state, Z, *, threshold=1.0, lam1=None, tol=1e-7, max_iter=1000,
-                           verbose=0):
+def online_pcp_partial_fit(state, Z, **kwargs):
+    """Process the rows of ``Z`` one after the other, on one BLAS thread.
+
+    The products are matrix-vector products with a thin basis: BLAS threads
+    only add their start-up cost (a 300-frame 48x64 synthetic video: 0.64 s
+    on one thread, 9 s with OpenBLAS threads on a loaded 2-core machine).
+    See :func:`_online_pcp_partial_fit` for the parameters.
+    """
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _online_pcp_partial_fit(state, Z, **kwargs)
+
+
+def _online_pcp_partial_fit(state, Z, *, threshold=1.0, lam1=None, tol=1e-7, max_iter=1000,
+                            verbose=0):
     """Process the rows of ``Z`` one after the other; return the new state.
 
     Parameters
