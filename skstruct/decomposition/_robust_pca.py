@@ -248,7 +248,8 @@ class RobustPCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
     n_components : int, default=None
         ``fit``: keep at most this many components (the leading ones),
         ``None`` keeps the rank PCP finds. ``partial_fit``: the size of the
-        streamed basis, ``None`` is ``min(5, n_features)``.
+        streamed basis, ``None`` is ``min(5, n_features)`` (after ``fit``:
+        the rank ``fit`` found).
     lam : float, default=None
         Weight of the sparse term of ``fit``, see :func:`pcp`.
     stream_threshold : float, default=1.0
@@ -423,10 +424,10 @@ class RobustPCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
         X = validate_data(self, X, dtype=[np.float64, np.float32],
                           reset=first and not hasattr(self, "low_rank_"))
         if first and hasattr(self, "low_rank_"):  # after fit: continue from its split
+            k = self.n_components_ if self.n_components is None else self.n_components
             state = online_pcp_from_split(
                 self.low_rank_.astype(np.float64), self.sparse_.astype(np.float64),
-                _stream_rank(self.n_components, X.shape[1]),
-                check_random_state(self.random_state))
+                max(1, min(k, X.shape[1])), check_random_state(self.random_state))
         elif first:
             state = online_pcp_init(X.shape[1], _stream_rank(self.n_components, X.shape[1]),
                                     check_random_state(self.random_state))

@@ -231,3 +231,16 @@ def test_verbose_and_inner_convergence_warning(capsys):
     assert "[online PCP] rows 50" in capsys.readouterr().out
     with pytest.warns(ConvergenceWarning, match="projection"):
         RobustPCA(n_components=2, random_state=0, max_iter=1, tol=1e-15).partial_fit(X)
+
+
+def test_dask_incremental_equals_serial_stream(dask_client):
+    da = pytest.importorskip("dask.array")
+    wrappers = pytest.importorskip("dask_ml.wrappers")
+    X, _, _ = stream(5, T=200, p=12, k=2)
+    # RobustPCA has no score; Incremental asks for a scorer, unused by fit
+    inc = wrappers.Incremental(RobustPCA(n_components=2, random_state=0), shuffle_blocks=False,
+                               scoring=lambda est, X, y=None: 0.0)
+    inc.fit(da.from_array(X, chunks=50))
+    serial = RobustPCA(n_components=2, random_state=0).partial_fit(X)  # one chunk
+    np.testing.assert_allclose(inc.estimator_.components_, serial.components_, atol=1e-12)
+    np.testing.assert_allclose(inc.estimator_.mean_, serial.mean_, rtol=1e-12)
