@@ -286,7 +286,8 @@ def main(quick=False, tensorly_large=False, transform_only=False, online_only=Fa
         "far from the PCP solution; tuned, it still includes its reg_J term; at 2000x2000 it "
         "is run only with --tensorly-2000 (a full SVD per iteration: many minutes). "
         "The machine was shared with other jobs: times are "
-        f"best of repeats (the anchors at 2000x2000 once). Total run {time.perf_counter() - t0:.0f} s."
+        "best of repeats (the anchors at 2000x2000 once). "
+        f"Total run {time.perf_counter() - t0:.0f} s."
     )
     write_results("robust_pca", "Robust PCA (principal component pursuit)",
                   [("PCP: times and recovery", pcp_table),

@@ -404,10 +404,11 @@ class RobustPCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
         """Stream the rows of X into the online robust PCA model.
 
         The first call starts a stream and sets ``n_features_in_``; the
-        first after ``fit`` starts it from ``fit``'s split. Each row then updates the running mean, the
-        basis and its sufficient statistics (see :func:`online_pcp`). A
-        chunk with a different number of features, or with NaN / inf,
-        raises ValueError and leaves the model unchanged.
+        first after ``fit`` starts it from ``fit``'s split. Each row then
+        updates the running mean, the basis and its sufficient statistics
+        (see :func:`online_pcp`). A chunk with a different number of
+        features, or with NaN / inf, raises ValueError and leaves the model
+        unchanged.
 
         Parameters
         ----------
