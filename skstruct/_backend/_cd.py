@@ -1,17 +1,18 @@
-"""Working-set coordinate descent for penalised least squares (numba).
+"""Working-set coordinate descent for penalised least squares and logistic loss.
 
 Problem, for a design ``X`` of shape (n, p) (already centred and row-scaled by
 the caller, see :func:`prepare_design`) and a separable penalty from
 :mod:`skstruct._backend._penalties`::
 
-    min_w  P(w) = ||y - X w||^2 / (2 n) + sum_j pen(w_j; alpha * weights_j)
+    min_w  P(w) = F(w) + sum_j pen(w_j; alpha * weights_j)
 
-One solver serves every penalty (l1, elastic net, MCP, SCAD) and three
-storages of the design:
+with the datafit ``F`` quadratic, ``||y - X w||^2 / (2 n)``, or logistic
+(:func:`prepare_logistic_design`). One driver (:func:`cd_solve`) serves every
+datafit, every penalty (l1, elastic net, MCP, SCAD) and three storages of the
+design:
 
 * ``mode 0`` dense ``X`` stored transposed, ``(p, n)`` C-contiguous; state =
-  residual ``R = y - X w``,
-  cost O(n) per coordinate update.
+  residual ``R = y - X w``, cost O(n) per coordinate update.
 * ``mode 1`` CSC sparse ``X`` with implicit centring: the design column is
   ``Xs_j - off_j * u`` (``Xs`` sparse, ``u`` dense, e.g. ``sqrt(sample_weight)``),
   never formed. The residual is kept as ``R + shift * u`` so an update costs
@@ -20,33 +21,35 @@ storages of the design:
   data, ``n >> p``); state = gradient ``G w - q``, cost O(p) per update and
   independent of n.
 
-Algorithm (skglm's working-set scheme, Massias et al. 2020; Bertrand et al. 2022):
+Algorithm (skglm's working-set scheme, Massias et al. 2020; Bertrand et al. 2022).
+The outer loop is numpy; only the epochs over the working set are compiled
+(numba, one small kernel per storage, so a call compiles only its own):
 
-1. Outer iteration: full gradient (O(np) dense, O(nnz) sparse, O(p) Gram),
-   violation score ``dist(-grad_j, ∂pen_j(w_j))`` of every feature
+1. Outer iteration: full gradient (one BLAS / sparse product), violation score
+   ``dist(-grad_j, ∂pen_j(w_j))`` of every feature
    (:func:`~skstruct._backend._penalties.subdiff_distance_1d`).
 2. Stopping test. Convex penalties (elastic net / l1): duality gap
-   ``P(w) - D(theta) <= tol * ||y||^2 / n`` with the dual point
-   ``theta = c R / n`` rescaled to be feasible, and (scikit-learn's second
-   condition) no coordinate moved by more than ``tol * max|w|`` in the last
-   epoch: scikit-learn's stopping rule (their gap is ours times n). Which
-   rule applies is the spec's ``has_gap``. Nonconvex penalties (MCP, SCAD)
-   and convex fits with unpenalised features: the largest violation score
-   scaled by its column, ``max_j score_j / sqrt(L_j) <= tol * sqrt(||y||^2 / n)``
-   (first-order stationarity, invariant to rescaling X and y).
-3. Gap-safe screening (where the spec's ``safe_screen`` says so: l1): feature ``j`` is removed for good
-   when ``c |X_j^T R / n| + sqrt(2 L_j gap) < alpha_j``.
+   ``P(w) - D(theta) <= tol * F(0)`` with the dual point ``theta = c R / n``
+   rescaled to be feasible, and (scikit-learn's second condition) no coordinate
+   moved by more than ``tol * max|w|`` in the last epoch: scikit-learn's stopping
+   rule (their gap is ours times n). Which rule applies is the spec's ``has_gap``.
+   Nonconvex penalties (MCP, SCAD) and convex fits with unpenalised features: the
+   largest violation score scaled by its column, ``max_j score_j / sqrt(L_j) <= tol
+   * sqrt(F(0))`` (first-order stationarity, invariant to rescaling X and y).
+3. Gap-safe screening (where the spec's ``safe_screen`` says so: l1): feature ``j``
+   is removed for good when ``c |X_j^T R / n| + sqrt(2 L_j gap) < alpha_j``.
 4. Working set: every nonzero / unpenalised feature plus the highest scores,
    of size ``max(p0, 2 * #nonzero)``.
 5. Inner loop: cyclic (or random-order) coordinate descent on the working set,
    ``w_j <- prox(w_j - grad_j / L_j, 1 / L_j)`` with ``L_j = ||X_j||^2 / n``;
-   Anderson extrapolation of the last 6 epoch iterates (accepted only when
-   it lowers ``P``); the inner loop ends when the largest violation met
-   during a sweep (each coordinate scored just before its update) is below
-   ``0.3 x`` the outer one.
+   Anderson extrapolation of the last 6 epoch iterates (accepted only when it
+   lowers ``P``); the inner loop ends when the largest violation met during a
+   sweep (each coordinate scored just before its update) is below ``0.3 x`` the
+   outer one.
 
-Only two numba signatures are compiled (the solver and the Gram-based
-helper, float64 arrays only; callers cast).
+No sorting, linear algebra, random numbers, allocation or error paths inside the
+compiled code (they compile numba's own machinery, seconds of a first call;
+issue 19): the driver passes buffers, the visiting order and the working set.
 """
 
 import itertools
@@ -56,494 +59,275 @@ import numpy as np
 import scipy.sparse as sp
 from numba import njit
 from scipy.linalg import cho_factor, cho_solve, solve_triangular
+from scipy.special import xlog1py, xlogy
 from threadpoolctl import threadpool_limits
 
-from ._penalties import prox_1d, pen_value_1d, subdiff_distance_1d
+from ._penalties import pen_sum, pen_value_1d, prox_1d, subdiff_distance_1d
+from ._working_set import anderson_weights
 
 _ANDERSON_K = 5
 _EPS = float(np.finfo(np.float64).eps)
+# what an epoch kernel stopped on (out[1])
+_BUDGET, _CONVERGED, _STALLED, _EXTRAPOLATE = 0, 1, 2, 3
+# random order: epochs per batch of permutations drawn by numpy
+_RANDOM_BATCH = 20
 
 
-# ----------------------------------------------------------------------------- storage helpers
+# ----------------------------------------------------------------------------- epoch kernels
 @njit(cache=True, inline="always")
-def _grad_j(mode, X, data, indices, indptr, off, uX, state, extra, n, j):
-    """Datafit gradient ``-X_j^T R / n`` of coordinate j (current in mode 2)."""
-    if mode == 0:
-        acc = 0.0
-        for i in range(n):
-            acc += X[j, i] * state[i]
-        return -acc / n
-    if mode == 1:
-        # (Xs_j - off_j u)^T (R + s u) = Xs_j^T R + s uX_j - off_j (u^T R + s u^T u)
-        s = extra[0]
-        acc = 0.0
-        for k in range(indptr[j], indptr[j + 1]):
-            acc += data[k] * state[indices[k]]
-        acc += s * uX[j] - off[j] * (extra[1] + s * extra[2])
-        return -acc / n
-    return state[j]
+def _coord_step(kind, a, gamma, old, g, step, unit, positive, kws, dw, wm):
+    """Prox step of one coordinate: new value and the epoch's running (violation,
+    largest move, largest value), the violation scored just before the update."""
+    sc = subdiff_distance_1d(kind, a, gamma, old, g, positive) * unit
+    new = prox_1d(kind, a, gamma, old - g * step, step, positive)
+    d = abs(new - old)
+    an = abs(new)
+    # (written out: numba's max overload is a compile of its own)
+    return new, sc if sc > kws else kws, d if d > dw else dw, an if an > wm else wm
 
 
 @njit(cache=True, inline="always")
-def _update_j(mode, X, data, indices, indptr, off, uX, state, extra, n, j, delta):
-    """Apply ``w_j += delta`` to the state."""
-    if mode == 0:
-        for i in range(n):
-            state[i] -= delta * X[j, i]
-    elif mode == 1:
-        for k in range(indptr[j], indptr[j + 1]):
-            state[indices[k]] -= delta * data[k]
-        extra[1] -= delta * uX[j]
-        extra[0] += delta * off[j]
-    else:
-        p = state.shape[0]
-        for i in range(p):
-            state[i] += delta * X[j, i]
+def _epoch_end(kws, dw, wm, inner_tol, tol, gap_met, buffer_full):
+    """Why the epoch loop stops after this epoch (0: it goes on)."""
+    if (gap_met and dw <= tol * wm) or (not gap_met and kws <= inner_tol):
+        return 1
+    if buffer_full:
+        return 3
+    # an epoch that moved no coefficient beyond rounding is a fixed point: the next
+    # would repeat it (a violation can sit at rounding level, e.g. 1e150 data)
+    if dw <= 4.0 * 2.220446049250313e-16 * wm:
+        return 2
+    return 0
 
 
-@njit(cache=True)
-def _datafit(mode, y, w, state, extra, n, yty_n):
-    """``||R||^2 / (2 n)`` and ``y^T R / n`` from the state."""
-    if mode == 2:
-        qw = 0.0
-        wg = 0.0
-        for j in range(w.shape[0]):
-            if w[j] != 0.0:
-                qw += y[j] * w[j]
-                wg += w[j] * state[j]
-        return 0.5 * (yty_n - qw + wg), yty_n - qw
-    rr = 0.0
-    yr = 0.0
-    for i in range(n):
-        rr += state[i] * state[i]
-        yr += y[i] * state[i]
-    if mode == 1:
-        s = extra[0]
-        rr += 2.0 * s * extra[1] + s * s * extra[2]
-        yr += s * extra[3]
-    return 0.5 * rr / n, yr / n
-
-
-# ----------------------------------------------------------------------------- datafits
-# The driver keeps ``state = r``, the per-sample negative derivative of the loss (the
-# residual ``y - X w`` for the quadratic), so the coordinate gradient is ``-X_j^T r / n``
-# for every datafit. A datafit gives: how ``r`` follows a move of ``w_j``
-# (:func:`_df_update_j`), its value (:func:`_df_value`), the dual objective at the
-# rescaled point ``theta = c r / n`` (:func:`_df_dual`), and which vector is linear in
-# ``w`` (:func:`_df_linear`; what Anderson extrapolates) with :func:`_df_sync`.
-# Codes: 0 quadratic ``||y - X w||^2 / (2n)``; 1 logistic
-# ``sum_i sw_i log(1 + exp(-y_i z_i)) / n``, ``z = X w``, ``y_i in {-1, 1}``, whose ``lin``
-# is ``z`` and ``r_i = sw_i y_i / (1 + exp(y_i z_i))``.
-QUADRATIC = 0
-LOGISTIC = 1
-
-
-@njit(cache=True)
+@njit(cache=True, no_cpython_wrapper=True)
 def _logistic_r(y_i, sw_i, z_i):
+    """Negative loss derivative of one sample, ``sw_i y_i / (1 + exp(y_i z_i))``."""
     return sw_i * y_i / (1.0 + math.exp(y_i * z_i))
 
 
 @njit(cache=True)
-def _df_update_j(df, mode, X, data, indices, indptr, off, uX, state, extra, lin, y, sw, n, j,
-                 delta):
-    """Apply ``w_j += delta`` to the datafit state."""
-    if df == 0:
-        _update_j(mode, X, data, indices, indptr, off, uX, state, extra, n, j, delta)
-    elif mode == 0:
-        for i in range(n):
-            zi = lin[i] + delta * X[j, i]
-            lin[i] = zi
-            state[i] = _logistic_r(y[i], sw[i], zi)
-    else:
-        for k in range(indptr[j], indptr[j + 1]):
-            i = indices[k]
-            zi = lin[i] + delta * data[k]
-            lin[i] = zi
-            state[i] = _logistic_r(y[i], sw[i], zi)
+def logistic_residuals(y, sw, lin, out):
+    """:func:`_logistic_r` of every sample into ``out``."""
+    for i in range(lin.shape[0]):
+        out[i] = _logistic_r(y[i], sw[i], lin[i])
 
 
-@njit(cache=True)
-def _df_value(df, mode, y, w, state, extra, lin, sw, n, yty_n):
-    """Datafit value and the auxiliary its dual needs (quadratic: ``y^T R / n``)."""
-    if df == 0:
-        return _datafit(mode, y, w, state, extra, n, yty_n)
-    tot = 0.0
-    for i in range(n):
-        t = -y[i] * lin[i]
-        tot += sw[i] * (t + math.log1p(math.exp(-t)) if t > 0.0 else math.log1p(math.exp(t)))
-    return tot / n, 0.0
-
-
-@njit(cache=True)
-def _df_dual(df, c, F, aux, state, y, sw, n):
-    """``-F^*(-theta)`` at ``theta = c r / n`` (``0 < c <= 1``)."""
-    if df == 0:
-        return c * aux - c * c * F
-    # logistic: F^* is the negative binary entropy of t_i = c sigma(-y_i z_i) in [0, 1]
-    tot = 0.0
-    for i in range(n):
-        if sw[i] > 0.0:
-            t = c * state[i] * y[i] / sw[i]
-            e = 0.0
-            if t > 0.0:
-                e += t * math.log(t)
-            if t < 1.0:
-                e += (1.0 - t) * math.log1p(-t)
-            tot -= sw[i] * e
-    return tot / n
-
-
-@njit(cache=True)
-def _df_linear(df, state, lin):
-    """The state vector that is linear in ``w``."""
-    return state if df == 0 else lin
-
-
-@njit(cache=True)
-def _df_sync(df, state, lin, y, sw):
-    """Recompute ``state`` from the linear vector (after an extrapolation)."""
-    if df != 0:
-        for i in range(state.shape[0]):
-            state[i] = _logistic_r(y[i], sw[i], lin[i])
-
-
-@njit(cache=True)
-def _penalty_sum(kind, alpha, gamma, weights, w, idx, m):
-    tot = 0.0
-    for k in range(m):
-        j = idx[k]
-        if w[j] != 0.0:
-            tot += pen_value_1d(kind, alpha * weights[j], gamma, w[j])
-    return tot
-
-
-@njit(cache=True)
-def _dual_gap(df, alpha, gamma, weights, positive, w, grad, lips, F, aux, state, y, sw, n, p):
-    """Duality gap of the elastic net (normalised by n) and the dual scaling c.
-
-    Feature levels ``l1_j = alpha weights_j gamma``, ``l2_j = alpha weights_j (1 - gamma)``;
-    dual point ``theta = c r / n`` with the largest ``c <= 1`` that makes it feasible.
-    """
-    c = 1.0
-    for j in range(p):
-        if lips[j] == 0.0:
-            continue
-        l1 = alpha * weights[j] * gamma
-        l2 = alpha * weights[j] * (1.0 - gamma)
-        if l2 == 0.0:
-            v = -grad[j] if positive else abs(grad[j])
-            if v > l1:
-                c = min(c, l1 / v)
-    primal = F
-    conj = 0.0
-    for j in range(p):
-        a = alpha * weights[j]
-        if w[j] != 0.0:
-            primal += pen_value_1d(np.int64(0), a, gamma, w[j])
-        l2 = a * (1.0 - gamma)
-        if l2 > 0.0 and lips[j] > 0.0:
-            v = -c * grad[j]
-            v = v if positive else abs(v)
-            e = v - a * gamma
-            if e > 0.0:
-                conj += e * e / (2.0 * l2)
-    dual = _df_dual(df, c, F, aux, state, y, sw, n) - conj
-    return primal - dual, c
-
-
-# ----------------------------------------------------------------------------- the solver
 @njit(cache=True, nogil=True)
-def _cd_solver(df, mode, X, data, indices, indptr, off, u, uX, y, yty_n, sw, w, state, extra,
-               lin, lips, slips, kind, alpha, gamma, weights, positive, has_gap, safe_screen,
-               tol, max_iter, max_epochs, p0, anderson, seed, step_ok, out):
-    """Working-set CD; updates ``w``, ``state``, ``extra``, ``lin`` in place.
+def _epochs_dense(df, XT, y, sw, w, r, lin, ws, perms, steps, unit, kind, alpha, gamma,
+                  weights, positive, max_epochs, inner_tol, tol, gap_met, wbuf, sbuf, out):
+    """Up to ``max_epochs`` CD epochs over ``ws`` with dense ``XT`` (p, n).
 
-    ``df``: the datafit code (see the datafit section); ``sw``, ``lin``: its sample
-    weights and linear state (logistic; empty for the quadratic). ``yty_n``: the
-    datafit's scale (its value at zero), ``slips``: the curvature bounds of the
-    gap-safe sphere (``lips`` but for weighted logistic samples).
-
-    ``has_gap``: the penalty is convex and the elastic-net duality gap is the stopping
-    rule; ``safe_screen``: gap-safe screening applies (l1). ``seed >= 0``: coordinates
-    of the working set visited in a random order each epoch (else cyclic).
-    ``step_ok``: the start may stop on the gap alone (see :func:`cd_solve`).
-    ``out`` (4,) receives (epochs, duality gap or nan, max violation score, outer iterations).
+    ``df`` 0: ``r`` is the residual; 1 (logistic): ``lin = X w`` and ``r`` its
+    :func:`_logistic_r`. Epoch ``e`` visits ``ws[perms[e % len(perms)]]``. With
+    ``wbuf`` (K+1, |ws|) and ``sbuf`` (K+1, n) non-empty, each epoch's ``w[ws]`` and
+    linear state are stored and the kernel returns when they are full.
+    ``out[:3]`` receives (epochs run, stop code, last epoch moved <= tol max|w|).
     """
-    p = w.shape[0]
-    n = state.shape[0] if mode != 2 else 1
-    tol_gap = tol * yty_n
-    tol_kkt = tol * np.sqrt(yty_n)
-    usable = np.zeros(p, dtype=np.bool_)
-    has_unpen = False
-    if seed >= 0:
-        np.random.seed(seed)
-    for j in range(p):
-        usable[j] = lips[j] > 0.0
-        if usable[j] and weights[j] == 0.0:
-            has_unpen = True
-        if not usable[j] and w[j] != 0.0:
-            _df_update_j(df, mode, X, data, indices, indptr, off, uX, state, extra, lin, y, sw,
-                         n, j, -w[j])
-            w[j] = 0.0
-    use_gap = has_gap and not has_unpen
-    # the datafit keeps no separate linear predictor: its state moves linearly with w
-    linear_state = lin.shape[0] == 0
-    grad = np.zeros(p)
-    scores = np.zeros(p)
-    steps = np.zeros(p)
-    # violations are compared in units of each column's scale, 1 / sqrt(lips_j), so the
-    # stationarity stop is invariant to rescaling X (it never stalls at 1e150)
-    unit = np.zeros(p)
-    for j in range(p):
-        if lips[j] > 0.0:
-            steps[j] = 1.0 / lips[j]
-            unit[j] = np.sqrt(steps[j])
-    n_epochs = 0
-    gap = np.nan
-    kkt = np.inf
-    ls = state.shape[0]
-    K = _ANDERSON_K
-    # scikit-learn's rule on top of the gap: the last epoch moved no coefficient by more
-    # than tol * max|w| (before any epoch: as the caller says)
-    gap_met = False
-    it = 0
-    for it in range(max_iter):
-        # --- full gradient and violation scores
-        kkt = 0.0
-        n_inf = 0
-        for j in range(p):
-            if not usable[j]:
-                scores[j] = -1.0
-                continue
-            g = _grad_j(mode, X, data, indices, indptr, off, uX, state, extra, n, j)
-            grad[j] = g
-            a = alpha * weights[j]
-            sc = subdiff_distance_1d(kind, a, gamma, w[j], g, positive)
-            if sc * unit[j] > kkt:
-                kkt = sc * unit[j]
-            if w[j] != 0.0 or a == 0.0:
-                scores[j] = np.inf
-                n_inf += 1
-            else:
-                scores[j] = sc
-        # --- stopping test
-        if use_gap:
-            F, aux = _df_value(df, mode, y, w, state, extra, lin, sw, n, yty_n)
-            gap, c = _dual_gap(df, alpha, gamma, weights, positive, w, grad, lips, F, aux,
-                               state, y, sw, n, p)
-            if gap <= tol_gap:
-                if step_ok:
-                    break
-                gap_met = True
-            else:
-                gap_met = False
-            if safe_screen and gap > 0.0:
-                for j in range(p):
-                    if usable[j] and abs(c * grad[j]) + np.sqrt(2.0 * slips[j] * gap) \
-                            < alpha * weights[j]:
-                        usable[j] = False
-                        if w[j] != 0.0:
-                            _df_update_j(df, mode, X, data, indices, indptr, off, uX, state,
-                                         extra, lin, y, sw, n, j, -w[j])
-                            w[j] = 0.0
-                            n_inf -= 1
-                        scores[j] = -1.0
-        elif kkt <= tol_kkt:
-            break
-        # --- working set
-        n_av = 0
-        for j in range(p):
-            if usable[j]:
-                n_av += 1
-        ws_size = min(n_av, max(p0, 2 * n_inf))
-        if ws_size == 0:
-            break
-        # the ws_size highest scores (ties as np.argsort breaks them, which the gram and
-        # dense storages must share), then in index order by a mask: an integer sort
-        # would compile a second quicksort (issue 19)
-        order = np.argsort(-scores)
-        chosen = np.zeros(p, dtype=np.bool_)
-        for k in range(ws_size):
-            chosen[order[k]] = True
-        ws = np.empty(ws_size, dtype=np.int64)
-        k = 0
-        for j in range(p):
-            if chosen[j]:
-                ws[k] = j
-                k += 1
-        full_ws = ws_size == n_av
-        inner_tol = 0.3 * kkt
-        if full_ws and not use_gap:
-            inner_tol = min(inner_tol, tol_kkt)
-        # --- inner loop with Anderson extrapolation; with sparse X only when an epoch
-        # (nnz of the working set) costs more than the O(n) copies of the residual
-        use_aa = anderson
-        if mode == 1:
-            nnz_ws = 0
-            for k in range(ws_size):
-                nnz_ws += indptr[ws[k] + 1] - indptr[ws[k]]
-            use_aa = anderson and nnz_ws >= ls
-        wbuf = np.zeros((K + 1, ws_size))
-        sbuf = np.zeros((K + 1, ls))
-        ebuf = np.zeros((K + 1, 2))
-        pos = 0
-        perm = np.arange(ws_size)
-        stalled = False
-        for epoch in range(max_epochs):
-            kws = 0.0
-            dw = 0.0
-            wm = 0.0
-            if seed >= 0:
-                np.random.shuffle(perm)
-            for kp in range(ws_size):
-                j = ws[perm[kp]]
-                if mode == 1:  # written out: measured 4x faster than through _grad_j
-                    acc = 0.0
-                    for kk in range(indptr[j], indptr[j + 1]):
-                        acc += data[kk] * state[indices[kk]]
-                    acc += extra[0] * uX[j] - off[j] * (extra[1] + extra[0] * extra[2])
-                    g = -acc / n
-                elif mode == 0:
-                    acc = 0.0
+    n = r.shape[0]
+    m = ws.shape[0]
+    nbuf = wbuf.shape[0]
+    pos = 0
+    for e in range(max_epochs):
+        kws, dw, wm = 0.0, 0.0, 0.0
+        perm = perms[e % perms.shape[0]]
+        for kp in range(m):
+            j = ws[perm[kp]]
+            acc = 0.0
+            for i in range(n):
+                acc += XT[j, i] * r[i]
+            old = w[j]
+            new, kws, dw, wm = _coord_step(kind, alpha * weights[j], gamma, old, -acc / n,
+                                           steps[j], unit[j], positive, kws, dw, wm)
+            if new != old:
+                w[j] = new
+                delta = new - old
+                if df == 0:
                     for i in range(n):
-                        acc += X[j, i] * state[i]
-                    g = -acc / n
+                        r[i] -= delta * XT[j, i]
                 else:
-                    g = state[j]
-                old = w[j]
-                a = alpha * weights[j]
-                # violation of coordinate j just before its update (Gauss-Seidel order)
-                sc = subdiff_distance_1d(kind, a, gamma, old, g, positive) * unit[j]
-                if sc > kws:
-                    kws = sc
-                new = prox_1d(kind, a, gamma, old - g * steps[j], steps[j], positive)
-                if abs(new) > wm:
-                    wm = abs(new)
-                if new != old:
-                    w[j] = new
-                    delta = new - old
-                    if abs(delta) > dw:
-                        dw = abs(delta)
-                    if linear_state:  # written out: a call here costs 1.4-1.7x on the path
-                        if mode == 1:
-                            for kk in range(indptr[j], indptr[j + 1]):
-                                state[indices[kk]] -= delta * data[kk]
-                            extra[1] -= delta * uX[j]
-                            extra[0] += delta * off[j]
-                        elif mode == 0:
-                            for i in range(n):
-                                state[i] -= delta * X[j, i]
-                        else:
-                            for i in range(p):
-                                state[i] += delta * X[j, i]
-                    else:
-                        _df_update_j(df, mode, X, data, indices, indptr, off, uX, state, extra,
-                                     lin, y, sw, n, j, delta)
-            n_epochs += 1
-            if use_aa:
-                for k in range(ws_size):
-                    wbuf[pos, k] = w[ws[k]]
-                lstate = _df_linear(df, state, lin)
-                for i in range(ls):
-                    sbuf[pos, i] = lstate[i]
-                ebuf[pos, 0] = extra[0]
-                ebuf[pos, 1] = extra[1]
-                if pos < K:
-                    pos += 1
-                else:
-                    pos = 0
-                    _try_anderson(df, mode, y, yty_n, sw, w, state, extra, lin, ws, ws_size,
-                                  wbuf, sbuf, ebuf, kind, alpha, gamma, weights, positive, n)
-            step_ok = dw <= tol * wm
-            if (step_ok and gap_met) or (kws <= inner_tol and not gap_met):
-                break
-            # an epoch that moved no coefficient beyond rounding is a fixed point: the
-            # next would repeat it (a violation can sit at rounding level, e.g. 1e150 data)
-            if dw <= 4.0 * _EPS * wm and not (use_aa and pos == 0):
-                stalled = True
-                break
-        if stalled and full_ws:
-            break
-    out[0] = n_epochs
-    out[1] = gap if use_gap else np.nan
-    out[2] = kkt
-    out[3] = it + 1
+                    for i in range(n):
+                        lin[i] += delta * XT[j, i]
+                        r[i] = _logistic_r(y[i], sw[i], lin[i])
+        if nbuf:
+            for k in range(m):
+                wbuf[pos, k] = w[ws[k]]
+            for i in range(n):
+                sbuf[pos, i] = r[i] if df == 0 else lin[i]
+            pos += 1
+        out[2] = dw <= tol * wm
+        code = _epoch_end(kws, dw, wm, inner_tol, tol, gap_met, nbuf > 0 and pos == nbuf)
+        if code:
+            out[0] = e + 1
+            out[1] = code
+            return
+    out[0] = max_epochs
+    out[1] = 0
 
 
 @njit(cache=True, nogil=True)
-def _try_anderson(df, mode, y, yty_n, sw, w, state, extra, lin, ws, m, wbuf, sbuf, ebuf, kind,
-                  alpha, gamma, weights, positive, n):
-    """Anderson extrapolation of the K+1 stored iterates (``w`` and the linear state of
-    the datafit); keep it if P decreases."""
-    K = wbuf.shape[0] - 1
-    U = np.empty((K, m))
-    big = 0.0
-    for k in range(K):
-        for i in range(m):
-            U[k, i] = wbuf[k + 1, i] - wbuf[k, i]
-            if abs(U[k, i]) > big:
-                big = abs(U[k, i])
-    if not big > 0.0:
-        return
-    # the weights are invariant to scaling U: unit scale keeps U U^T from underflowing
-    for k in range(K):
-        for i in range(m):
-            U[k, i] /= big
-    M = U @ U.T
-    tr = 0.0
-    for k in range(K):
-        tr += M[k, k]
-    if not tr > 0.0:
-        return
-    for k in range(K):
-        M[k, k] += 1e-10 * tr
-    z = np.linalg.solve(M, np.ones(K))
-    sz = z.sum()
-    if not np.isfinite(sz) or sz == 0.0:
-        return
-    cf = z / sz
-    # element loops below: slice assignments and array expressions compile numba's
-    # formatted shape errors (string machinery), ~3 s of a first call (issue 19)
-    w_old = np.empty(m)
-    for i in range(m):
-        w_old[i] = w[ws[i]]
-    F_old, _ = _df_value(df, mode, y, w, state, extra, lin, sw, n, yty_n)
-    P_old = F_old + _penalty_sum(kind, alpha, gamma, weights, w, ws, m)
-    s_old = state.copy()
-    lstate = _df_linear(df, state, lin)
-    l_old = lstate.copy() if lin.shape[0] else s_old
-    e0, e1 = extra[0], extra[1]
-    w_acc = np.zeros(m)
-    for k in range(K):
-        for i in range(m):
-            w_acc[i] += cf[k] * wbuf[k + 1, i]
-    if positive:
-        for i in range(m):
-            if w_acc[i] < 0.0:
-                return
-    for i in range(m):
-        w[ws[i]] = w_acc[i]
-    ls = lstate.shape[0]
-    for i in range(ls):
-        lstate[i] = 0.0
-    extra[0] = 0.0
-    extra[1] = 0.0
-    for k in range(K):
-        for i in range(ls):
-            lstate[i] += cf[k] * sbuf[k + 1, i]
-        extra[0] += cf[k] * ebuf[k + 1, 0]
-        extra[1] += cf[k] * ebuf[k + 1, 1]
-    _df_sync(df, state, lin, y, sw)
-    F_new, _ = _df_value(df, mode, y, w, state, extra, lin, sw, n, yty_n)
-    P_new = F_new + _penalty_sum(kind, alpha, gamma, weights, w, ws, m)
-    if not P_new < P_old:
-        for i in range(m):
-            w[ws[i]] = w_old[i]
-        for i in range(ls):
-            state[i] = s_old[i]
-            lstate[i] = l_old[i]
-        extra[0] = e0
-        extra[1] = e1
+def _epochs_csc(df, data, indices, indptr, off, uX, y, sw, w, r, extra, lin, ws, perms, steps,
+                unit, kind, alpha, gamma, weights, positive, max_epochs, inner_tol, tol, gap_met,
+                wbuf, sbuf, ebuf, out):
+    """:func:`_epochs_dense` for CSC ``X`` with implicit centring (``extra``: the shift
+    ``s``, ``u^T R``, ``u^T u``; column ``j`` is ``Xs_j - off_j u``); ``ebuf`` (K+1, 2)
+    stores the first two extras."""
+    n = r.shape[0]
+    m = ws.shape[0]
+    nbuf = wbuf.shape[0]
+    pos = 0
+    for e in range(max_epochs):
+        kws, dw, wm = 0.0, 0.0, 0.0
+        perm = perms[e % perms.shape[0]]
+        for kp in range(m):
+            j = ws[perm[kp]]
+            # (Xs_j - off_j u)^T (R + s u) = Xs_j^T R + s uX_j - off_j (u^T R + s u^T u)
+            acc = 0.0
+            for k in range(indptr[j], indptr[j + 1]):
+                acc += data[k] * r[indices[k]]
+            acc += extra[0] * uX[j] - off[j] * (extra[1] + extra[0] * extra[2])
+            old = w[j]
+            new, kws, dw, wm = _coord_step(kind, alpha * weights[j], gamma, old, -acc / n,
+                                           steps[j], unit[j], positive, kws, dw, wm)
+            if new != old:
+                w[j] = new
+                delta = new - old
+                if df == 0:
+                    for k in range(indptr[j], indptr[j + 1]):
+                        r[indices[k]] -= delta * data[k]
+                    extra[1] -= delta * uX[j]
+                    extra[0] += delta * off[j]
+                else:
+                    for k in range(indptr[j], indptr[j + 1]):
+                        i = indices[k]
+                        lin[i] += delta * data[k]
+                        r[i] = _logistic_r(y[i], sw[i], lin[i])
+        if nbuf:
+            for k in range(m):
+                wbuf[pos, k] = w[ws[k]]
+            for i in range(n):
+                sbuf[pos, i] = r[i] if df == 0 else lin[i]
+            ebuf[pos, 0] = extra[0]
+            ebuf[pos, 1] = extra[1]
+            pos += 1
+        out[2] = dw <= tol * wm
+        code = _epoch_end(kws, dw, wm, inner_tol, tol, gap_met, nbuf > 0 and pos == nbuf)
+        if code:
+            out[0] = e + 1
+            out[1] = code
+            return
+    out[0] = max_epochs
+    out[1] = 0
+
+
+@njit(cache=True, nogil=True)
+def epochs_gram(G, w, g, ws, perms, steps, unit, kind, alpha, gamma, weights, positive,
+                max_epochs, inner_tol, tol, gap_met, wbuf, sbuf, out):
+    """:func:`_epochs_dense` for the Gram storage (quadratic datafit): ``g = G w - q``
+    is the gradient, ``sbuf`` (K+1, p). Callable from numba (the self-expression
+    solver uses it with these exact types)."""
+    p = g.shape[0]
+    m = ws.shape[0]
+    nbuf = wbuf.shape[0]
+    pos = 0
+    for e in range(max_epochs):
+        kws, dw, wm = 0.0, 0.0, 0.0
+        perm = perms[e % perms.shape[0]]
+        for kp in range(m):
+            j = ws[perm[kp]]
+            old = w[j]
+            new, kws, dw, wm = _coord_step(kind, alpha * weights[j], gamma, old, g[j],
+                                           steps[j], unit[j], positive, kws, dw, wm)
+            if new != old:
+                w[j] = new
+                delta = new - old
+                for i in range(p):
+                    g[i] += delta * G[j, i]
+        if nbuf:
+            for k in range(m):
+                wbuf[pos, k] = w[ws[k]]
+            for i in range(p):
+                sbuf[pos, i] = g[i]
+            pos += 1
+        out[2] = dw <= tol * wm
+        code = _epoch_end(kws, dw, wm, inner_tol, tol, gap_met, nbuf > 0 and pos == nbuf)
+        if code:
+            out[0] = e + 1
+            out[1] = code
+            return
+    out[0] = max_epochs
+    out[1] = 0
+
+
+# ----------------------------------------------------------------------------- outer-loop helpers
+@njit(cache=True)
+def outer_terms(kind, alpha, gamma, weights, positive, w, grad, unit, usable, lips, with_gap,
+                scores):
+    """What the outer iteration needs from the penalty, in one pass over the features.
+
+    Fills ``scores`` with the working-set scores (``inf``: nonzero or unpenalised, ``-1``:
+    unusable, else the violation ``dist(-grad_j, ∂pen_j(w_j))``). With ``with_gap``, the
+    penalty's share of the elastic-net duality gap: feature levels ``l1_j = alpha weights_j
+    gamma``, ``l2_j = alpha weights_j (1 - gamma)``, dual point ``theta = c r / n`` with the
+    largest ``c <= 1`` that makes it feasible; the gap is ``F(w) + pen(w) - (D_F(c) - conj)``
+    with ``D_F(c) = -F^*(-theta)`` the datafit's part (:meth:`Design.dual`).
+
+    Returns ``(kkt, n_inf, c, pen, conj)``: the largest violation times ``unit_j``, the
+    number of ``inf`` scores, and the gap terms (zeros without ``with_gap``).
+    """
+    kkt = 0.0
+    n_inf = 0
+    c = 1.0
+    for j in range(w.shape[0]):
+        a = alpha * weights[j]
+        if with_gap and lips[j] > 0.0 and a * (1.0 - gamma) == 0.0:
+            v = -grad[j] if positive else abs(grad[j])
+            if v > a * gamma:
+                c = a * gamma / v if a * gamma / v < c else c
+        if not usable[j]:
+            scores[j] = -1.0
+            continue
+        sc = subdiff_distance_1d(kind, a, gamma, w[j], grad[j], positive)
+        if sc * unit[j] > kkt:
+            kkt = sc * unit[j]
+        if w[j] != 0.0 or a == 0.0:
+            scores[j] = np.inf
+            n_inf += 1
+        else:
+            scores[j] = sc
+    pen = 0.0
+    conj = 0.0
+    if with_gap:
+        for j in range(w.shape[0]):
+            a = alpha * weights[j]
+            if w[j] != 0.0:
+                pen += pen_value_1d(kind, a, gamma, w[j])
+            l2 = a * (1.0 - gamma)
+            if l2 > 0.0 and lips[j] > 0.0:
+                v = -c * grad[j]
+                v = v if positive else abs(v)
+                e = v - a * gamma
+                if e > 0.0:
+                    conj += e * e / (2.0 * l2)
+    return kkt, n_inf, c, pen, conj
+
+
+@njit(cache=True)
+def quadratic_dual(c, F, aux):
+    """``-F^*(-theta)`` of the quadratic datafit at ``theta = c R / n`` (``aux = y^T R / n``)."""
+    return c * aux - c * c * F
+
+
+@njit(cache=True)
+def gram_value(q, w, g, yty_n):
+    """Quadratic datafit value and ``y^T R / n`` from the Gram state ``g = G w - q``."""
+    qw = 0.0
+    wg = 0.0
+    for j in range(w.shape[0]):
+        if w[j] != 0.0:
+            qw += q[j] * w[j]
+            wg += w[j] * g[j]
+    return 0.5 * (yty_n - qw + wg), yty_n - qw
 
 
 # ----------------------------------------------------------------------------- Python side
@@ -587,6 +371,57 @@ class Design:
         self.datafit = datafit
         self.sw = _EMPTYF if sw is None else sw
         self.screen_lipschitz = lips if screen_lipschitz is None else screen_lipschitz
+        self._Xs = self._XsT = None
+
+    def gradient(self, state, extra):
+        """Datafit gradient ``-X^T r / n`` of every coordinate at the state, shape (p,)."""
+        if self.mode == 2:
+            return state.copy()
+        if self.mode == 0:
+            return self.X @ state / -self.n_samples
+        g = self._csc_t() @ state
+        g += extra[0] * self.uX - self.off * (extra[1] + extra[0] * extra[2])
+        return g / -self.n_samples
+
+    def value(self, w, state, extra, lin):
+        """Datafit value and the auxiliary its dual needs (quadratic: ``y^T R / n``)."""
+        n = self.n_samples
+        if self.datafit != 0:
+            return float(self.sw @ np.logaddexp(0.0, -self.y * lin)) / n, 0.0
+        if self.mode == 2:
+            return gram_value(self.y, w, state, float(self.yty_n))
+        rr = float(state @ state)
+        yr = float(self.y @ state)
+        if self.mode == 1:
+            s = extra[0]
+            rr += 2.0 * s * extra[1] + s * s * extra[2]
+            yr += s * extra[3]
+        return 0.5 * rr / n, yr / n
+
+    def dual(self, c, F, aux, state):
+        """``-F^*(-theta)`` at ``theta = c r / n`` (``0 < c <= 1``)."""
+        if self.datafit == 0:
+            return quadratic_dual(c, F, aux)
+        # logistic: F^* is the negative binary entropy of t_i = c sigma(-y_i z_i) in [0, 1]
+        m = self.sw > 0.0
+        t = np.minimum(c * state[m] * self.y[m] / self.sw[m], 1.0)
+        return -float(self.sw[m] @ (xlogy(t, t) + xlog1py(1.0 - t, -t))) / self.n_samples
+
+    def epochs(self, w, state, extra, lin, ws, perms, steps, unit, spec, max_epochs, inner_tol,
+               tol, gap_met, bufs, out):
+        """Up to ``max_epochs`` CD epochs over ``ws`` by this storage's kernel (see
+        :func:`_epochs_dense`); ``bufs`` = (wbuf, sbuf, ebuf) for Anderson."""
+        args = (ws, perms, steps, unit, int(spec.kind), float(spec.alpha), float(spec.gamma),
+                spec.weights, bool(spec.positive), int(max_epochs), float(inner_tol),
+                float(tol), bool(gap_met))
+        if self.mode == 0:
+            _epochs_dense(int(self.datafit), self.X, self.y, self.sw, w, state, lin, *args,
+                          bufs[0], bufs[1], out)
+        elif self.mode == 1:
+            _epochs_csc(int(self.datafit), self.data, self.indices, self.indptr, self.off,
+                        self.uX, self.y, self.sw, w, state, extra, lin, *args, *bufs, out)
+        else:
+            epochs_gram(self.X, w, state, *args, bufs[0], bufs[1], out)
 
     def initial_states(self, w):
         """``(state, extra, lin)`` for coefficients ``w`` (``lin`` empty for the quadratic)."""
@@ -594,12 +429,20 @@ class Design:
             return (*self.initial_state(w), _EMPTYF)
         lin = np.ascontiguousarray(self.X.T @ w if self.mode == 0 else self._csc() @ w,
                                    dtype=np.float64)
-        state = self.sw * self.y / (1.0 + np.exp(self.y * lin))
+        state = np.empty_like(lin)
+        logistic_residuals(self.y, self.sw, lin, state)
         return state, np.zeros(4), lin
 
     def _csc(self):
-        return sp.csc_matrix((self.data, self.indices, self.indptr),
-                             shape=(self.n_samples, self.n_features))
+        if self._Xs is None:
+            self._Xs = sp.csc_matrix((self.data, self.indices, self.indptr),
+                                     shape=(self.n_samples, self.n_features))
+        return self._Xs
+
+    def _csc_t(self):
+        if self._XsT is None:
+            self._XsT = self._csc().T  # CSR (p, n): a fast matrix-vector product
+        return self._XsT
 
     def initial_state(self, w):
         """State vector and extras for coefficients ``w`` (warm start, quadratic)."""
@@ -796,8 +639,9 @@ def prepare_logistic_designs(X, Y, *, sample_weight=None, fit_intercept=True, gr
 
 class CDResult:
     """Outcome of :func:`cd_solve`: ``coef``, ``n_epochs``, ``n_outer``, ``dual_gap``
-    (normalised by n; nan for nonconvex penalties), ``kkt`` (largest violation score over ``sqrt(L_j)``),
-    ``converged`` and the ``state``/``extra``/``lin`` for a warm restart (``states``)."""
+    (normalised by n; nan for nonconvex penalties), ``kkt`` (largest violation score over
+    ``sqrt(L_j)``), ``converged`` and the ``state``/``extra``/``lin`` for a warm restart
+    (``states``)."""
 
     def __init__(self, coef, state, extra, out, converged, lin=None):
         self.coef, self.state, self.extra = coef, state, extra
@@ -810,7 +654,7 @@ class CDResult:
 
 def cd_solve(design, spec, w0=None, *, state=None, tol=1e-4, max_iter=100, max_epochs=50_000,
              p0=10, screen=True, anderson=True, seed=-1, trust_start=True):
-    """Solve the penalised least squares of ``design`` with penalty ``spec``.
+    """Solve the penalised problem of ``design`` with penalty ``spec``.
 
     Parameters
     ----------
@@ -825,10 +669,10 @@ def cd_solve(design, spec, w0=None, *, state=None, tol=1e-4, max_iter=100, max_e
         The ``(state, extra)`` or ``(state, extra, lin)`` (a previous result's
         ``states``) matching ``w0`` (saves one product).
     tol : float
-        Penalties with a duality gap: gap ``<= tol * ||y||^2 / n`` and, as
-        scikit-learn, no coordinate moved by more than ``tol * max_j |w_j|`` in the
-        last epoch. Others: largest stationarity violation, each scaled by
-        ``1 / sqrt(L_j)``, ``<= tol * sqrt(||y||^2 / n)``.
+        Penalties with a duality gap: gap ``<= tol * F(0)`` (``F(0) = ||y||^2 / (2n)``
+        times 2 for the quadratic) and, as scikit-learn, no coordinate moved by more
+        than ``tol * max_j |w_j|`` in the last epoch. Others: largest stationarity
+        violation, each scaled by ``1 / sqrt(L_j)``, ``<= tol * sqrt(||y||^2 / n)``.
     max_iter : int
         Outer (working-set) iterations.
     max_epochs : int
@@ -856,29 +700,142 @@ def cd_solve(design, spec, w0=None, *, state=None, tol=1e-4, max_iter=100, max_e
     Notes
     -----
     Cost per epoch ``O(n |ws|)`` dense, O(nnz of the working-set columns) sparse,
-    ``O(p |ws|)`` Gram; plus one full gradient per outer iteration.
+    ``O(p |ws|)`` Gram; plus one full gradient per outer iteration (a BLAS or
+    sparse matrix-vector product).
     """
-    p = design.n_features
     d = design
     if d.datafit != 0 and d.mode == 2:
         raise ValueError("The logistic datafit has no Gram storage; use dense or CSC X.")
+    p = d.n_features
     w = np.zeros(p) if w0 is None else np.array(w0, dtype=np.float64)
     if state is None:
         st, extra, lin = d.initial_states(w)
     else:
         st, extra = state[0].copy(), state[1].copy()
         lin = state[2].copy() if len(state) > 2 else _EMPTYF
-    out = np.zeros(4)
-    _cd_solver(int(d.datafit), d.mode, d.X, d.data, d.indices, d.indptr, d.off, d.u, d.uX, d.y,
-               float(d.yty_n), d.sw, w, st, extra, lin, d.lipschitz, d.screen_lipschitz,
-               int(spec.kind), float(spec.alpha), float(spec.gamma), spec.weights,
-               bool(spec.positive), bool(spec.has_gap), bool(screen) and bool(spec.safe_screen),
-               float(tol), int(max_iter), int(max_epochs), int(p0), bool(anderson), int(seed),
-               bool(trust_start) or w0 is None, out)
-    gap_used = spec.has_gap and np.isfinite(out[1])
-    tol_used = tol * d.yty_n if gap_used else tol * np.sqrt(d.yty_n)
-    crit = out[1] if gap_used else out[2]
-    return CDResult(w, st, extra, out, bool(crit <= tol_used), lin)
+    lips = d.lipschitz
+    usable = lips > 0.0
+    if w[~usable].any():
+        w[~usable] = 0.0
+        st, extra, lin = d.initial_states(w)
+    kind, alpha, gamma = int(spec.kind), float(spec.alpha), float(spec.gamma)
+    weights, positive = spec.weights, bool(spec.positive)
+    use_gap = bool(spec.has_gap) and not np.any(usable & (weights == 0.0))
+    safe = bool(screen) and bool(spec.safe_screen) and use_gap
+    steps = np.divide(1.0, lips, out=np.zeros(p), where=usable)
+    # violations are compared in units of each column's scale, 1 / sqrt(lips_j), so the
+    # stationarity stop is invariant to rescaling X (it never stalls at 1e150)
+    unit = np.sqrt(steps)
+    tol_gap, tol_kkt = tol * d.yty_n, tol * np.sqrt(d.yty_n)
+    rng = np.random.RandomState(seed) if seed >= 0 else None
+    scores = np.empty(p)
+    # (epochs run, stop code, last epoch's step rule) of the kernel; before any epoch
+    # the step rule is as the caller says
+    ko = np.array([0.0, 0.0, float(bool(trust_start) or w0 is None)])
+    n_epochs, gap, kkt, gap_met, it = 0, np.nan, np.inf, False, 0
+    for it in range(max_iter):
+        grad = d.gradient(st, extra)
+        kkt, n_inf, c, pen, conj = outer_terms(kind, alpha, gamma, weights, positive, w, grad,
+                                               unit, usable, lips, use_gap, scores)
+        if use_gap:
+            F, aux = d.value(w, st, extra, lin)
+            gap = F + pen - d.dual(c, F, aux, st) + conj
+            gap_met = gap <= tol_gap
+            if gap_met and ko[2]:
+                break
+            if safe and gap > 0.0:
+                out_ = usable & (np.abs(c * grad) + np.sqrt(2.0 * d.screen_lipschitz * gap)
+                                 < alpha * weights)
+                if out_.any():
+                    usable &= ~out_
+                    scores[out_] = -1.0
+                    nz = np.count_nonzero(w[out_])
+                    if nz:
+                        n_inf -= nz
+                        w[out_] = 0.0
+                        st, extra, lin = d.initial_states(w)
+        elif kkt <= tol_kkt:
+            break
+        n_av = int(np.count_nonzero(usable))
+        ws_size = min(n_av, max(p0, 2 * n_inf))
+        if ws_size == 0:
+            break
+        full_ws = ws_size == n_av
+        ws = np.flatnonzero(usable) if full_ws else _top(scores, ws_size)
+        inner_tol = 0.3 * kkt
+        if full_ws and not use_gap:
+            inner_tol = min(inner_tol, tol_kkt)
+        # Anderson; with sparse X only when an epoch (nnz of the working set) costs more
+        # than the O(n) copies of the residual it needs
+        use_aa = anderson and (d.mode != 1 or
+                               int((d.indptr[ws + 1] - d.indptr[ws]).sum()) >= st.shape[0])
+        nbuf = _ANDERSON_K + 1 if use_aa else 0
+        bufs = (np.empty((nbuf, ws_size)), np.empty((nbuf, st.shape[0])), np.empty((nbuf, 2)))
+        perms = np.arange(ws_size)[None, :]
+        budget = max_epochs
+        code = _BUDGET
+        while budget > 0:
+            chunk = budget
+            if rng is not None:
+                chunk = min(budget, nbuf or _RANDOM_BATCH)
+                perms = np.argsort(rng.random_sample((chunk, ws_size)), axis=1)
+            d.epochs(w, st, extra, lin, ws, perms, steps, unit, spec, chunk, inner_tol, tol,
+                     gap_met, bufs, ko)
+            budget -= int(ko[0])
+            n_epochs += int(ko[0])
+            code = int(ko[1])
+            if code == _EXTRAPOLATE:
+                _extrapolate(d, spec, w, ws, st, extra, lin, *bufs)
+            elif code != _BUDGET:
+                break
+        if code == _STALLED and full_ws:
+            break
+    out = (n_epochs, gap if use_gap else np.nan, kkt, it + 1)
+    gap_used = use_gap and np.isfinite(gap)
+    converged = bool(gap <= tol_gap) if gap_used else bool(kkt <= tol_kkt)
+    return CDResult(w, st, extra, out, converged, lin)
+
+
+def _top(scores, k):
+    """Indices of the ``k`` largest scores in increasing order, ties to the lowest index (as
+    :func:`~skstruct._backend._working_set.top_k`: the storages of one problem, whose scores
+    differ by rounding only, must pick the same features among the many zero scores)."""
+    thr = np.partition(scores, scores.shape[0] - k)[scores.shape[0] - k]
+    pick = scores > thr
+    pick[np.flatnonzero(scores == thr)[:k - np.count_nonzero(pick)]] = True
+    return np.flatnonzero(pick)
+
+
+def _extrapolate(d, spec, w, ws, st, extra, lin, wbuf, sbuf, ebuf):
+    """Anderson extrapolation of the K+1 stored iterates (``w[ws]`` and the datafit's
+    linear state); kept, in place, when it lowers ``P``."""
+    cf = anderson_weights(wbuf)
+    if cf is None:
+        return
+    w_acc = cf @ wbuf[1:]
+    if spec.positive and (w_acc < 0.0).any():
+        return
+    kind, alpha, gamma = int(spec.kind), float(spec.alpha), float(spec.gamma)
+    wts = spec.weights[ws]
+    w_old = w[ws]
+    P_old = d.value(w, st, extra, lin)[0] + pen_sum(kind, alpha, gamma, wts, w_old)
+    lin_acc = cf @ sbuf[1:]
+    extra_acc = extra.copy()
+    if d.mode == 1:
+        extra_acc[:2] = cf @ ebuf[1:]
+    if d.datafit == 0:
+        st_acc, lin_acc = lin_acc, lin
+    else:
+        st_acc = np.empty_like(st)
+        logistic_residuals(d.y, d.sw, lin_acc, st_acc)
+    w[ws] = w_acc
+    P_new = d.value(w, st_acc, extra_acc, lin_acc)[0] + pen_sum(kind, alpha, gamma, wts, w_acc)
+    if P_new < P_old:
+        st[:] = st_acc
+        lin[:] = lin_acc
+        extra[:] = extra_acc
+    else:
+        w[ws] = w_old
 
 
 def ridge_solve(design, l2):

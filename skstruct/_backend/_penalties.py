@@ -4,7 +4,8 @@ Every penalty is ``sum_j pen(w_j; a_j)`` with a per-feature level
 ``a_j = alpha * weights[j]`` (``weights[j] == 0`` leaves feature ``j``
 unpenalised) and one shape parameter ``gamma``. The coordinate-descent solver
 of :mod:`skstruct._backend._cd` never asks which penalty it has: it calls the
-three 1-D functions below, which dispatch on an integer code. They are numba
+1-D functions below (value, prox, subdifferential distance; :func:`pen_sum` over
+a vector), which dispatch on an integer code. They are numba
 functions compiled once (one signature each), which keeps the compile time of
 a clean checkout small; numba jitclasses (skglm's design) cannot be cached on
 disk, which is why the penalty is a ``(kind, alpha, gamma, weights,
@@ -63,6 +64,16 @@ def pen_value_1d(kind, a, gamma, x):
 
 
 @njit(cache=True)
+def pen_sum(kind, alpha, gamma, weights, w):
+    """``sum_j pen(w_j; alpha * weights_j)`` over the nonzero entries of ``w``."""
+    tot = 0.0
+    for j in range(w.shape[0]):
+        if w[j] != 0.0:
+            tot += pen_value_1d(kind, alpha * weights[j], gamma, w[j])
+    return tot
+
+
+@njit(cache=True, no_cpython_wrapper=True)
 def _obj_1d(kind, a, gamma, x, z, step):
     d = x - z
     return d * d / (2.0 * step) + pen_value_1d(kind, a, gamma, x)
@@ -94,21 +105,27 @@ def prox_1d(kind, a, gamma, z, step, positive):
     best = 0.0
     best_obj = _obj_1d(kind, a, gamma, 0.0, z, step)
     edge = a * gamma
+    # (clips written out: numba's min / max overloads are a compile of their own)
+    m = az - step * a
+    m = 0.0 if m < 0.0 else m
     if kind == 1:
-        c1 = min(max(az - step * a, 0.0), edge)
+        c1 = edge if m > edge else m
         den = 1.0 - step / gamma
-        c2 = min(max((az - step * a) / den, 0.0), edge) if den > 0.0 else edge
-        c3 = max(az, edge)
+        c2 = edge
+        if den > 0.0:
+            c2 = m / den
+            c2 = edge if c2 > edge else c2
+        c3 = az if az > edge else edge
         c4 = c3
     else:
-        c1 = min(max(az - step * a, 0.0), a)
+        c1 = a if m > a else m
         den = gamma - 1.0 - step
+        c2 = a
         if den > 0.0:
-            c2 = min(max(((gamma - 1.0) * az - step * gamma * a) / den, a), edge)
-        else:
-            c2 = a
+            c2 = ((gamma - 1.0) * az - step * gamma * a) / den
+            c2 = a if c2 < a else (edge if c2 > edge else c2)
         c3 = edge
-        c4 = max(az, edge)
+        c4 = az if az > edge else edge
     for c in (c1, c2, c3, c4):
         x = s * c
         o = _obj_1d(kind, a, gamma, x, z, step)
@@ -120,7 +137,7 @@ def prox_1d(kind, a, gamma, z, step, positive):
     return best
 
 
-@njit(cache=True)
+@njit(cache=True, no_cpython_wrapper=True)
 def subdiff_distance_1d(kind, a, gamma, w, g, positive):
     """Violation of the first-order condition of coordinate ``j``.
 
@@ -131,12 +148,11 @@ def subdiff_distance_1d(kind, a, gamma, w, g, positive):
     if positive and w < 0.0:
         return np.inf
     if a == 0.0:
-        return abs(g) if not (positive and w == 0.0) else max(0.0, -g)
+        return abs(g) if not (positive and w == 0.0) else (-g if g < 0.0 else 0.0)
     a1 = a * gamma if kind == 0 else a
     if w == 0.0:
-        if positive:
-            return max(0.0, -g - a1)
-        return max(0.0, abs(g) - a1)
+        v = -g - a1 if positive else abs(g) - a1
+        return v if v > 0.0 else 0.0
     s = 1.0 if w > 0 else -1.0
     aw = abs(w)
     if kind == 0:
@@ -182,10 +198,6 @@ class _Penalty:
         self.weights = None if weights is None else np.asarray(weights, dtype=np.float64)
         self.positive = bool(positive)
 
-    def _levels(self, p):
-        w = np.ones(p) if self.weights is None else self.weights
-        return self.alpha * w
-
     def spec(self, n_features):
         """The :class:`Spec` of this penalty for ``n_features`` coefficients."""
         w = np.ones(n_features) if self.weights is None else self.weights
@@ -194,9 +206,9 @@ class _Penalty:
 
     def value(self, w):
         """Penalty value ``sum_j pen(w_j; a_j)`` of ``w`` of shape (p,)."""
-        a = self._levels(w.shape[0])
-        return float(sum(pen_value_1d(self.code, a[j], self.gamma, float(w[j]))
-                         for j in range(w.shape[0])))
+        wts = self.spec(w.shape[0]).weights
+        return float(pen_sum(self.code, self.alpha, self.gamma, wts,
+                             np.ascontiguousarray(w, dtype=np.float64)))
 
 
 class L1(_Penalty):

@@ -32,9 +32,10 @@ from numba import njit
 from threadpoolctl import threadpool_limits
 
 from ..utils._parallel import threaded_map
-from ._cd import QUADRATIC, _cd_solver
+from ._cd import epochs_gram, gram_value, outer_terms, quadratic_dual
 from ._penalties import ENET
 from ._svd import svt
+from ._working_set import top_k
 
 # Elements of one correlation block (rows x n_atoms); a few such float64
 # blocks are alive at once, so 4e6 keeps a worker under ~150 MB.
@@ -173,42 +174,53 @@ def _null_move(G, w, state, l1, l2, sup, L, y, piv):
 
 @njit(cache=True, nogil=True)
 def _enet_gram_batch(G, Q, yty, W, lips, alpha, gamma, tol, max_rounds, n_epochs, done):
-    """Elastic net of each target ``k`` on its own Gram problem, by the shared CD driver.
+    """Elastic net of each target ``k`` on its own Gram problem, by the shared CD kernels.
 
     Minimizes, for every ``k`` (warm-started from ``W[k]``, updated in place)::
 
         0.5 w^T G[k] w - Q[k]^T w + 0.5 yty[k]
             + alpha[k] (gamma ||w||_1 + (1 - gamma) / 2 ||w||^2)
 
-    with :func:`skstruct._backend._cd._cd_solver` in its Gram storage (one
-    target = one design ``G = A^T A``, ``q = A^T b``; its duality-gap stop at
-    ``tol``). Rounds of ``n_epochs`` driver epochs alternate with an exact step
-    on the support (:func:`_support_newton`): on coherent dictionaries CD alone
-    converges at a rate set by the condition number of the support. Coordinates
-    with ``lips[k, j] == 0`` (empty slots) stay at zero. ``done[k]`` is set to
-    whether target ``k`` met the gap test within ``max_rounds`` rounds. Shapes:
-    ``G`` (B, s, s), ``Q``, ``W``, ``lips`` (B, s), ``yty``, ``alpha``, ``done`` (B,).
+    with the coordinate-descent driver's pieces in Gram storage
+    (:mod:`skstruct._backend._cd`: violation scores, elastic-net duality gap, epochs
+    over the working set). Each round tests the gap against ``tol`` (done when it
+    passes), runs ``n_epochs`` epochs on the working set (nonzeros plus the largest
+    violations, as the driver) and an exact step on the support
+    (:func:`_support_newton`): on coherent dictionaries CD alone converges at a rate set
+    by the condition number of the support. Coordinates with ``lips[k, j] == 0`` (empty
+    slots) stay at zero. ``done[k]`` is set to whether target ``k`` met the gap test
+    within ``max_rounds`` rounds. Shapes: ``G`` (B, s, s), ``Q``, ``W``, ``lips`` (B, s),
+    ``yty``, ``alpha``, ``done`` (B,).
     """
     B, s = Q.shape
     weights = np.ones(s)
     state = np.empty(s)
-    extra = np.zeros(4)
+    steps = np.empty(s)
+    unit = np.empty(s)
+    scores = np.empty(s)
+    usable = np.empty(s, dtype=np.bool_)
     out = np.zeros(4)
-    none_f = np.zeros(0)
-    none_i = np.zeros(0, dtype=np.int32)
+    perms = np.empty((1, s), dtype=np.int64)
+    for j in range(s):
+        perms[0, j] = j
+    nobuf = np.empty((0, s))
     sup = np.empty(s, dtype=np.int64)
     L = np.empty((s, s))
     y = np.empty(s)
-    # typed (not literal) driver arguments: literals would compile a second
-    # specialization of the driver instead of reusing the one cd_solve compiles
-    zero = s - s
-    df, mode, kind = QUADRATIC + zero, 2 + zero, ENET + zero
-    one, p0, seed = 1 + zero, 10 + zero, zero - 1
-    no, yes = zero > 0, zero == 0
+    kind = ENET + (s - s)  # typed, not a literal: the kernels' one specialization
+    no, yes = s < 0, s >= 0
     for k in range(B):
         Gk = G[k]
         wk = W[k]
-        for r in range(s):  # driver state in Gram storage: the gradient G w - q
+        n_av = 0
+        for r in range(s):
+            usable[r] = lips[k, r] > 0.0
+            if not usable[r]:
+                wk[r] = 0.0
+            n_av += usable[r]
+            steps[r] = 1.0 / lips[k, r] if usable[r] else 0.0
+            unit[r] = np.sqrt(steps[r])
+        for r in range(s):  # state in Gram storage: the gradient G w - q
             acc = -Q[k, r]
             for p in range(s):
                 if wk[p] != 0.0:
@@ -216,13 +228,16 @@ def _enet_gram_batch(G, Q, yty, W, lips, alpha, gamma, tol, max_rounds, n_epochs
             state[r] = acc
         done[k] = False
         for _ in range(max_rounds):
-            _cd_solver(df, mode, Gk, none_f, none_i, none_i, none_f, none_f, none_f, Q[k],
-                       yty[k], none_f, wk, state, extra, none_f, lips[k], lips[k], kind,
-                       alpha[k], gamma, weights, no, yes, gamma == 1.0, tol, one, n_epochs, p0,
-                       no, seed, yes, out)
-            if out[0] == 0:  # the gap test passed before any epoch
+            kkt, n_inf, c, pen, conj = outer_terms(kind, alpha[k], gamma, weights, no, wk, state,
+                                                   unit, usable, lips[k], yes, scores)
+            F, aux = gram_value(Q[k], wk, state, yty[k])
+            ws_size = min(n_av, max(10, 2 * n_inf))
+            if F + pen - quadratic_dual(c, F, aux) + conj <= tol or ws_size == 0:
                 done[k] = True
                 break
+            ws = top_k(scores, ws_size)
+            epochs_gram(Gk, wk, state, ws, perms, steps, unit, kind, alpha[k], gamma, weights,
+                        no, n_epochs, 0.3 * kkt, tol, no, nobuf, nobuf, out)
             _support_newton(Gk, Q[k], wk, state, alpha[k] * gamma, alpha[k] * (1.0 - gamma),
                             sup, L, y)
 
