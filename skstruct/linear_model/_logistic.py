@@ -5,8 +5,11 @@ to sum to ``n``)::
 
     min_{w, b}  sum_i sw_i log(1 + exp(-y_i (x_i w + b))) / n + pen(w; alpha)
 
-solved by the working-set coordinate descent of :mod:`skstruct._backend._cd` with
-its logistic datafit; the intercept ``b`` is an unpenalised coordinate of its own
+solved, for the l1 and elastic-net penalties, by the working-set proximal Newton of
+:mod:`skstruct._backend._prox_newton` (``solver="auto"``), whose Newton models are
+weighted least squares solved by the shared coordinate descent; MCP and SCAD (and
+``solver="cd"``) by the working-set coordinate descent of :mod:`skstruct._backend._cd`
+with its logistic datafit. The intercept ``b`` is an unpenalised coordinate of its own
 (a column of ones), not removed by centring, which would be wrong for this loss.
 ``alpha`` relates to scikit-learn's ``C`` by ``C = 1 / (n alpha)`` (``n`` the total
 sample weight). More than two classes: one binary problem per class (one-vs-rest).
@@ -26,10 +29,18 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 
 from .._backend._cd import cd_solve, prepare_logistic_designs
 from .._backend._penalties import L1, MCP, SCAD, ElasticNetPenalty
-from ._base import _check_alpha, _warn_not_converged, alpha_grid, penalized_path
+from .._backend._prox_newton import prox_newton_solve
+from ._base import (
+    _check_alpha,
+    _report_path_step,
+    _warn_not_converged,
+    alpha_grid,
+    penalized_path,
+)
 from ._cv import _PathCV
 
 _PENALTIES = ("l1", "elasticnet", "mcp", "scad")
+_SOLVERS = ("auto", "prox_newton", "cd")
 _DEFAULT_GAMMA = {"mcp": 3.0, "scad": 3.7}
 
 
@@ -85,6 +96,43 @@ def _penalty(penalty, alpha, l1_ratio, gamma, n_coef, fit_intercept):
     return (MCP if penalty == "mcp" else SCAD)(alpha, g, weights=wts)
 
 
+def _use_newton(solver, penalty):
+    """Whether the prox-Newton route solves this penalty (see ``solver``)."""
+    if solver not in _SOLVERS:
+        raise ValueError(f"solver must be one of {_SOLVERS}; got {solver!r}.")
+    if solver == "prox_newton" and penalty in ("mcp", "scad"):
+        raise ValueError(f"solver='prox_newton' handles the convex penalties (l1, "
+                         f"elasticnet); use solver='cd' or 'auto' for {penalty!r}.")
+    return solver != "cd" and penalty in ("l1", "elasticnet")
+
+
+def _solve(design, spec, w0, fit_intercept, newton, tol, max_iter):
+    """One binary problem at one alpha; a result with ``coef``, ``n_epochs``,
+    ``dual_gap``, ``kkt``, ``converged`` (prox-Newton or CD)."""
+    if newton:
+        return prox_newton_solve(design, spec, w0, fit_intercept=fit_intercept, tol=tol,
+                                 max_iter=max_iter, p0=max(10, int(np.count_nonzero(w0))))
+    return cd_solve(design, spec, w0, tol=tol, max_iter=max_iter)
+
+
+def _path(design, make_spec, grid, w0, fit_intercept, newton, tol, max_iter, verbose):
+    """Warm-started fits over ``grid``: coefs (p, n_alphas), gaps (n_alphas,)."""
+    if not newton:
+        coefs, gaps, *_ = penalized_path(design, make_spec, grid, w0=w0, tol=tol,
+                                         max_iter=max_iter, verbose=verbose)
+        return coefs, gaps
+    coefs = np.zeros((design.n_features, grid.size))
+    gaps = np.zeros(grid.size)
+    w = w0
+    for i, a in enumerate(grid):
+        res = _solve(design, make_spec(a), w, fit_intercept, True, tol, max_iter)
+        if verbose:
+            _report_path_step(i, grid.size, a, res)
+        w = res.coef
+        coefs[:, i], gaps[i] = w, res.dual_gap
+    return coefs, gaps
+
+
 def _check_shape(penalty, l1_ratio, gamma):
     if penalty not in _PENALTIES:
         raise ValueError(f"penalty must be one of {_PENALTIES}; got {penalty!r}.")
@@ -123,7 +171,7 @@ def _grid(alphas, designs, penalty, l1_ratio, eps, fit_intercept):
 
 def sparse_logistic_path(X, y, *, penalty="l1", l1_ratio=0.5, gamma=None, eps=1e-3,
                          alphas=None, fit_intercept=True, sample_weight=None, tol=1e-4,
-                         max_iter=100, verbose=0):
+                         max_iter=100, solver="auto", verbose=0):
     """Sparse binary logistic regression over a decreasing grid of alphas (warm started).
 
     Parameters
@@ -150,6 +198,8 @@ def sparse_logistic_path(X, y, *, penalty="l1", l1_ratio=0.5, gamma=None, eps=1e
         See :class:`SparseLogisticRegression`.
     max_iter : int, default=100
         Outer working-set iterations per alpha.
+    solver : {"auto", "prox_newton", "cd"}, default="auto"
+        See :class:`SparseLogisticRegression`.
     verbose : int, default=0
         One line per alpha.
 
@@ -159,10 +209,11 @@ def sparse_logistic_path(X, y, *, penalty="l1", l1_ratio=0.5, gamma=None, eps=1e
     coefs : ndarray of shape (n_features, n_alphas)
     intercepts : ndarray of shape (n_alphas,)
     dual_gaps : ndarray of shape (n_alphas,)
-        Duality gaps (nan where the stopping rule is stationarity: with an
-        intercept, or MCP/SCAD).
+        Duality gaps (nan where the stopping rule is stationarity: MCP/SCAD, or
+        ``solver="cd"`` with an intercept).
     """
     _check_shape(penalty, l1_ratio, gamma)
+    newton = _use_newton(solver, penalty)
     Xv = _check_X(_Validator(), X, True)
     y = np.asarray(y)
     if y.ndim != 1 or y.shape[0] != Xv.shape[0]:
@@ -174,9 +225,9 @@ def sparse_logistic_path(X, y, *, penalty="l1", l1_ratio=0.5, gamma=None, eps=1e
     d = prepare_logistic_designs(Xv, Y, sample_weight=sw, fit_intercept=fit_intercept)[0]
     grid = _grid(alphas, [d], penalty, l1_ratio, eps, fit_intercept)
     p = d.n_features
-    coefs, gaps, _, _, _ = penalized_path(
+    coefs, gaps = _path(
         d, lambda a: _penalty(penalty, a, l1_ratio, gamma, p, fit_intercept).spec(p), grid,
-        w0=_start(d, fit_intercept), tol=tol, max_iter=max_iter, verbose=verbose)
+        _start(d, fit_intercept), fit_intercept, newton, tol, max_iter, verbose)
     q = Xv.shape[1]
     icpt = coefs[q] if fit_intercept else np.zeros(grid.size)
     return grid, coefs[:q], icpt, gaps
@@ -186,11 +237,11 @@ class _Validator(BaseEstimator):
     """A throwaway estimator for ``validate_data`` in the path function."""
 
 
-def _fit_problems(designs, make_spec, starts, tol, max_iter, verbose):
-    """Solve each binary problem at one alpha; list of CDResult."""
+def _fit_problems(designs, make_spec, starts, fit_intercept, newton, tol, max_iter, verbose):
+    """Solve each binary problem at one alpha; list of results (see :func:`_solve`)."""
     out = []
     for k, (d, w0) in enumerate(zip(designs, starts)):
-        res = cd_solve(d, make_spec(d.n_features), w0, tol=tol, max_iter=max_iter)
+        res = _solve(d, make_spec(d.n_features), w0, fit_intercept, newton, tol, max_iter)
         if verbose:
             head = f"problem {k}: " if len(designs) > 1 else ""
             print(f"{head}{res.n_outer} outer "
@@ -226,12 +277,21 @@ class SparseLogisticRegression(LinearClassifierMixin, BaseEstimator):
         MCP (> 0, default 3) or SCAD (> 1, default 3.7) concavity.
     fit_intercept : bool, default=True
     tol : float, default=1e-4
-        Convex penalties without intercept: duality gap ``<= tol log 2`` (the loss
-        at zero) and, as scikit-learn, no coefficient moved by more than
-        ``tol max|w|`` in the last epoch. With an intercept or MCP/SCAD: largest
-        violation of the first-order conditions ``<= tol sqrt(log 2)``.
+        Prox-Newton (l1, elastic net): duality gap ``<= tol log 2`` (the loss at
+        zero), with or without an intercept. Coordinate descent: convex penalties
+        without intercept, the same gap and, as scikit-learn, no coefficient moved
+        by more than ``tol max|w|`` in the last epoch; with an intercept or
+        MCP/SCAD, largest violation of the first-order conditions (each over the
+        square root of its column's curvature bound) ``<= tol sqrt(log 2)``.
     max_iter : int, default=100
         Outer working-set iterations.
+    solver : {"auto", "prox_newton", "cd"}, default="auto"
+        ``"prox_newton"``: working-set proximal Newton (Newton models solved by
+        coordinate descent, backtracking line search on the objective), for l1 and
+        elastic net; ``"cd"``: working-set coordinate descent on the logistic loss
+        itself. ``"auto"``: prox-Newton for l1 / elastic net (measured 1.4-3x
+        faster than ``"cd"`` on the l1 paths of the benchmarks), coordinate descent
+        for MCP / SCAD (nonconvex: no duality gap to stop on).
     warm_start : bool, default=False
         Start from the previous ``coef_`` and ``intercept_`` (same classes).
     verbose : int, default=0
@@ -243,9 +303,10 @@ class SparseLogisticRegression(LinearClassifierMixin, BaseEstimator):
     coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
     intercept_ : ndarray of shape (1,) or (n_classes,)
     n_iter_ : ndarray of shape (n_problems,)
-        Coordinate-descent epochs.
+        Coordinate-descent epochs (over all Newton models with prox-Newton).
     dual_gap_ : ndarray of shape (n_problems,)
-        Duality gap (nan where the stopping rule is stationarity).
+        Duality gap (nan where the stopping rule is stationarity: MCP/SCAD, or
+        ``solver="cd"`` with an intercept).
     kkt_violation_ : ndarray of shape (n_problems,)
         Largest violation of the first-order conditions.
     n_features_in_ : int
@@ -264,12 +325,14 @@ class SparseLogisticRegression(LinearClassifierMixin, BaseEstimator):
         "fit_intercept": ["boolean"],
         "tol": [Interval(Real, 0, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "solver": [StrOptions(set(_SOLVERS))],
         "warm_start": ["boolean"],
         "verbose": ["verbose"],
     }
 
     def __init__(self, penalty="l1", *, alpha=None, l1_ratio=0.5, gamma=None,
-                 fit_intercept=True, tol=1e-4, max_iter=100, warm_start=False, verbose=0):
+                 fit_intercept=True, tol=1e-4, max_iter=100, solver="auto", warm_start=False,
+                 verbose=0):
         self.penalty = penalty
         self.alpha = alpha
         self.l1_ratio = l1_ratio
@@ -277,6 +340,7 @@ class SparseLogisticRegression(LinearClassifierMixin, BaseEstimator):
         self.fit_intercept = fit_intercept
         self.tol = tol
         self.max_iter = max_iter
+        self.solver = solver
         self.warm_start = warm_start
         self.verbose = verbose
 
@@ -299,6 +363,7 @@ class SparseLogisticRegression(LinearClassifierMixin, BaseEstimator):
         if self.alpha is not None:
             _check_alpha(self.alpha)
         _check_shape(self.penalty, self.l1_ratio, self.gamma)
+        newton = _use_newton(self.solver, self.penalty)
         X, y = validate_data(self, X, y, accept_sparse=("csr", "csc"),
                              dtype=[np.float64, np.float32])
         if sp.issparse(X) and X.format != "csc":
@@ -318,7 +383,7 @@ class SparseLogisticRegression(LinearClassifierMixin, BaseEstimator):
         results = _fit_problems(
             designs, lambda m: _penalty(self.penalty, alpha, self.l1_ratio, self.gamma, m,
                                         self.fit_intercept).spec(m),
-            starts, self.tol, self.max_iter, self.verbose)
+            starts, self.fit_intercept, newton, self.tol, self.max_iter, self.verbose)
         W = np.array([r.coef for r in results])
         if not np.all(np.isfinite(W)):
             raise ValueError("The fit gave non-finite coefficients; scale the features.")
@@ -393,7 +458,7 @@ class SparseLogisticRegressionCV(_PathCV, SparseLogisticRegression):
 
     Parameters
     ----------
-    penalty, l1_ratio, gamma, fit_intercept, tol, max_iter
+    penalty, l1_ratio, gamma, fit_intercept, tol, max_iter, solver
         As :class:`SparseLogisticRegression`.
     alphas : int or array-like, default=20
         Number of alphas from ``alpha_max`` down to ``eps alpha_max``, or a grid.
@@ -433,7 +498,7 @@ class SparseLogisticRegressionCV(_PathCV, SparseLogisticRegression):
 
     def __init__(self, penalty="l1", *, alphas=20, eps=1e-3, l1_ratio=0.5, gamma=None,
                  fit_intercept=True, cv=None, scoring="neg_log_loss", tol=1e-4, max_iter=100,
-                 n_jobs=None, verbose=0):
+                 solver="auto", n_jobs=None, verbose=0):
         self.penalty = penalty
         self.alphas = alphas
         self.eps = eps
@@ -444,11 +509,13 @@ class SparseLogisticRegressionCV(_PathCV, SparseLogisticRegression):
         self.scoring = scoring
         self.tol = tol
         self.max_iter = max_iter
+        self.solver = solver
         self.n_jobs = n_jobs
         self.verbose = verbose
 
     def _check_data(self, X, y):
         _check_shape(self.penalty, self.l1_ratio, self.gamma)
+        _use_newton(self.solver, self.penalty)
         X, y = validate_data(self, X, y, accept_sparse=("csr", "csc"),
                              dtype=[np.float64, np.float32])
         if sp.issparse(X) and X.format != "csc":
@@ -482,11 +549,12 @@ class SparseLogisticRegressionCV(_PathCV, SparseLogisticRegression):
         for d in prepare_logistic_designs(X, Y, sample_weight=sw,
                                           fit_intercept=self.fit_intercept):
             m = d.n_features
-            coefs, *_ = penalized_path(
+            coefs, _ = _path(
                 d, lambda a, m=m: _penalty(self.penalty, a, self.l1_ratio, self.gamma, m,
                                            self.fit_intercept).spec(m),
-                alphas, w0=_start(d, self.fit_intercept), tol=self.tol, max_iter=self.max_iter,
-                verbose=max(0, self.verbose - 1))
+                np.asarray(alphas), _start(d, self.fit_intercept), self.fit_intercept,
+                _use_newton(self.solver, self.penalty), self.tol, self.max_iter,
+                max(0, self.verbose - 1))
             out.append((coefs[:q], coefs[q] if self.fit_intercept else 0.0))
         return ctx, out
 
@@ -509,4 +577,4 @@ class SparseLogisticRegressionCV(_PathCV, SparseLogisticRegression):
         return SparseLogisticRegression(
             self.penalty, alpha=alpha, l1_ratio=self.l1_ratio, gamma=self.gamma,
             fit_intercept=self.fit_intercept, tol=self.tol, max_iter=self.max_iter,
-            verbose=max(0, self.verbose - 1))
+            solver=self.solver, verbose=max(0, self.verbose - 1))

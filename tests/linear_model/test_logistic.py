@@ -79,13 +79,16 @@ def test_default_accuracy_close_to_liblinear():
     assert abs(acc - ref.score(Xte, yte)) <= 2.0 / len(yte)
 
 
+@pytest.mark.parametrize("solver", ["prox_newton", "cd"])
 @pytest.mark.parametrize("fit_intercept", [True, False])
-def test_first_order_conditions(fit_intercept):
+def test_first_order_conditions(fit_intercept, solver):
     X, y = _data()
     tol = 1e-10
-    m = SparseLogisticRegression(alpha=0.02, tol=tol, fit_intercept=fit_intercept).fit(X, y)
+    m = SparseLogisticRegression(alpha=0.02, tol=tol, fit_intercept=fit_intercept,
+                                 solver=solver).fit(X, y)
     v = _violation(X, y, m.coef_[0], m.intercept_[0], 0.02, fit_intercept)
-    if fit_intercept:  # stationarity is the stopping rule
+    if fit_intercept and solver == "cd":  # stationarity is the stopping rule
+        assert np.isnan(m.dual_gap_[0])
         assert v <= tol * np.sqrt(LOG2) + 1e-13
     else:
         assert m.dual_gap_[0] <= tol * LOG2
@@ -169,10 +172,15 @@ def test_path_alpha_max_and_single_fits():
         np.testing.assert_allclose(icpt[i], m.intercept_[0], atol=1e-6)
 
 
-def test_path_alpha_max_is_tight():
-    """All zeros at alpha_max; a nonzero just below (alpha_max is the smallest such)."""
+@pytest.mark.parametrize("solver, eps", [("cd", 0.999999), ("prox_newton", 0.999)])
+def test_path_alpha_max_is_tight(solver, eps):
+    """All zeros at alpha_max; a nonzero just below (alpha_max is the smallest such).
+    (A gap stop accepts w = 0 a hair below alpha_max: the gap there is of order
+    (1 - eps)^2, below tol = 1e-12 at eps = 1 - 1e-6; the CD route's stationarity stop
+    does not.)"""
     X, y = _data(seed=8)
-    alphas, coefs, _, _ = sparse_logistic_path(X, y, alphas=2, eps=0.999999, tol=1e-12)
+    alphas, coefs, _, _ = sparse_logistic_path(X, y, alphas=2, eps=eps, tol=1e-12,
+                                               solver=solver)
     assert not coefs[:, 0].any() and coefs[:, 1].any()
 
 
