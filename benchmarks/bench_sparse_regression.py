@@ -260,10 +260,9 @@ def _logreg_gap(X, y, w, alpha):
     return (primal + np.mean(ent)) / np.log(2.0)
 
 
-def logistic_path_case(n, p, n_alphas, tol, repeats, sparse=False, seed=3):
-    """l1 logistic path without intercept (celer's model), the same grid for everyone."""
-    from skstruct.linear_model import sparse_logistic_path
-
+def _logistic_data(n, p, n_alphas, sparse, seed):
+    """Dense standardised or text-like sparse X, labels from 20 true features, and the
+    grid from alpha_max down to 2e-2 alpha_max."""
     rng = np.random.RandomState(seed)
     if sparse:  # text-like: nonnegative counts-like entries, 1% density
         X = sp.random(n, p, density=0.01, random_state=rng, format="csc",
@@ -276,7 +275,14 @@ def logistic_path_case(n, p, n_alphas, tol, repeats, sparse=False, seed=3):
     z = np.asarray(X @ w).ravel()
     y = np.where(z + 0.5 * z.std() * rng.randn(n) > np.median(z), 1.0, -1.0)
     amax = np.abs(np.asarray(X.T @ y).ravel()).max() / (2 * n)
-    alphas = np.geomspace(amax, amax * 2e-2, n_alphas)
+    return X, y, np.geomspace(amax, amax * 2e-2, n_alphas)
+
+
+def logistic_path_case(n, p, n_alphas, tol, repeats, sparse=False, seed=3):
+    """l1 logistic path without intercept (celer's model), the same grid for everyone."""
+    from skstruct.linear_model import sparse_logistic_path
+
+    X, y, alphas = _logistic_data(n, p, n_alphas, sparse, seed)
 
     def gap(coefs):
         return max(_logreg_gap(X, y, coefs[:, i], a) for i, a in enumerate(alphas))

@@ -34,6 +34,7 @@ one full product ``X^T r`` (O(n p) dense, O(nnz) sparse). No numba code of its o
 import numpy as np
 import scipy.sparse as sp
 from scipy.special import expit, xlog1py, xlogy
+from threadpoolctl import ThreadpoolController
 
 from ._cd import cd_solve, prepare_design
 
@@ -47,6 +48,15 @@ _MAX_BACKTRACK = 30
 # Hessian weights below this fraction of the sample weight are raised to it: the model
 # stays finite for samples far on the right side (h -> 0), at a negligible curvature.
 _H_FLOOR = 1e-12
+_CONTROLLER = []  # the threadpool controller, made on first use (its library scan costs ms)
+
+
+def _blas_limit(limits):
+    """A context limiting BLAS threads, from one cached controller: a fresh
+    ``threadpool_limits`` rescans the loaded libraries, 20 ms a call on a loaded machine."""
+    if not _CONTROLLER:
+        _CONTROLLER.append(ThreadpoolController())
+    return _CONTROLLER[0].limit(limits=limits, user_api="blas")
 
 
 class ProxNewtonResult:
@@ -88,6 +98,8 @@ class _Data:
                                                                           d.n_features))
         else:
             self.XT = d.X  # (p, n), C order
+        self.all = self.X if self.sparse else self.XT
+        self.xsw = self.t_times(self.all, self.sw) / self.n  # X^T sw / n (intercept's dual)
 
     def columns(self, idx):
         """The columns ``idx``: CSC (n, k), or dense rows of ``X^T`` (k, n)."""
@@ -97,14 +109,24 @@ class _Data:
         """``X_cols v``, shape (n,)."""
         return np.asarray(cols @ v).ravel() if self.sparse else v @ cols
 
-    def t_times(self, cols, R):
-        """``X_cols^T R`` for R of shape (n, k), shape (m, k)."""
-        return np.asarray(cols.T @ R) if self.sparse else cols @ R
+    def t_times(self, cols, v):
+        """``X_cols^T v``, shape (k,)."""
+        return np.asarray(cols.T @ v).ravel() if self.sparse else cols @ v
 
-    def design_of(self, cols, target, sqrt_h):
-        """The weighted least-squares design of the Newton model on these columns."""
-        Xc = cols if self.sparse else cols.T
-        return prepare_design(Xc, target, sqrt_sw=sqrt_h)
+    def model(self, cols, resp, sqrt_h, residual):
+        """The Newton model on these columns, ``||sqrt_h (resp - X_cols v)||^2 / (2 n)``,
+        as a least-squares design, and the solver state at the current point, whose
+        weighted residual is ``residual`` (dense; None for CSC, where recomputing it
+        costs O(nnz of the columns))."""
+        # rows weighted here (prepare_design would copy them and weight them; with CSC
+        # through a product and a format conversion)
+        if self.sparse:
+            Xw = sp.csc_matrix((cols.data * sqrt_h[cols.indices], cols.indices, cols.indptr),
+                               shape=cols.shape)
+            Xw.has_sorted_indices = cols.has_sorted_indices
+            return prepare_design(Xw, sqrt_h * resp), None
+        rows = cols * sqrt_h
+        return prepare_design(rows.T, sqrt_h * resp, copy=False), (residual, np.zeros(4))
 
 
 def _loss(z, y, sw, n):
@@ -128,69 +150,74 @@ def _pen_change(w, step, s, l1, l2):
     return float(l1 @ (np.abs(w + ds) - np.abs(w)) + 0.5 * (l2 @ (ds * (2.0 * w + ds))))
 
 
-def _signed_parts(r, y, fit_intercept):
-    """``r`` split by class (n, 2) when the intercept's dual constraint is needed."""
-    if not fit_intercept:
-        return r[:, None]
-    pos = y > 0
-    return np.column_stack([np.where(pos, r, 0.0), np.where(pos, 0.0, r)])
+def _balance(g, t, y, sw, n, xsw, xt):
+    """A point ``t'`` in [0, 1]^n with ``sum_i sw_i y_i t'_i = 0`` near ``t``, and
+    ``X^T (sw y t') / n`` from ``g = X^T (sw y t) / n``.
+
+    With ``s = sum_i sw_i y_i t_i / n``: the shift ``t' = t - y s`` (``X^T`` of the
+    change is ``-s X^T sw / n``, ``xsw``: no product with X) where it stays in [0, 1],
+    the usual case near the optimum; otherwise the class with the larger weighted sum
+    of ``t`` is scaled down to balance the other (one product ``xt(v) = X^T v / n``).
+    """
+    s = float(sw @ (y * t)) / n
+    if s == 0.0:
+        return t, g
+    tt = t - y * s
+    if tt.min() >= 0.0 and tt.max() <= 1.0:
+        return tt, g - s * xsw
+    heavy = (y > 0) if s > 0 else (y < 0)
+    sh = float(sw[heavy] @ t[heavy])
+    f = 1.0 - abs(s) * n / sh
+    v = np.where(heavy, sw * y * t, 0.0)
+    return np.where(heavy, f * t, t), g - (1.0 - f) * xt(v)
 
 
-def logistic_gap(F, G, t, y, sw, n, w, l1, l2, fit_intercept):
+def logistic_gap(F, g, t, y, sw, n, w, l1, l2, xsw=None, xt=None):
     """Duality gap of the elastic-net logistic regression (normalised by n).
 
     Dual (Fenchel) of ``P``: ``D(theta) = -sum_i sw_i H(t_i) / n - sum_j
     (|X_j^T theta| - l1_j)_+^2 / (2 l2_j)`` with ``t_i = n y_i theta_i / sw_i in [0, 1]``
     and ``H(t) = t log t + (1 - t) log(1 - t)``; feasibility: ``|X_j^T theta| <= l1_j``
     where ``l2_j = 0``, and ``sum_i theta_i = 0`` with an unpenalised intercept (the
-    constraint of its column of ones). The point: ``theta = c r' / n`` from the current
-    ``r_i = sw_i y_i t_i`` (``t_i = sigma(-y_i z_i)``), where ``r'`` scales the ``t_i``
-    of the class with the larger weighted sum down so that both classes balance
-    (``sum r' = 0`` exactly, ``t'`` stays in [0, 1]), and ``c <= 1`` the largest scale
-    meeting the box constraints.
+    constraint of its column of ones). The point: ``theta = c sw y t' / n`` from the
+    current ``t_i = sigma(-y_i z_i)``, balanced (:func:`_balance`) when there is an
+    intercept, and ``c <= 1`` the largest scale meeting the box constraints.
 
     Parameters
     ----------
     F : float
         Loss value at ``w``.
-    G : ndarray of shape (m, k)
-        ``X^T R / n`` of the features concerned (R from :func:`_signed_parts`, k = 1 or
-        2); rows with ``l1 = l2 = 0`` (unpenalised) are ignored.
-    t : ndarray of shape (n,)
-        ``sigma(-y_i z_i)``.
-    y, sw : ndarray of shape (n,)
+    g : ndarray of shape (m,)
+        ``X^T (sw y t) / n`` of the features concerned; entries with ``l1 = l2 = 0``
+        (unpenalised) are ignored.
+    t, y, sw : ndarray of shape (n,)
     n : int
     w, l1, l2 : ndarray of shape (m,)
         Coefficients and the per-feature l1 and l2 levels.
-    fit_intercept : bool
+    xsw : ndarray of shape (m,), optional
+        ``X^T sw / n`` of the same features: the intercept's dual constraint applies.
+    xt : callable, optional
+        ``v -> X^T v / n`` of the same features (needed with ``xsw``).
 
     Returns
     -------
     gap : float
     """
-    if fit_intercept:
-        sp_, sn = float(sw[y > 0] @ t[y > 0]), float(sw[y < 0] @ t[y < 0])
-        f = np.ones(2)
-        if sp_ > sn:
-            f[0] = sn / sp_
-        elif sn > sp_:
-            f[1] = sp_ / sn
-        tt = t * np.where(y > 0, f[0], f[1])
-        corr = G @ f
-    else:
-        tt = t
-        corr = G[:, 0]
-    a = np.abs(corr)
+    if xsw is not None:
+        t, g = _balance(g, t, y, sw, n, xsw, xt)
+    a = np.abs(g)
     box = (l2 == 0.0) & (l1 > 0.0)
     c = 1.0
     if box.any():
         worst = np.max(a[box] / l1[box])
         if worst > 1.0:
             c = 1.0 / worst
-    e = np.maximum(c * a - l1, 0.0)
     quad = l2 > 0.0
-    conj = float(np.sum(e[quad] ** 2 / (2.0 * l2[quad]))) if quad.any() else 0.0
-    tc = c * tt
+    conj = 0.0
+    if quad.any():
+        e = np.maximum(c * a[quad] - l1[quad], 0.0)
+        conj = float(np.sum(e * e / (2.0 * l2[quad])))
+    tc = c * t
     dual = -float(sw @ (xlogy(tc, tc) + xlog1py(1.0 - tc, -tc))) / n - conj
     return F + _pen(w, l1, l2) - dual
 
@@ -235,6 +262,17 @@ def prox_newton_solve(design, spec, w0=None, *, fit_intercept=False, tol=1e-4, m
     if not spec.has_gap or spec.kind != 0 or spec.positive:
         raise ValueError("prox_newton_solve handles the l1 / elastic-net penalty without "
                          "positivity; use cd_solve for the others.")
+    # one BLAS thread unless a dense product is large: on the loaded 2-core benchmark
+    # machine two threads made the 1000 x 5000 gradient 8x slower (1.9 ms against 16 ms)
+    # and a dot of length 20000 100x slower (0.2 ms against 25 ms); with CSC X BLAS only
+    # sees vectors
+    small = design.mode == 1 or design.n_samples * design.n_features < 10 ** 8
+    with _blas_limit(1 if small else None):
+        return _solve(design, spec, w0, fit_intercept, tol, max_iter, max_newton, max_epochs,
+                      p0)
+
+
+def _solve(design, spec, w0, fit_intercept, tol, max_iter, max_newton, max_epochs, p0):
     D = _Data(design)
     n, y, sw = D.n, D.y, D.sw
     m = design.n_features
@@ -254,19 +292,19 @@ def prox_newton_solve(design, spec, w0=None, *, fit_intercept=False, tol=1e-4, m
     n_newton = n_epochs = 0
     gap, kkt, converged = np.nan, np.inf, False
     it = 0
+    xsw = D.xsw if fit_intercept else None
     for it in range(max_iter):
         nz = np.flatnonzero(w)
         z = D.times(D.columns(nz), w[nz]) if nz.size else np.zeros(n)
         t = expit(-y * z)
-        G = D.t_times(D.X if D.sparse else D.XT, _signed_parts(sw * y * t, y, fit_intercept))
-        G /= n
-        grad = -G.sum(axis=1)
+        g = D.t_times(D.all, sw * y * t) / n
+        grad = -g
         viol = _violation(w, grad, l1, l2)
         viol[~usable] = 0.0
         kkt = float(np.max(viol / norms))
-        F = _loss(z, y, sw, n)
         if has_gap:
-            gap = logistic_gap(F, G, t, y, sw, n, w, l1, l2, fit_intercept)
+            gap = logistic_gap(_loss(z, y, sw, n), g, t, y, sw, n, w, l1, l2, xsw,
+                               lambda v: D.t_times(D.all, v) / n)
             if gap <= tol_gap:
                 converged = True
                 break
@@ -287,9 +325,9 @@ def prox_newton_solve(design, spec, w0=None, *, fit_intercept=False, tol=1e-4, m
             target = tol_gap if full else max(INNER_RATIO * gap, tol_gap)
         else:
             target = tol_kkt if full else max(INNER_RATIO * kkt, tol_kkt)
-        w_ws, k_newton, k_epochs = _newton_on(D, design, spec, w[ws], ws, z, l1[ws], l2[ws],
-                                              norms[ws], fit_intercept and ws[-1] == m - 1,
-                                              has_gap, target, max_newton, max_epochs)
+        w_ws, k_newton, k_epochs = _newton_on(D, spec, w[ws], ws, z, l1[ws], l2[ws], norms[ws],
+                                              xsw[ws] if fit_intercept else None, has_gap,
+                                              target, max_newton, max_epochs)
         w[ws] = w_ws
         n_newton += k_newton
         n_epochs += k_epochs
@@ -297,11 +335,12 @@ def prox_newton_solve(design, spec, w0=None, *, fit_intercept=False, tol=1e-4, m
                             converged)
 
 
-def _newton_on(D, design, spec, w, ws, z, l1, l2, norms, intercept, has_gap, target,
-               max_newton, max_epochs):
+def _newton_on(D, spec, w, ws, z, l1, l2, norms, xsw, has_gap, target, max_newton,
+               max_epochs):
     """Prox-Newton steps on the working set ``ws`` from ``w`` (its coefficients) and
     ``z = X w``, until the working-set problem's gap (or stationarity violation) is at
-    most ``target``. Returns (w, Newton steps, CD epochs)."""
+    most ``target``. ``xsw``: ``X_ws^T sw / n`` with an intercept (in ``ws``), else None.
+    Returns (w, Newton steps, CD epochs)."""
     n, y, sw = D.n, D.y, D.sw
     cols = D.columns(ws)
     sub_spec = spec._replace(weights=np.ascontiguousarray(spec.weights[ws]), has_gap=False,
@@ -310,26 +349,29 @@ def _newton_on(D, design, spec, w, ws, z, l1, l2, norms, intercept, has_gap, tar
     for _ in range(max_newton):
         t = expit(-y * z)
         r = sw * y * t
-        G = D.t_times(cols, _signed_parts(r, y, intercept)) / n
-        grad = -G.sum(axis=1)
+        g = D.t_times(cols, r) / n
+        grad = -g
         viol = _violation(w, grad, l1, l2)
         if has_gap:
-            crit = logistic_gap(_loss(z, y, sw, n), G, t, y, sw, n, w, l1, l2, intercept)
+            crit = logistic_gap(_loss(z, y, sw, n), g, t, y, sw, n, w, l1, l2, xsw,
+                                lambda v: D.t_times(cols, v) / n)
         else:
             crit = float(np.max(viol / norms))
         if crit <= target:
             break
-        # the Newton model as a weighted least squares in w' (its gradient at w is grad)
+        # the Newton model as a weighted least squares in w' (its gradient at w is grad):
+        # weights h = sw sigma(z) sigma(-z), working response z + r / h
         h = np.maximum(sw * t * (1.0 - t), _H_FLOOR * sw)
-        pos = h > 0.0
-        resp = z + np.divide(r, h, out=np.zeros(n), where=pos)
-        sub = D.design_of(cols, resp, np.sqrt(h))
+        u = np.sqrt(h)
+        ratio = np.divide(r, h, out=np.zeros(n), where=h > 0.0)
+        sub, state = D.model(cols, z + ratio, u, u * ratio)
         scale = np.sqrt(np.where(sub.lipschitz > 0, sub.lipschitz, 1.0))
         v0 = float(np.max(viol / scale))
         if not v0 > 0.0:
             break
-        res = cd_solve(sub, sub_spec, w, tol=NEWTON_FORCING * v0 / np.sqrt(sub.yty_n),
-                       max_iter=20, max_epochs=max_epochs, p0=ws.size)
+        res = cd_solve(sub, sub_spec, w, state=state,
+                       tol=NEWTON_FORCING * v0 / np.sqrt(sub.yty_n), max_iter=20,
+                       max_epochs=max_epochs, p0=ws.size)
         n_epochs += res.n_epochs
         step = res.coef - w
         moved = np.flatnonzero(step)
