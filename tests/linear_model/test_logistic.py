@@ -218,7 +218,9 @@ def test_cv_scores_are_heldout_log_likelihood():
 
 
 @pytest.mark.parametrize("bad", [dict(alpha=np.inf), dict(alpha=np.nan), dict(gamma=0.5,
-                                 penalty="scad"), dict(penalty="elasticnet", l1_ratio=0.0)])
+                                 penalty="scad"), dict(penalty="elasticnet", l1_ratio=0.0),
+                                 dict(solver="newton"), dict(solver="prox_newton", penalty="mcp"),
+                                 dict(solver="prox_newton", penalty="scad")])
 def test_bad_parameters(bad):
     X, y = _data()
     with pytest.raises(ValueError):
@@ -248,3 +250,41 @@ def test_huge_scale_fits():
         est = SparseLogisticRegression().fit(X * 1e150, t)
     assert np.all(np.isfinite(est.coef_)) and np.all(np.isfinite(est.predict_proba(X * 1e150)))
     assert est.score(X * 1e150, t) > 0.9
+
+
+@pytest.mark.parametrize("penalty", ["l1", "elasticnet"])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_solvers_agree(penalty, fit_intercept):
+    """Prox-Newton and coordinate descent reach the same model (multiclass, weighted,
+    sparse X); prox-Newton certifies its gap with an intercept too."""
+    X, y = _data(classes=3, seed=11)
+    X[np.abs(X) < 0.5] = 0.0
+    sw = np.random.RandomState(2).uniform(0.5, 2.0, X.shape[0])
+    tol = 1e-10
+    kw = dict(alpha=0.01, tol=tol, fit_intercept=fit_intercept, max_iter=1000)
+    a = SparseLogisticRegression(penalty, solver="prox_newton", **kw).fit(
+        sp.csr_matrix(X), y, sample_weight=sw)
+    b = SparseLogisticRegression(penalty, solver="cd", **kw).fit(X, y, sample_weight=sw)
+    assert np.all(a.dual_gap_ <= tol * LOG2)
+    assert np.all(np.isnan(b.dual_gap_)) if fit_intercept else np.all(b.dual_gap_ <= tol * LOG2)
+    # both within sqrt(gap / curvature)-sized distance of the same strongly convex optimum
+    np.testing.assert_allclose(a.coef_, b.coef_, atol=1e-5)
+    np.testing.assert_allclose(a.intercept_, b.intercept_, atol=1e-5)
+    np.testing.assert_allclose(a.predict_proba(X), b.predict_proba(X), atol=1e-5)
+
+
+def test_path_gaps_with_intercept_and_warm_start():
+    """The default path certifies every point, intercept included; a warm start from a
+    converged fit stops at once."""
+    X, y = _data(seed=12)
+    tol = 1e-8
+    alphas, coefs, icpt, gaps = sparse_logistic_path(X, y, alphas=6, eps=1e-2, tol=tol)
+    assert np.all(gaps <= tol * LOG2)
+    for i in (1, 5):
+        P = _objective(X, y, coefs[:, i], icpt[i], alphas[i])
+        m = SparseLogisticRegression(alpha=alphas[i], tol=1e-12).fit(X, y)
+        # both gaps bound the distance to the optimum
+        assert P <= _objective(X, y, m.coef_[0], m.intercept_[0], alphas[i]) + gaps[i] + 1e-15
+    m = SparseLogisticRegression(alpha=alphas[3], tol=tol, warm_start=True).fit(X, y)
+    m.fit(X, y)
+    assert m.n_iter_[0] == 0
