@@ -66,7 +66,7 @@ class ProxNewtonResult:
     ----------
     coef : ndarray of shape (p,)
     n_outer : int
-        Outer (working-set) iterations.
+        Outer (working-set) iterations: working sets solved.
     n_newton : int
         Newton steps (model solves).
     n_epochs : int
@@ -291,9 +291,10 @@ def _solve(design, spec, w0, fit_intercept, tol, max_iter, max_newton, max_epoch
     allcols = np.arange(m)
     n_newton = n_epochs = 0
     gap, kkt, converged = np.nan, np.inf, False
-    it = 0
     xsw = D.xsw if fit_intercept else None
-    for it in range(max_iter):
+    n_usable = int(np.count_nonzero(usable))
+    it = 0
+    for it in range(max_iter + 1):  # the last pass only scores the final point
         nz = np.flatnonzero(w)
         z = D.times(D.columns(nz), w[nz]) if nz.size else np.zeros(n)
         t = expit(-y * z)
@@ -305,22 +306,21 @@ def _solve(design, spec, w0, fit_intercept, tol, max_iter, max_newton, max_epoch
         if has_gap:
             gap = logistic_gap(_loss(z, y, sw, n), g, t, y, sw, n, w, l1, l2, xsw,
                                lambda v: D.t_times(D.all, v) / n)
-            if gap <= tol_gap:
-                converged = True
-                break
-        elif kkt <= tol_kkt:
-            converged = True
+            converged = gap <= tol_gap
+        else:
+            converged = kkt <= tol_kkt
+        if converged or it == max_iter:
             break
         # working set: nonzero and unpenalised coordinates, then the nearest to entering
         score = (np.abs(grad) - l1) / norms
         score[(w != 0.0) | unpen] = np.inf
         score[~usable] = -np.inf
         n_keep = int(np.count_nonzero(np.isinf(score) & (score > 0)))
-        size = min(int(np.count_nonzero(usable)), max(p0, 2 * n_keep))
+        size = min(n_usable, max(p0, 2 * n_keep))
         if size == 0:
             break
         ws = np.sort(np.argpartition(-score, size - 1)[:size]) if size < m else allcols
-        full = size == int(np.count_nonzero(usable))
+        full = size == n_usable
         if has_gap:
             target = tol_gap if full else max(INNER_RATIO * gap, tol_gap)
         else:
@@ -331,7 +331,11 @@ def _solve(design, spec, w0, fit_intercept, tol, max_iter, max_newton, max_epoch
         w[ws] = w_ws
         n_newton += k_newton
         n_epochs += k_epochs
-    return ProxNewtonResult(w, it + 1, n_newton, n_epochs, gap if has_gap else np.nan, kkt,
+        if k_newton == 0:
+            if full:
+                break  # no step left at float precision
+            p0 = 2 * size  # its problem was solved already: the gap lies outside, grow
+    return ProxNewtonResult(w, it, n_newton, n_epochs, gap if has_gap else np.nan, kkt,
                             converged)
 
 
