@@ -12,7 +12,7 @@ from scipy.optimize import minimize
 from scipy.special import expit, xlog1py, xlogy
 
 from skstruct._backend._cd import prepare_logistic_design
-from skstruct._backend._penalties import MCP, L1, ElasticNetPenalty
+from skstruct._backend._penalties import L1, MCP, ElasticNetPenalty
 from skstruct._backend._prox_newton import logistic_gap, prox_newton_solve
 
 LOG2 = np.log(2.0)
