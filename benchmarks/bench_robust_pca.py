@@ -18,9 +18,10 @@ scipy's linprog (HiGHS) per row on the LP form of the problem.
 
 Online robust PCA (RobustPCA.partial_fit / online_pcp) on a synthetic video
 (a textured background under a slow illumination drift, two moving objects,
-sensor noise; the true background and foreground masks are known). No
-online robust PCA ships in a pip package we could find, so the anchors are
-batch PCP on all frames (the problem OR-PCA approximates) and scikit-learn's
+sensor noise; the true background and foreground masks are known). The
+robust PCA packages in the local PyPI name lists (pyrpca, rpca) are batch
+methods, and no online robust PCA was found there, so the anchors are batch
+PCP on all frames (the problem OR-PCA approximates) and scikit-learn's
 IncrementalPCA (the non-robust stream). Quality: the sine of the angle
 between the true background direction and the learned subspace, the
 relative error of the background frames, and the F-measure of the
