@@ -202,8 +202,15 @@ def _polish(X, V, Z, M, scale, ridge, n_rounds=5):
 
 # status codes of _simplex_row
 _OPTIMAL, _BUDGET, _DEGENERATE, _STUCK = 0, 1, 2, 3
+# a typed zero: a literal 0 passed on (or starting a counter that is passed
+# on) makes numba compile the callee once more for the literal
+_I0 = np.int64(0)
 
 
+# Compile cost (issue 19): five compiled functions, each called from one to
+# three places (numba compiles a callee on its own and again inside every
+# caller), no slice assignment and no literal arguments. Cold first call:
+# 12 s of compile CPU before, 8 s now (loaded machine).
 @njit(cache=True, nogil=True)
 def _vertex_descent(X, V, M, full, Z, max_steps, delta, certified):
     # Per row: a vertex (r observed entries fitted exactly, rows of V
@@ -212,9 +219,11 @@ def _vertex_descent(X, V, M, full, Z, max_steps, delta, certified):
     # A run of degenerate (zero-length) steps, which can cycle, switches the
     # row to the data perturbed by delta (every step then strictly decreases
     # the objective); the optimal basis found there is accepted for the
-    # original data when the residual signs agree, the certificate being
-    # the same. The q observed rows of V are stored transposed, Vt[:, :q],
-    # so that the loops over entries run on contiguous memory.
+    # original data when its certificate holds there, a zero residual
+    # keeping its perturbed sign (any value in [-1, 1] is a subgradient), and
+    # the simplex otherwise continues from it on the original data. The q
+    # observed rows of V are stored transposed, Vt[:, :q], so that the loops
+    # over entries run on contiguous memory.
     n, p = X.shape
     r = V.shape[1]
     idx = np.empty(p, np.int64)
@@ -238,9 +247,8 @@ def _vertex_descent(X, V, M, full, Z, max_steps, delta, certified):
     lam = np.empty(r)
     d = np.empty(r)
     z = np.empty(r)
-    ws = (Vt, J, off, B, VJ, z, res, sg, g, lam, d, w, rate, tb, inc, kk, heap)
     for i in range(n):
-        q = 0
+        q = _I0
         for j in range(p):
             if full or M[i, j]:
                 idx[q] = j
@@ -252,6 +260,8 @@ def _vertex_descent(X, V, M, full, Z, max_steps, delta, certified):
             x[a] = X[i, idx[a]]
             xmax = max(xmax, abs(x[a]))
             res[a] = x[a]
+        for a in range(q):
+            xp[a] = x[a] + xmax * delta[idx[a]]
         for b in range(r):
             zb = Z[i, b]
             for a in range(q):
@@ -260,21 +270,32 @@ def _vertex_descent(X, V, M, full, Z, max_steps, delta, certified):
         zt = 1e-12 * xmax  # residuals below this count as zero
         if not _start_basis(Vt, q, res, Q, w, J, off, tb, kk, heap):
             continue
-        if not _invert_basis(Vt, J, VJ, B):
-            continue
-        status, steps = _simplex_row(x, q, zt, max_steps, *ws)
-        if status == _DEGENERATE:
-            for a in range(q):
-                xp[a] = x[a] + xmax * delta[idx[a]]
-            status, more = _simplex_row(xp, q, zt, max_steps - steps, *ws)
-            if status != _OPTIMAL:
-                continue
-            if not _certify_original(x, q, zt, *ws):
-                # from the perturbed optimum's basis, on the original data
-                status, _ = _simplex_row(x, q, zt, max_steps - steps - more, *ws)
-                if status != _OPTIMAL:
-                    continue
-        elif status != _OPTIMAL:
+        # phases, one call site of _simplex_row: 0 on x (from a fresh
+        # inverse); 1 on xp after a degenerate run; 2 the certificate of
+        # phase 1's basis on x (no step, zero residuals keep their signs);
+        # 3 on x from that basis when the certificate fails
+        data = x
+        budget = max_steps
+        phase = 0
+        while True:
+            status, steps = _simplex_row(data, q, zt, budget, phase == 0, phase == 2,
+                                         Vt, J, off, B, VJ, z, res, sg, g, lam, d, w, rate,
+                                         tb, inc, kk, heap)
+            budget -= steps
+            if phase == 0 and status == _DEGENERATE:
+                data = xp
+                phase = 1
+            elif phase == 1 and status == _OPTIMAL:
+                data = x
+                phase = 2
+                budget_left = budget
+                budget = _I0
+            elif phase == 2 and status != _OPTIMAL:
+                budget = budget_left
+                phase = 3
+            else:
+                break
+        if status != _OPTIMAL:
             continue
         certified[i] = True
         for b in range(r):
@@ -296,21 +317,20 @@ def _start_basis(Vt, q, res, Q, w, J, off, key, pos, heap):
         for b in range(r):
             acc += Vt[b, a] * Vt[b, a]
         vmax = max(vmax, acc)
+        off[a] = 1.0
     c = 0
-    off[:q] = 1.0
-    for strict in (True, False):
+    for strict in range(2):
         for a in range(q):
             key[a] = abs(res[a])
             pos[a] = a
             heap[a] = a
-        for start in range(q // 2 - 1, -1, -1):
-            _sift_down(heap, start, q, key, pos)
+        _heapify(heap, q, key, pos)
         size = q
         while size > 0:
             k = heap[0]
             size -= 1
             heap[0] = heap[size]
-            _sift_down(heap, 0, size, key, pos)
+            _sift_down(heap, _I0, size, key, pos)
             if off[k] == 0.0:
                 continue
             nrm0 = 0.0
@@ -328,7 +348,7 @@ def _start_basis(Vt, q, res, Q, w, J, off, key, pos, heap):
             nrm = 0.0
             for b in range(r):
                 nrm += w[b] * w[b]
-            if nrm > (1e-8 * vmax if strict else 1e-16 * nrm0):
+            if nrm > (1e-8 * vmax if strict == 0 else 1e-16 * nrm0):
                 nrm = np.sqrt(nrm)
                 for b in range(r):
                     Q[c, b] = w[b] / nrm
@@ -341,94 +361,83 @@ def _start_basis(Vt, q, res, Q, w, J, off, key, pos, heap):
 
 
 @njit(cache=True, nogil=True)
-def _invert_basis(Vt, J, W, B):
-    # B = inverse of V_J (rows J of V) by Gauss-Jordan elimination with
-    # partial pivoting (W is overwritten); False if the rows are dependent
-    r = J.size
-    for a in range(r):
-        for b in range(r):
-            W[a, b] = Vt[b, J[a]]
-            B[a, b] = 1.0 if a == b else 0.0
-    for c in range(r):
-        piv = c
-        for a in range(c + 1, r):
-            if abs(W[a, c]) > abs(W[piv, c]):
-                piv = a
-        if abs(W[piv, c]) <= 1e-300:
-            return False
-        if piv != c:
-            for b in range(r):
-                W[c, b], W[piv, b] = W[piv, b], W[c, b]
-                B[c, b], B[piv, b] = B[piv, b], B[c, b]
-        f = 1.0 / W[c, c]
-        for b in range(c + 1, r):  # columns <= c of W are done
-            W[c, b] *= f
-        for b in range(r):
-            B[c, b] *= f
-        for a in range(r):
-            if a != c and W[a, c] != 0.0:
-                f = W[a, c]
-                for b in range(c + 1, r):
-                    W[a, b] -= f * W[c, b]
-                for b in range(r):
-                    B[a, b] -= f * B[c, b]
-    return True
-
-
-@njit(cache=True, nogil=True)
-def _vertex(x, q, Vt, J, B, z, res):
-    # z from the basis (V_J z = x_J) and all q residuals x - V z
-    r = Vt.shape[0]
-    for b in range(r):
-        acc = 0.0
-        for e in range(r):
-            acc += B[b, e] * x[J[e]]
-        z[b] = acc
-    for a in range(q):
-        res[a] = x[a]
-    for b in range(r):
-        zb = z[b]
-        for a in range(q):
-            res[a] -= Vt[b, a] * zb
-
-
-@njit(cache=True, nogil=True)
-def _sign_sum(q, Vt, sg, g):
-    # g = sum of sign * row of V
-    for b in range(Vt.shape[0]):
-        acc = 0.0
-        for a in range(q):
-            acc += sg[a] * Vt[b, a]
-        g[b] = acc
-
-
-@njit(cache=True, nogil=True)
-def _basis_point(x, q, zt, Vt, J, off, B, z, res, sg, g):
-    # z from the basis (V_J z = x_J), all residuals, their signs (0 on the
-    # basis and below zt) and g = sum of sign * row of V, from scratch
-    _vertex(x, q, Vt, J, B, z, res)
-    for a in range(q):
-        ra = res[a]
-        sg[a] = off[a] * ((ra > zt) - (ra < -zt))
-    _sign_sum(q, Vt, sg, g)
-
-
-@njit(cache=True, nogil=True)
-def _simplex_row(x, q, zt, max_steps, Vt, J, off, B, VJ, z, res, sg, g, lam, d, w, rate, tb, inc,
-                 kk, heap):
-    # Barrodale-Roberts steps for one row from the basis (J, B = V_J^{-1}).
-    # Returns (status, steps). The certificate: lam = -B^T g with
-    # |lam| <= 1 + 1e-9 is a subgradient u (u_J = lam, sign(res) elsewhere)
-    # with V^T u = 0, so u / (1 + 1e-9) is dual feasible and the relative
-    # duality gap is at most 1e-9; it is only accepted right after z, res
-    # and g were recomputed from a fresh inverse.
+def _simplex_row(x, q, zt, max_steps, invert, keep_signs, Vt, J, off, B, VJ, z, res, sg, g,
+                 lam, d, w, rate, tb, inc, kk, heap):
+    # Barrodale-Roberts steps for one row from the basis J, with B = V_J^{-1}
+    # (computed first when invert). Returns (status, steps). The
+    # certificate: lam = -B^T g with |lam| <= 1 + 1e-9 is a subgradient u
+    # (u_J = lam, sign(res) elsewhere) with V^T u = 0, so u / (1 + 1e-9) is
+    # dual feasible and the relative duality gap is at most 1e-9; it is only
+    # accepted right after z, res and g were recomputed from a fresh
+    # inverse. keep_signs: at the start, residuals below zt keep the sign
+    # in sg (else they count as zero).
     r = Vt.shape[0]
     steps = 0
     streak = 0
     since = 0
-    _basis_point(x, q, zt, Vt, J, off, B, z, res, sg, g)
+    fresh = True  # z, res, sg and g to compute from B
     while True:
-        lam[:] = 0.0
+        if invert:
+            # B = inverse of V_J (rows J of V) by Gauss-Jordan elimination
+            # with partial pivoting (VJ is overwritten); stuck if the rows
+            # are dependent
+            for a in range(r):
+                for b in range(r):
+                    VJ[a, b] = Vt[b, J[a]]
+                    B[a, b] = 1.0 if a == b else 0.0
+            for c in range(r):
+                piv = c
+                for a in range(c + 1, r):
+                    if abs(VJ[a, c]) > abs(VJ[piv, c]):
+                        piv = a
+                if abs(VJ[piv, c]) <= 1e-300:
+                    return _STUCK, steps
+                if piv != c:
+                    for b in range(r):
+                        VJ[c, b], VJ[piv, b] = VJ[piv, b], VJ[c, b]
+                        B[c, b], B[piv, b] = B[piv, b], B[c, b]
+                f = 1.0 / VJ[c, c]
+                for b in range(c + 1, r):  # columns <= c of VJ are done
+                    VJ[c, b] *= f
+                for b in range(r):
+                    B[c, b] *= f
+                for a in range(r):
+                    if a != c and VJ[a, c] != 0.0:
+                        f = VJ[a, c]
+                        for b in range(c + 1, r):
+                            VJ[a, b] -= f * VJ[c, b]
+                        for b in range(r):
+                            B[a, b] -= f * B[c, b]
+            since = 0
+            invert = False
+            fresh = True
+        if fresh:
+            # z from the basis (V_J z = x_J), all residuals, their signs (0
+            # on the basis and below zt) and g = sum of sign * row of V
+            for b in range(r):
+                acc = 0.0
+                for e in range(r):
+                    acc += B[b, e] * x[J[e]]
+                z[b] = acc
+            for a in range(q):
+                res[a] = x[a]
+            for b in range(r):
+                zb = z[b]
+                for a in range(q):
+                    res[a] -= Vt[b, a] * zb
+            for a in range(q):
+                ra = res[a]
+                if not keep_signs or abs(ra) > zt:
+                    sg[a] = off[a] * ((ra > zt) - (ra < -zt))
+            keep_signs = False
+            for b in range(r):
+                acc = 0.0
+                for a in range(q):
+                    acc += sg[a] * Vt[b, a]
+                g[b] = acc
+            fresh = False
+        for e in range(r):
+            lam[e] = 0.0
         for b in range(r):
             gb = g[b]
             for e in range(r):
@@ -442,10 +451,7 @@ def _simplex_row(x, q, zt, max_steps, Vt, J, off, B, VJ, z, res, sg, g, lam, d, 
         if big <= 1.0 + 1e-9:
             if since == 0:
                 return _OPTIMAL, steps
-            if not _invert_basis(Vt, J, VJ, B):  # confirm with a fresh inverse
-                return _STUCK, steps
-            since = 0
-            _basis_point(x, q, zt, Vt, J, off, B, z, res, sg, g)
+            invert = True  # confirm with a fresh inverse
             continue
         if steps >= max_steps:
             return _BUDGET, steps
@@ -455,12 +461,13 @@ def _simplex_row(x, q, zt, max_steps, Vt, J, off, B, VJ, z, res, sg, g, lam, d, 
         sgn = -1.0 if lam[jb] > 0 else 1.0
         for b in range(r):
             d[b] = sgn * B[b, jb]
-        rate[:q] = 0.0
+        for a in range(q):
+            rate[a] = 0.0
         for b in range(r):
             db = d[b]
             for a in range(q):
                 rate[a] += Vt[b, a] * db
-        nb = 0
+        nb = _I0
         for a in range(q):
             ra = rate[a]
             if off[a] == 0.0 or abs(ra) <= 1e-12:
@@ -485,7 +492,8 @@ def _simplex_row(x, q, zt, max_steps, Vt, J, off, B, VJ, z, res, sg, g, lam, d, 
         for b in range(r):
             z[b] += tstar * d[b]
         # row jb of V_J becomes V[ent]: Sherman-Morrison on B = V_J^{-1}
-        w[:] = 0.0
+        for e in range(r):
+            w[e] = 0.0
         for b in range(r):
             vb = Vt[b, ent]
             for e in range(r):
@@ -515,10 +523,7 @@ def _simplex_row(x, q, zt, max_steps, Vt, J, off, B, VJ, z, res, sg, g, lam, d, 
         since += 1
         steps += 1
         if since >= 32:
-            if not _invert_basis(Vt, J, VJ, B):
-                return _STUCK, steps
-            since = 0
-            _basis_point(x, q, zt, Vt, J, off, B, z, res, sg, g)
+            invert = True
 
 
 @njit(cache=True, nogil=True)
@@ -539,13 +544,12 @@ def _edge_minimum(tb, inc, kk, nb, slope, heap):
         if slope >= 0.0:
             return u
         tb[u] = np.inf
-    size = 0
+    size = _I0
     for u in range(nb):
         if tb[u] < np.inf:
             heap[size] = u
             size += 1
-    for start in range(size // 2 - 1, -1, -1):
-        _sift_down(heap, start, size, tb, kk)
+    _heapify(heap, size, tb, kk)
     while size > 0:
         u = heap[0]
         slope += inc[u]
@@ -553,12 +557,19 @@ def _edge_minimum(tb, inc, kk, nb, slope, heap):
             return u
         size -= 1
         heap[0] = heap[size]
-        _sift_down(heap, 0, size, tb, kk)
+        _sift_down(heap, _I0, size, tb, kk)
     return -1
 
 
 @njit(cache=True, nogil=True)
+def _heapify(heap, size, tb, kk):
+    for start in range(size // 2 - 1, -1, -1):
+        _sift_down(heap, start, size, tb, kk)
+
+
+@njit(cache=True, nogil=True)
 def _sift_down(heap, pos, size, tb, kk):
+    # min-heap on (tb, kk) of the positions in heap[:size]
     item = heap[pos]
     while True:
         child = 2 * pos + 1
@@ -576,26 +587,3 @@ def _sift_down(heap, pos, size, tb, kk):
         else:
             break
     heap[pos] = item
-
-
-@njit(cache=True, nogil=True)
-def _certify_original(x, q, zt, Vt, J, off, B, VJ, z, res, sg, g, lam, d, w, rate, tb, inc, kk,
-                      heap):
-    # after convergence on perturbed data: the vertex of the same basis on
-    # the original data x, certified there with the signs of its residuals
-    # (a zero residual keeps its perturbed sign: any value in [-1, 1] is a
-    # subgradient). z, res, sg and g are left at that vertex.
-    r = Vt.shape[0]
-    _vertex(x, q, Vt, J, B, z, res)
-    for a in range(q):
-        ra = res[a]
-        if abs(ra) > zt:
-            sg[a] = off[a] * (1.0 if ra > 0 else -1.0)
-    _sign_sum(q, Vt, sg, g)
-    big = 0.0
-    for e in range(r):
-        acc = 0.0
-        for b in range(r):
-            acc -= g[b] * B[b, e]
-        big = max(big, abs(acc))
-    return big <= 1.0 + 1e-9
