@@ -87,7 +87,7 @@ def _kernel_id(kernel):
 def log_profile(t, kernel, exponent=2.0):
     """Log of the kernel profile, ``log kappa(t)``, elementwise.
 
-    A vectorized wrapper of :func:`_log_kappa_scalar`, the one definition.
+    A wrapper of :func:`_map_scalar`, the one definition.
 
     Parameters
     ----------
@@ -112,7 +112,7 @@ def log_profile(t, kernel, exponent=2.0):
 def log_weight(t, kernel, exponent=2.0):
     """Log of the mean-shift weight, ``log w(t) = log(-kappa'(t))``, elementwise.
 
-    A vectorized wrapper of :func:`_log_w_scalar`, the one definition.
+    A wrapper of :func:`_map_scalar`, the one definition.
 
     Parameters
     ----------
@@ -192,72 +192,49 @@ def log_normalizer(n_features, kernel, exponent=2.0):
     raise ValueError(f"Unknown kernel {kernel!r}; expected one of {KERNELS}.")
 
 
-@njit(cache=True, nogil=True)
-def _log_kappa_scalar(t, kid, a):
-    """``log kappa(t)`` for the kernel ``KERNELS[kid]`` (exponent ``a``): the one definition."""
-    if kid == 0 or (kid == 1 and a == 2.0):
-        return -0.5 * t
-    if kid == 1:
-        return -(t ** (0.5 * a)) / a
-    if kid == 2:
-        r = math.sqrt(t)
-        return -r - 2.0 * math.log1p(math.exp(-r))
-    if kid == 3:
-        r = math.sqrt(t)
-        return LOG_2_OVER_PI - r - math.log1p(math.exp(-2.0 * r))
-    if kid == 4:
-        return math.log(1.0 - t) if t < 1.0 else -math.inf
-    return 0.0 if t <= 1.0 else -math.inf
-
-
-@njit(cache=True, nogil=True)
-def _log_w_scalar(t, kid, a):
-    """``log w(t) = log(-kappa'(t))`` for ``KERNELS[kid]``: the one definition.
-
-    Logistic and sigmoid: ``w = kappa(t) tanh(c r) / (2 r)`` with ``c = 1/2``
-    and ``1``, its limit ``kappa(0) c / 2`` at ``r = 0`` taken through the
-    series ``tanh(c r) / r = c - c^3 r^2 / 3`` below ``r = 1e-4``. Compact
-    kernels: flat weights (the flat kernel's shadow convention).
-    """
-    if kid == 0 or (kid == 1 and a == 2.0):
-        return -0.5 * t - LOG2
-    if kid == 1:
-        tc = max(t, T_MIN)
-        half = 0.5 * a
-        return (half - 1.0) * math.log(tc) - tc ** half / a - LOG2
-    if kid == 2 or kid == 3:
-        r = math.sqrt(t)
-        c = 0.5 if kid == 2 else 1.0
-        if r < 1e-4:
-            ratio = c - c * c * c * r * r / 3.0
-        else:
-            ratio = math.tanh(c * r) / r
-        return _log_kappa_scalar(t, kid, a) + math.log(ratio) - LOG2
-    return 0.0 if t <= 1.0 else -math.inf
-
-
+# Compile cost (issue 19): two compiled functions, the fold calling the map on
+# each row in place (numba compiles a callee on its own and again inside each
+# caller: five small functions cost 1.7 s of compile CPU, these two ~1 s).
 @njit(cache=True, nogil=True)
 def _map_scalar(t, kid, a, use_weight, out):
-    for i in range(t.shape[0]):
-        out[i] = _log_w_scalar(t[i], kid, a) if use_weight else _log_kappa_scalar(t[i], kid, a)
+    """``out = log w(t)`` if ``use_weight`` else ``log kappa(t)``, elementwise: the one definition.
 
-
-@njit(cache=True, nogil=True)
-def _scaled_sq_dist(G, Q, Xb, q_sq, x_sq, inv_h2, i, j):
-    """``||Q[i] - Xb[j]||^2 * inv_h2`` from the Gram entry ``G[i, j]``.
-
-    Near pairs (see :data:`NEAR`) are recomputed from the differences, so a
-    query that sits on a data point gets its tiny distance to full relative
-    precision, not the rounding noise of the expansion.
+    For the kernel ``KERNELS[kid]`` (exponent ``a``); ``out`` may be ``t``.
+    ``log w(t) = log(-kappa'(t))``. Logistic and sigmoid: ``w = kappa(t)
+    tanh(c r) / (2 r)`` with ``c = 1/2`` and ``1``, its limit ``kappa(0) c /
+    2`` at ``r = 0`` taken through the series ``tanh(c r) / r = c - c^3 r^2 /
+    3`` below ``r = 1e-4``. Compact kernels: flat weights (the flat kernel's
+    shadow convention).
     """
-    norms = q_sq[i] + x_sq[j]
-    raw = norms - 2.0 * G[i, j]
-    if raw < NEAR * norms:
-        raw = 0.0
-        for k in range(Q.shape[1]):
-            diff = Q[i, k] - Xb[j, k]
-            raw += diff * diff
-    return raw * inv_h2 if raw > 0.0 else 0.0
+    for i in range(t.shape[0]):
+        ti = t[i]
+        if kid == 0 or (kid == 1 and a == 2.0):
+            v = -0.5 * ti - LOG2 if use_weight else -0.5 * ti
+        elif kid == 1:
+            if use_weight:
+                tc = max(ti, T_MIN)
+                half = 0.5 * a
+                v = (half - 1.0) * math.log(tc) - tc ** half / a - LOG2
+            else:
+                v = -(ti ** (0.5 * a)) / a
+        elif kid == 2 or kid == 3:
+            r = math.sqrt(ti)
+            if kid == 2:
+                v = -r - 2.0 * math.log1p(math.exp(-r))
+            else:
+                v = LOG_2_OVER_PI - r - math.log1p(math.exp(-2.0 * r))
+            if use_weight:
+                c = 0.5 if kid == 2 else 1.0
+                if r < 1e-4:
+                    ratio = c - c * c * c * r * r / 3.0
+                else:
+                    ratio = math.tanh(c * r) / r
+                v = v + math.log(ratio) - LOG2
+        elif kid == 4 and not use_weight:
+            v = math.log(1.0 - ti) if ti < 1.0 else -math.inf
+        else:
+            v = 0.0 if ti <= 1.0 else -math.inf
+        out[i] = v
 
 
 @njit(cache=True, nogil=True)
@@ -265,49 +242,58 @@ def _fold_block(G, Q, Xb, q_sq, x_sq, inv_h2, kid, a, use_weight, M, S, scale):
     """Turn the Gram block ``G = Q @ Xb.T`` (b, m) into scaled kernel terms, in place.
 
     On return ``G[i, j] = exp(L_ij - M[i])`` with ``L`` the log profile (or
-    log weight when ``use_weight``) of ``t_ij = ||Q[i] - Xb[j]||^2 * inv_h2``
-    (see :func:`_scaled_sq_dist`); ``M`` (running row max), ``S`` (running
-    scaled row sum) are updated and ``scale[i]`` is the factor applied to the
-    previous sums. One pass to find the row max, one to exponentiate.
+    log weight when ``use_weight``) of ``t_ij = ||Q[i] - Xb[j]||^2 *
+    inv_h2``; ``M`` (running row max), ``S`` (running scaled row sum) are
+    updated and ``scale[i]`` is the factor applied to the previous sums.
+    Per row: one pass for ``t``, one for ``L`` (:func:`_map_scalar`), one
+    for the row max, one to exponentiate.
+
+    ``t`` comes from the Gram entry, ``q_sq[i] + x_sq[j] - 2 G[i, j]``, but
+    near pairs (see :data:`NEAR`) are recomputed from the differences, so a
+    query that sits on a data point gets its tiny distance to full relative
+    precision, not the rounding noise of the expansion.
     """
     b, m = G.shape
-    if kid >= 4 and (use_weight or kid == 5):
-        # 0/1 terms (flat weights, flat profile): counts, no exponentials
-        for i in range(b):
+    flat = kid >= 4 and (use_weight or kid == 5)  # 0/1 terms: counts, no exponentials
+    for i in range(b):
+        g = G[i]
+        for j in range(m):
+            norms = q_sq[i] + x_sq[j]
+            raw = norms - 2.0 * g[j]
+            if raw < NEAR * norms:
+                raw = 0.0
+                for k in range(Q.shape[1]):
+                    diff = Q[i, k] - Xb[j, k]
+                    raw += diff * diff
+            g[j] = raw * inv_h2 if raw > 0.0 else 0.0
+        if flat:
             tot = 0.0
             for j in range(m):
-                t = _scaled_sq_dist(G, Q, Xb, q_sq, x_sq, inv_h2, i, j)
-                e = 1.0 if t <= 1.0 else 0.0
-                G[i, j] = e
+                e = 1.0 if g[j] <= 1.0 else 0.0
+                g[j] = e
                 tot += e
             if M[i] == -math.inf and tot > 0.0:
                 M[i] = 0.0
             S[i] += tot
             scale[i] = 1.0
-        return
-    for i in range(b):
+            continue
+        _map_scalar(g, kid, a, use_weight, g)
         mx = -math.inf
         for j in range(m):
-            t = _scaled_sq_dist(G, Q, Xb, q_sq, x_sq, inv_h2, i, j)
-            if use_weight:
-                v = _log_w_scalar(t, kid, a)
-            else:
-                v = _log_kappa_scalar(t, kid, a)
-            G[i, j] = v
-            if v > mx:
-                mx = v
+            if g[j] > mx:
+                mx = g[j]
         m_old = M[i]
         m_new = m_old if m_old > mx else mx
         if m_new == -math.inf:
             scale[i] = 1.0
             for j in range(m):
-                G[i, j] = 0.0
+                g[j] = 0.0
             continue
         sc = math.exp(m_old - m_new) if m_old > -math.inf else 0.0
         tot = 0.0
         for j in range(m):
-            e = math.exp(G[i, j] - m_new)
-            G[i, j] = e
+            e = math.exp(g[j] - m_new)
+            g[j] = e
             tot += e
         S[i] = S[i] * sc + tot
         M[i] = m_new
