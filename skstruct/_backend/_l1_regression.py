@@ -207,10 +207,10 @@ _OPTIMAL, _BUDGET, _DEGENERATE, _STUCK = 0, 1, 2, 3
 _I0 = np.int64(0)
 
 
-# Compile cost (issue 19): five compiled functions, each called from one to
+# Compile cost (issue 19): four compiled functions, each called from one to
 # three places (numba compiles a callee on its own and again inside every
 # caller), no slice assignment and no literal arguments. Cold first call:
-# 12 s of compile CPU before, 8 s now (loaded machine).
+# 12 s of compile CPU before, about 7 s now.
 @njit(cache=True, nogil=True)
 def _vertex_descent(X, V, M, full, Z, max_steps, delta, certified):
     # Per row: a vertex (r observed entries fitted exactly, rows of V
@@ -268,7 +268,60 @@ def _vertex_descent(X, V, M, full, Z, max_steps, delta, certified):
                 Vt[b, a] = V[idx[a], b]
                 res[a] -= Vt[b, a] * zb
         zt = 1e-12 * xmax  # residuals below this count as zero
-        if not _start_basis(Vt, q, res, Q, w, J, off, tb, kk, heap):
+        # start basis: the entries with the smallest residuals whose rows of
+        # V are independent (Gram-Schmidt; candidates popped from a heap on
+        # |res|). Only rows that keep a part of norm >= 1e-4 of the largest
+        # row are taken (near-null rows, e.g. pixels the components ignore,
+        # would start from a near-singular basis that many steps then undo),
+        # unless there are not r of those; the row is skipped if there are
+        # not r independent rows.
+        vmax = 0.0
+        for a in range(q):
+            acc = 0.0
+            for b in range(r):
+                acc += Vt[b, a] * Vt[b, a]
+            vmax = max(vmax, acc)
+            off[a] = 1.0
+        c = 0
+        for strict in range(2):
+            if c == r:
+                break
+            for a in range(q):
+                tb[a] = abs(res[a])
+                kk[a] = a
+                heap[a] = a
+            _heapify(heap, q, tb, kk)
+            size = q
+            while size > 0 and c < r:
+                k = heap[0]
+                size -= 1
+                heap[0] = heap[size]
+                _sift_down(heap, _I0, size, tb, kk)
+                if off[k] == 0.0:
+                    continue
+                nrm0 = 0.0
+                for b in range(r):
+                    w[b] = Vt[b, k]
+                    nrm0 += w[b] * w[b]
+                if nrm0 == 0.0:
+                    continue
+                for e in range(c):
+                    dot = 0.0
+                    for b in range(r):
+                        dot += Q[e, b] * w[b]
+                    for b in range(r):
+                        w[b] -= dot * Q[e, b]
+                nrm = 0.0
+                for b in range(r):
+                    nrm += w[b] * w[b]
+                if nrm > (1e-8 * vmax if strict == 0 else 1e-16 * nrm0):
+                    nrm = np.sqrt(nrm)
+                    for b in range(r):
+                        Q[c, b] = w[b] / nrm
+                    J[c] = k
+                    off[k] = 0.0
+                    c += 1
+        if c < r:
             continue
         # phases, one call site of _simplex_row: 0 on x (from a fresh
         # inverse); 1 on xp after a degenerate run; 2 the certificate of
@@ -300,64 +353,6 @@ def _vertex_descent(X, V, M, full, Z, max_steps, delta, certified):
         certified[i] = True
         for b in range(r):
             Z[i, b] = z[b]
-
-
-@njit(cache=True, nogil=True)
-def _start_basis(Vt, q, res, Q, w, J, off, key, pos, heap):
-    # the entries with the smallest residuals whose rows of V are
-    # independent (Gram-Schmidt; candidates popped from a heap on |res|).
-    # Only rows that keep a part of norm >= 1e-4 of the largest row are
-    # taken (near-null rows, e.g. pixels the components ignore, would start
-    # from a near-singular basis that many steps then undo), unless there
-    # are not r of those. False if there are not r independent rows.
-    r = Vt.shape[0]
-    vmax = 0.0
-    for a in range(q):
-        acc = 0.0
-        for b in range(r):
-            acc += Vt[b, a] * Vt[b, a]
-        vmax = max(vmax, acc)
-        off[a] = 1.0
-    c = 0
-    for strict in range(2):
-        for a in range(q):
-            key[a] = abs(res[a])
-            pos[a] = a
-            heap[a] = a
-        _heapify(heap, q, key, pos)
-        size = q
-        while size > 0:
-            k = heap[0]
-            size -= 1
-            heap[0] = heap[size]
-            _sift_down(heap, _I0, size, key, pos)
-            if off[k] == 0.0:
-                continue
-            nrm0 = 0.0
-            for b in range(r):
-                w[b] = Vt[b, k]
-                nrm0 += w[b] * w[b]
-            if nrm0 == 0.0:
-                continue
-            for e in range(c):
-                dot = 0.0
-                for b in range(r):
-                    dot += Q[e, b] * w[b]
-                for b in range(r):
-                    w[b] -= dot * Q[e, b]
-            nrm = 0.0
-            for b in range(r):
-                nrm += w[b] * w[b]
-            if nrm > (1e-8 * vmax if strict == 0 else 1e-16 * nrm0):
-                nrm = np.sqrt(nrm)
-                for b in range(r):
-                    Q[c, b] = w[b] / nrm
-                J[c] = k
-                off[k] = 0.0
-                c += 1
-                if c == r:
-                    return True
-    return False
 
 
 @njit(cache=True, nogil=True)
@@ -484,7 +479,40 @@ def _simplex_row(x, q, zt, max_steps, invert, keep_signs, Vt, J, off, B, VJ, z, 
                     inc[nb] = 2.0 * abs(ra)
                     kk[nb] = a
                     nb += 1
-        u = _edge_minimum(tb, inc, kk, nb, 1.0 - big, heap)
+        # the exact minimum of the piecewise-linear objective along the edge:
+        # breakpoints in increasing t (ties by entry) until the slope turns
+        # >= 0. A few are usually passed: the first 8 by linear scans, the
+        # rest from a binary heap. tb of the passed breakpoints is overwritten.
+        slope = 1.0 - big
+        u = -1
+        for _ in range(min(nb, 8)):
+            v0 = 0
+            tu = tb[0]
+            for v in range(1, nb):  # kk increases with the position: ties go to the first
+                if tb[v] < tu:
+                    tu = tb[v]
+                    v0 = v
+            slope += inc[v0]
+            if slope >= 0.0:
+                u = v0
+                break
+            tb[v0] = np.inf
+        if u < 0:
+            size = _I0
+            for v in range(nb):
+                if tb[v] < np.inf:
+                    heap[size] = v
+                    size += 1
+            _heapify(heap, size, tb, kk)
+            while size > 0:
+                v0 = heap[0]
+                slope += inc[v0]
+                if slope >= 0.0:
+                    u = v0
+                    break
+                size -= 1
+                heap[0] = heap[size]
+                _sift_down(heap, _I0, size, tb, kk)
         if u < 0:
             return _STUCK, steps
         ent = kk[u]
@@ -524,41 +552,6 @@ def _simplex_row(x, q, zt, max_steps, invert, keep_signs, Vt, J, off, B, VJ, z, 
         steps += 1
         if since >= 32:
             invert = True
-
-
-@njit(cache=True, nogil=True)
-def _edge_minimum(tb, inc, kk, nb, slope, heap):
-    # the exact minimum of the piecewise-linear objective along the edge:
-    # breakpoints in increasing t (ties by entry) until the slope turns
-    # >= 0. A few are usually passed: the first 8 by linear scans, the rest
-    # from a binary heap. Returns the position of that breakpoint or -1.
-    # tb of the passed breakpoints is overwritten.
-    for _ in range(min(nb, 8)):
-        u = 0
-        tu = tb[0]
-        for v in range(1, nb):  # kk increases with the position: ties go to the first
-            if tb[v] < tu:
-                tu = tb[v]
-                u = v
-        slope += inc[u]
-        if slope >= 0.0:
-            return u
-        tb[u] = np.inf
-    size = _I0
-    for u in range(nb):
-        if tb[u] < np.inf:
-            heap[size] = u
-            size += 1
-    _heapify(heap, size, tb, kk)
-    while size > 0:
-        u = heap[0]
-        slope += inc[u]
-        if slope >= 0.0:
-            return u
-        size -= 1
-        heap[0] = heap[size]
-        _sift_down(heap, _I0, size, tb, kk)
-    return -1
 
 
 @njit(cache=True, nogil=True)
