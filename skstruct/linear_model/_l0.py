@@ -36,7 +36,9 @@ def _default_max_size(n, p, fit_intercept):
     return int(max(0, min(p, int(np.ceil(n)) - 1 - int(fit_intercept), max(k, 1))))
 
 
-def _l0_path_design(design, max_size, n_exchange, max_iter, exhaustive_limit, verbose=0):
+def _l0_path_design(design, max_size, n_exchange, max_iter, exhaustive_limit, verbose=0,
+                    label="L0Regressor"):
+    """Best supports of sizes 0..max_size; ``verbose`` prints one line per size."""
     gc = GramColumns(design)
     q, yty = design.Xty_n, design.yty_n
     p = design.n_features
@@ -57,7 +59,7 @@ def _l0_path_design(design, max_size, n_exchange, max_iter, exhaustive_limit, ve
             losses[s] = loss
             moves += m
             if verbose:
-                print(f"[L0Regressor] size {s:3d}/{max_size}: loss {loss:.6g}, {m} moves",
+                print(f"[{label}] size {s:3d}/{max_size}: loss {loss:.6g}, {m} moves",
                       flush=True)
     return coefs, losses, moves
 
@@ -72,11 +74,12 @@ def _l0_path_design(design, max_size, n_exchange, max_iter, exhaustive_limit, ve
         "n_exchange": [Interval(Integral, 1, None, closed="left")],
         "max_iter": [Interval(Integral, 0, None, closed="left")],
         "exhaustive_limit": [Interval(Integral, 0, None, closed="left")],
+        "verbose": ["verbose"],
     },
     prefer_skip_nested_validation=True,
 )
 def l0_path(X, y, *, max_nonzero=10, fit_intercept=True, sample_weight=None, n_exchange=5,
-            max_iter=20, exhaustive_limit=2000):
+            max_iter=20, exhaustive_limit=2000, verbose=0):
     """Best-subset fits for every support size from 0 to ``max_nonzero`` (warm-started).
 
     Size ``s`` starts from the support of size ``s - 1`` plus the exact best
@@ -98,6 +101,8 @@ def l0_path(X, y, *, max_nonzero=10, fit_intercept=True, sample_weight=None, n_e
     exhaustive_limit : int, default=2000
         Sizes with at most this many candidate supports are solved exactly by
         enumeration.
+    verbose : int, default=0
+        1 prints one line per support size (loss, moves) to stdout.
 
     Returns
     -------
@@ -110,7 +115,7 @@ def l0_path(X, y, *, max_nonzero=10, fit_intercept=True, sample_weight=None, n_e
     y = check_array(y, ensure_2d=False, dtype=np.float64)
     design, _, _ = make_design(X, y, sample_weight, fit_intercept, False)
     coefs, losses, _ = _l0_path_design(design, max_nonzero, n_exchange, max_iter,
-                                       exhaustive_limit)
+                                       exhaustive_limit, verbose=verbose, label="l0_path")
     return np.arange(coefs.shape[1]), coefs, losses
 
 

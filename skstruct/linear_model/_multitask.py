@@ -26,6 +26,7 @@ from ._base import (
     _check_X_y,
     _grid_from,
     _PenalizedRegressor,
+    _report_fit,
     _solver_seed,
     _warn_not_converged,
     make_designs,
@@ -138,6 +139,8 @@ class MultiTaskElasticNet(_PenalizedRegressor):
         Seed of the block order when ``selection="random"``.
     selection : {"cyclic", "random"}, default="cyclic"
         Order of the features within a working-set epoch.
+    verbose : int, default=0
+        1 prints one line per fit (epochs, nonzeros, duality gap) to stdout.
 
     Attributes
     ----------
@@ -175,11 +178,12 @@ class MultiTaskElasticNet(_PenalizedRegressor):
         "warm_start": ["boolean"],
         "random_state": ["random_state"],
         "selection": [StrOptions({"cyclic", "random"})],
+        "verbose": ["verbose"],
     }
 
     def __init__(self, alpha=1.0, *, l1_ratio=0.5, fit_intercept=True, copy_X=True,
                  max_iter=1000, tol=1e-4, warm_start=False, random_state=None,
-                 selection="cyclic"):
+                 selection="cyclic", verbose=0):
         self.alpha = alpha
         self.l1_ratio = l1_ratio
         self.fit_intercept = fit_intercept
@@ -189,6 +193,7 @@ class MultiTaskElasticNet(_PenalizedRegressor):
         self.warm_start = warm_start
         self.random_state = random_state
         self.selection = selection
+        self.verbose = verbose
 
     def _l1_ratio(self):
         return self.l1_ratio
@@ -229,6 +234,7 @@ class MultiTaskElasticNet(_PenalizedRegressor):
                         seed=_solver_seed(self.selection, self.random_state))
         if not (np.all(np.isfinite(res.coef)) and np.all(np.isfinite(design.lipschitz))):
             raise ValueError(_NONFINITE)
+        _report_fit(self, f"alpha={self.alpha:.4e}", res)
         if not res.converged and not exact:
             crit = (f"duality gap {res.dual_gap:.2e}" if np.isfinite(res.dual_gap)
                     else f"stationarity violation {res.kkt:.2e}")
@@ -268,6 +274,8 @@ class MultiTaskLasso(MultiTaskElasticNet):
     warm_start : bool, default=False
     random_state : int, RandomState instance or None, default=None
     selection : {"cyclic", "random"}, default="cyclic"
+    verbose : int, default=0
+        1 prints one line per fit (epochs, nonzeros, duality gap) to stdout.
 
     Attributes
     ----------
@@ -294,7 +302,7 @@ class MultiTaskLasso(MultiTaskElasticNet):
                               if k != "l1_ratio"}
 
     def __init__(self, alpha=1.0, *, fit_intercept=True, copy_X=True, max_iter=1000, tol=1e-4,
-                 warm_start=False, random_state=None, selection="cyclic"):
+                 warm_start=False, random_state=None, selection="cyclic", verbose=0):
         self.alpha = alpha
         self.fit_intercept = fit_intercept
         self.copy_X = copy_X
@@ -303,6 +311,7 @@ class MultiTaskLasso(MultiTaskElasticNet):
         self.warm_start = warm_start
         self.random_state = random_state
         self.selection = selection
+        self.verbose = verbose
 
     def _l1_ratio(self):
         return 1.0
@@ -334,7 +343,8 @@ class _MultiTaskCV(_PenalizedCV):
         designs, X_off, y_off = make_designs(X, y, sw, self.fit_intercept, "auto")
         d = BlockDesign(designs)
         coefs, *_ = bcd_path(d, row_spec(d, self._grid_l1_ratio(hyper)), alphas, tol=self.tol,
-                             max_iter=self.max_iter, seed=ctx.seed)
+                             max_iter=self.max_iter, seed=ctx.seed,
+                             verbose=max(0, self.verbose - 1))
         return coefs, y_off[:, None] - np.einsum("p,tpa->ta", X_off, coefs)
 
     def _fold_loss(self, path, X, y, sw):
@@ -388,7 +398,8 @@ class MultiTaskElasticNetCV(_MultiTaskCV):
         5-fold when None.
     copy_X : bool, default=True
     verbose : bool or int, default=0
-        Progress of the fold paths.
+        1 prints one line per fold (best alpha on that fold) and the refit; 2 also
+        one line per alpha of each fold path. To stdout.
     n_jobs : int, default=None
         Fold paths run in parallel (threads).
     random_state : int, RandomState instance or None, default=None
@@ -457,6 +468,8 @@ class MultiTaskLassoCV(_MultiTaskCV):
     copy_X : bool, default=True
     cv : int, cross-validation generator or iterable, default=None
     verbose : bool or int, default=False
+        1 prints one line per fold (best alpha on that fold) and the refit; 2 also
+        one line per alpha of each fold path. To stdout.
     n_jobs : int, default=None
     random_state : int, RandomState instance or None, default=None
     selection : {"cyclic", "random"}, default="cyclic"

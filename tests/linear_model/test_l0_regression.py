@@ -152,3 +152,14 @@ def test_criteria_and_fixed_size():
     assert len(fixed.support_) == 7 and len(fixed.path_losses_) == 8
     with pytest.raises(ValueError, match="criterion=None"):
         L0Regressor(criterion=None).fit(X, y)
+
+
+def test_l0_path_verbose(capsys):
+    rng = np.random.RandomState(0)
+    X = rng.randn(40, 6)
+    y = X[:, 1] - X[:, 4] + 0.1 * rng.randn(40)
+    l0_path(X, y, max_nonzero=3)
+    assert capsys.readouterr().out == ""
+    sizes, coefs, losses = l0_path(X, y, max_nonzero=3, verbose=1)
+    out = capsys.readouterr().out
+    assert out.count("[l0_path] size") == 3 and "size   3/3" in out

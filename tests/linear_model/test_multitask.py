@@ -177,3 +177,24 @@ def test_bad_input():
     est = MultiTaskLasso(alpha=0.1).fit(X, Y)
     with pytest.raises(ValueError):
         est.predict(X[:, :5])
+
+
+@pytest.mark.parametrize("cls, params, marker", [
+    (MultiTaskLasso, {"alpha": 0.1}, "epochs"),
+    (MultiTaskElasticNet, {"alpha": 0.1}, "epochs"),
+    (MultiTaskLassoCV, {"alphas": 5, "cv": 3}, "fold 3/3"),
+    (MultiTaskElasticNetCV, {"alphas": 5, "cv": 3}, "fold 3/3"),
+], ids=lambda v: getattr(v, "__name__", ""))
+def test_verbose_prints_only_when_asked(cls, params, marker, capsys):
+    X, Y = _data(n=40, p=8)
+    assert cls().get_params()["verbose"] == 0
+    cls(**params).fit(X, Y)
+    out = capsys.readouterr()
+    assert out.out == "" and out.err == ""
+    cls(verbose=1, **params).fit(X, Y)
+    out = capsys.readouterr().out
+    assert marker in out and cls.__name__ in out
+    if "cv" in params:  # one line per fold and the refit; per alpha only from verbose=2
+        assert "refit at alpha=" in out and "path: alpha" not in out
+        cls(verbose=2, **params).fit(X, Y)
+        assert "path: alpha   5/5" in capsys.readouterr().out
