@@ -55,6 +55,7 @@ from numba import njit
 from threadpoolctl import ThreadpoolController
 
 from ._cd import GramColumns
+from ._working_set import anderson_weights
 
 _ANDERSON_K = 5
 
@@ -439,27 +440,6 @@ def _violations(spec, W, G, a1, a2):
     return viol, wn, gn, dn
 
 
-def _anderson_weights(wbuf):
-    """Anderson mixing weights (K,) of the last K of the K+1 stored iterates (rows of
-    ``wbuf``): ``c = z / sum(z)``, ``(U U^T + eps I) z = 1``, ``U`` the successive
-    differences scaled to unit maximum (scale-free); None when degenerate."""
-    U = np.diff(wbuf, axis=0)
-    s = np.max(np.abs(U), initial=0.0)
-    if not (np.isfinite(s) and s > 0.0):
-        return None
-    U = U / s
-    M = U @ U.T
-    M[np.diag_indices_from(M)] += 1e-10 * np.trace(M)
-    try:
-        z = np.linalg.solve(M, np.ones(len(M)))
-    except np.linalg.LinAlgError:
-        return None
-    sz = z.sum()
-    if not (np.isfinite(sz) and sz != 0.0):
-        return None
-    return z / sz
-
-
 def _penalty(wn, a1, a2):
     return float(np.sum(a1 * wn + 0.5 * a2 * wn * wn))
 
@@ -473,7 +453,7 @@ def _try_anderson(d, spec, W, state, extra, feats, wbuf, sbuf, ebuf, a1, a2):
     optimum, dense and sparse storage would otherwise take different paths.
     """
     K = wbuf.shape[0] - 1
-    c = _anderson_weights(wbuf.reshape(K + 1, -1))
+    c = anderson_weights(wbuf.reshape(K + 1, -1))
     if c is None:
         return
     W_acc = np.tensordot(c, wbuf[1:], axes=1)

@@ -9,13 +9,13 @@ import sklearn.linear_model as skl
 
 from skstruct._backend._bcd import (
     BlockDesign,
-    _anderson_weights,
     bcd_path,
     bcd_solve,
     group_spec,
     row_spec,
 )
 from skstruct._backend._cd import prepare_designs
+from skstruct._backend._working_set import anderson_weights
 
 
 def _designs(X, Y, mode, center=True):
@@ -179,10 +179,10 @@ def test_anderson_weights_solve_a_linear_iteration():
     for _ in range(5):
         xs.append(A @ xs[-1] + b)
     buf = np.array(xs)
-    c = _anderson_weights(buf)
+    c = anderson_weights(buf)
     assert c.sum() == pytest.approx(1.0)
     np.testing.assert_allclose(c @ buf[1:], x_star, atol=1e-6 * np.abs(x_star).max())
-    assert _anderson_weights(np.ones((6, 4))) is None  # no movement: nothing to mix
+    assert anderson_weights(np.ones((6, 4))) is None  # no movement: nothing to mix
     # scale-free: at 1e150 (U U^T would overflow unscaled) the same fixed point, scaled
-    c = _anderson_weights(buf * 1e150)
+    c = anderson_weights(buf * 1e150)
     np.testing.assert_allclose(c @ buf[1:], x_star, atol=1e-6 * np.abs(x_star).max())
