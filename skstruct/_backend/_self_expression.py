@@ -70,13 +70,15 @@ def _support_newton(G, q, w, state, l1, l2, sup, L, y):
     ``sup``, ``L``, ``y``: work buffers of shapes (s,), (s, s), (s,).
     """
     s = w.shape[0]
+    # typed, not literal, integers: a literal 0 or -1 reaching the calls below would
+    # compile a second specialization of each callee during type inference
     for _ in range(s):
-        k = 0
+        k = np.int64(0)
         for p in range(s):
             if w[p] != 0.0:
                 sup[k] = p
                 k += 1
-        piv = -1
+        piv = np.int64(-1)
         for a in range(k):
             pa = sup[a]
             for b in range(a + 1):

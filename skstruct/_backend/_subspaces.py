@@ -1,10 +1,13 @@
-"""Per-cluster linear subspaces and residual assignment (out-of-sample subspace clustering).
+"""Per-cluster linear subspaces, residual assignment and sampling for subspace clustering.
 
 :func:`fit_cluster_subspaces` fits one linear subspace per cluster to the
 unit-norm rows of its members (SVD, dimension from the spectrum or given),
 with one trimming step against mislabeled members;
 :func:`subspace_residuals` gives, for each point and cluster, the squared
 sine of the angle between the point and the subspace, computed in row blocks.
+For the sample-then-assign route, :func:`sample_size_from_rank` sizes the
+sample from the dimension of the data's span and :func:`angular_d2_sample`
+draws it k-means++-style in the geometry of lines through the origin.
 """
 
 import numpy as np
@@ -132,3 +135,108 @@ def subspace_residuals(X, bases):
         out[a:a + _BLOCK_ROWS] = np.maximum(
             np.einsum("ij,ij->i", Xb, Xb)[:, None] - (P * P) @ owner, 0.0)
     return out
+
+
+def sample_size_from_rank(X, n_clusters, rng, *, per_dim=20, floor=2000):
+    """Sample size for sample-then-assign: ``per_dim`` points per dimension of the span.
+
+    ``r`` is the dimension of the span of the data: the number of singular
+    values of ``floor`` random rows above a tenth of the largest (directions
+    with at least 1% of the leading one's energy; not the Gavish-Donoho
+    threshold of :func:`_dim_from_spectrum`, which reads the noise level off
+    the median singular value, a signal one when the union spans most of
+    the space). For orthogonal subspaces ``r`` is the sum of their
+    dimensions, so each gets ``per_dim`` points per dimension; dependent
+    subspaces are capped by ``n_features``, so each then gets fewer; noise
+    above a tenth of the signal makes ``r`` larger. The
+    result is ``min(n, max(floor, per_dim * max(r, n_clusters)))``: below
+    ``floor`` points the full method is cheap.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        Unit-norm rows.
+    n_clusters : int
+    rng : numpy.random.RandomState
+        Draws the rows of the estimate (only when ``n_samples > floor``).
+    per_dim, floor : int
+
+    Returns
+    -------
+    m : int
+    """
+    n, D = X.shape
+    if n <= floor:
+        return n
+    rows = X[rng.choice(n, floor, replace=False)]
+    sv = np.linalg.svd(rows, compute_uv=False)
+    r = int(np.sum(sv > 0.1 * sv[0]))
+    return int(min(n, max(floor, per_dim * max(r, n_clusters))))
+
+
+def angular_d2_sample(X, m, rng):
+    """``m`` distinct rows drawn k-means++-style, by the angle to the rows already drawn.
+
+    The weight of a point is ``d2(x) = ||x||^2 - max_s (x . s / ||s||)^2``
+    over the drawn rows ``s``: ``||x||^2`` times the squared sine of the
+    smallest angle between ``x`` and a drawn point (for unit-norm rows, the
+    squared sine), i.e. the k-means++ D^2 weight on
+    lines through the origin (``x`` and ``-x`` are the same point of a
+    subspace). A region of a subspace that already has a drawn point nearby
+    in angle gets little weight, so each subspace gets points in proportion
+    to the extent it covers rather than to its number of points (small
+    subspaces are not starved as under uniform sampling). The first row is
+    uniform among the nonzero rows; then rounds draw as many rows as are
+    already drawn (1, 1, 2, 4, ...), without replacement with probability
+    proportional to ``d2`` (exponential keys ``E / d2``, the smallest win),
+    and ``d2`` is updated by one product with the new rows. Rows with
+    ``d2 <= 1e-12 ||x||^2`` (duplicates, zero rows) come last, in random order.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    m : int, ``1 <= m <= n_samples``
+    rng : numpy.random.RandomState
+
+    Returns
+    -------
+    idx : ndarray of shape (m,), int64
+        Sorted row indices.
+
+    Notes
+    -----
+    Cost ``O(n m D)`` in all (products of row blocks with each round's new
+    rows) plus ``O(n)`` per round, ``log2(m) + 1`` rounds; memory
+    ``O(n + block * m)``.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    n = X.shape[0]
+    sq = np.einsum("ij,ij->i", X, X)
+    d2 = sq.copy()
+    taken = np.zeros(n, dtype=bool)
+    count = 0
+    while count < m:
+        b = min(max(count, 1), m - count)
+        e = rng.exponential(size=n)
+        # weights at rounding level (d2 <= 1e-12 ||x||^2: duplicates of drawn rows,
+        # zero rows) count as zero and come after every positive one, in random order
+        pos = d2 > 1e-12 * sq
+        key = np.full(n, np.inf)
+        key[pos] = e[pos] / d2[pos]
+        last = ~pos & ~taken
+        key[last] = np.finfo(float).max * (e[last] / (1.0 + e[last]))
+        key[taken] = np.inf
+        new = np.argpartition(key, b - 1)[:b] if b < n else np.arange(n)
+        taken[new] = True
+        count += b
+        Xnew = X[new]
+        nrm = np.sqrt(sq[new])
+        Xnew = np.divide(Xnew, nrm[:, None], out=np.zeros_like(Xnew), where=nrm[:, None] > 0)
+        for a in range(0, n, _BLOCK_ROWS):
+            P = X[a:a + _BLOCK_ROWS] @ Xnew.T
+            big = np.maximum(P.max(axis=1), -P.min(axis=1))  # max |x . s|, no temporary
+            np.minimum(d2[a:a + _BLOCK_ROWS], sq[a:a + _BLOCK_ROWS] - big * big,
+                       out=d2[a:a + _BLOCK_ROWS])
+        d2[taken] = 0.0
+        np.maximum(d2, 0.0, out=d2)
+    return np.flatnonzero(taken).astype(np.int64)

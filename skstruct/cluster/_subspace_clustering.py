@@ -6,7 +6,8 @@ graph and clusters it with the shared spectral step of
 :mod:`skstruct.cluster._spectral`. Each cluster then gets a linear subspace
 fitted to its members, and ``predict`` assigns points to the nearest one
 (smallest angle); with ``n_samples_fit`` the self-expression runs on a
-random sample only and the other points are assigned that way. The
+sample only (uniform or k-means++-style, ``sampling``) and the other points
+are assigned that way. The
 numerical kernels live in :mod:`skstruct._backend._self_expression` and
 :mod:`skstruct._backend._subspaces`.
 """
@@ -33,10 +34,17 @@ from .._backend._self_expression import (
     omp_self_expression,
     thresholding_neighbors,
 )
-from .._backend._subspaces import fit_cluster_subspaces, subspace_residuals
+from .._backend._subspaces import (
+    angular_d2_sample,
+    fit_cluster_subspaces,
+    sample_size_from_rank,
+    subspace_residuals,
+)
 from ._spectral import affinity_from_coefficients, spectral_clustering_from_affinity
 
 _SMALL_N = 2000
+# n_samples_fit="auto" fits every point up to this many (the full method takes seconds)
+_AUTO_MIN_SAMPLES = 2000
 _DENSE_WARN_N = 10000
 
 _COMMON_CONSTRAINTS = {
@@ -44,7 +52,8 @@ _COMMON_CONSTRAINTS = {
     "n_init": [Interval(Integral, 1, None, closed="left")],
     "subspace_dim": [Interval(Integral, 1, None, closed="left"), None],
     "n_samples_fit": [Interval(Integral, 2, None, closed="left"),
-                      Interval(Real, 0, 1, closed="right"), None],
+                      Interval(Real, 0, 1, closed="right"), StrOptions({"auto"}), None],
+    "sampling": [StrOptions({"random", "kmeans++"})],
     "random_state": ["random_state"],
     "n_jobs": [Integral, None],
     "verbose": ["verbose"],
@@ -78,10 +87,14 @@ class _BaseSubspaceClustering(ClusterMixin, BaseEstimator):
         tags.input_tags.sparse = False
         return tags
 
-    def _n_fit(self, n):
+    def _n_fit(self, Xn, rng):
+        """Number of points the self-expression runs on."""
+        n = Xn.shape[0]
         m = self.n_samples_fit
         if m is None:
             return n
+        if isinstance(m, str):  # "auto"
+            return sample_size_from_rank(Xn, self.n_clusters, rng, floor=_AUTO_MIN_SAMPLES)
         m = int(np.ceil(m * n)) if isinstance(m, Real) and not isinstance(m, Integral) else m
         return int(min(max(m, 2), n))
 
@@ -91,11 +104,14 @@ class _BaseSubspaceClustering(ClusterMixin, BaseEstimator):
         if self.n_clusters > n:
             raise ValueError(
                 f"n_clusters={self.n_clusters} must be <= n_samples={n}.")
-        m = self._n_fit(n)
-        if self.n_clusters > m:
-            raise ValueError(
-                f"n_clusters={self.n_clusters} must be <= the number of points fitted, "
-                f"n_samples_fit={self.n_samples_fit} -> {m}.")
+        m = self.n_samples_fit
+        if m is not None and not isinstance(m, str):
+            m = int(np.ceil(m * n)) if isinstance(m, Real) and not isinstance(m, Integral) else m
+            m = min(max(m, 2), n)
+            if self.n_clusters > m:
+                raise ValueError(
+                    f"n_clusters={self.n_clusters} must be <= the number of points fitted, "
+                    f"n_samples_fit={self.n_samples_fit} -> {m}.")
         Xn, nrm = _unit_rows(np.asarray(X, dtype=np.float64))
         nonzero = nrm > 0
         if not nonzero.any():
@@ -122,8 +138,9 @@ class _BaseSubspaceClustering(ClusterMixin, BaseEstimator):
     def fit(self, X, y=None):
         """Compute the self-expression, the affinity, and cluster it.
 
-        With ``n_samples_fit`` set, this is done on a random sample and the
-        other points are assigned to the nearest cluster subspace. Either
+        With ``n_samples_fit`` set, this is done on a sample (drawn as
+        ``sampling`` says) and the other points are assigned to the nearest
+        cluster subspace. Either
         way, a subspace is then fitted to each cluster for ``predict``.
 
         Parameters
@@ -141,11 +158,14 @@ class _BaseSubspaceClustering(ClusterMixin, BaseEstimator):
         self._validate_params()
         Xn = self._validate_input(X)
         n = Xn.shape[0]
-        m = self._n_fit(n)
         rng = check_random_state(self.random_state)
+        m = self._n_fit(Xn, rng)
         idx = None
         if m < n:
-            idx = np.sort(rng.choice(n, m, replace=False))
+            if self.sampling == "kmeans++":
+                idx = angular_d2_sample(Xn, m, rng)
+            else:
+                idx = np.sort(rng.choice(n, m, replace=False))
         Xs = Xn if idx is None else Xn[idx]
         # Small problems run on one BLAS / OpenMP thread: thread start-up and
         # spinning cost more than they bring (measured 3x to 30x slower with
@@ -345,13 +365,21 @@ class SparseSubspaceClustering(_EnetMixin, _BaseSubspaceClustering):
         members' unit-norm rows that hold 95% of their squared norm, and no
         more than the singular values above the Gavish-Donoho noise
         threshold.
-    n_samples_fit : int, float or None, default=None
-        Run the self-expression and the spectral step on a uniform random
-        sample of this many points (a float: this share of the points), then
-        assign the other points to the nearest cluster subspace as
-        ``predict`` does. Time and memory then grow with the sample size, not
-        with ``n_samples`` (plus one linear pass); ``representation_`` and
-        ``affinity_matrix_`` are those of the sample. None uses every point.
+    n_samples_fit : int, float, "auto" or None, default=None
+        Run the self-expression and the spectral step on a sample of this
+        many points (a float: this share of the points), then assign the
+        other points to the nearest cluster subspace as ``predict`` does.
+        Time and memory then grow with the sample size, not with
+        ``n_samples`` (plus one linear pass); ``representation_`` and
+        ``affinity_matrix_`` are those of the sample. ``"auto"``: 20 points
+        per dimension of the span of the data (estimated from the spectrum of
+        2,000 random points), at least 2,000 and ``20 * n_clusters``, all
+        points below that. None uses every point.
+    sampling : {"kmeans++", "random"}, default="kmeans++"
+        How the sample of ``n_samples_fit`` is drawn: k-means++-style, with
+        probability proportional to the squared sine of the angle to the
+        nearest point already drawn (small subspaces get a larger share than
+        their count), or uniformly (see the user guide).
     verbose : int, default=0
         Print the time of each stage.
 
@@ -416,7 +444,7 @@ class SparseSubspaceClustering(_EnetMixin, _BaseSubspaceClustering):
     def __init__(self, n_clusters=8, *, alpha=50.0, outliers=False, outlier_penalty=None,
                  affinity="symmetrize", n_neighbors=3, n_nonzero=None, support_size=50,
                  max_iter=40, tol=1e-6, n_init=20, random_state=None, n_jobs=None,
-                 subspace_dim=None, n_samples_fit=None, verbose=0):
+                 subspace_dim=None, n_samples_fit=None, sampling="kmeans++", verbose=0):
         self.n_clusters = n_clusters
         self.alpha = alpha
         self.outliers = outliers
@@ -432,6 +460,7 @@ class SparseSubspaceClustering(_EnetMixin, _BaseSubspaceClustering):
         self.n_jobs = n_jobs
         self.subspace_dim = subspace_dim
         self.n_samples_fit = n_samples_fit
+        self.sampling = sampling
         self.verbose = verbose
 
     def _coefficients(self, Xn):
@@ -506,13 +535,21 @@ class ElasticNetSubspaceClustering(_EnetMixin, _BaseSubspaceClustering):
         members' unit-norm rows that hold 95% of their squared norm, and no
         more than the singular values above the Gavish-Donoho noise
         threshold.
-    n_samples_fit : int, float or None, default=None
-        Run the self-expression and the spectral step on a uniform random
-        sample of this many points (a float: this share of the points), then
-        assign the other points to the nearest cluster subspace as
-        ``predict`` does. Time and memory then grow with the sample size, not
-        with ``n_samples`` (plus one linear pass); ``representation_`` and
-        ``affinity_matrix_`` are those of the sample. None uses every point.
+    n_samples_fit : int, float, "auto" or None, default=None
+        Run the self-expression and the spectral step on a sample of this
+        many points (a float: this share of the points), then assign the
+        other points to the nearest cluster subspace as ``predict`` does.
+        Time and memory then grow with the sample size, not with
+        ``n_samples`` (plus one linear pass); ``representation_`` and
+        ``affinity_matrix_`` are those of the sample. ``"auto"``: 20 points
+        per dimension of the span of the data (estimated from the spectrum of
+        2,000 random points), at least 2,000 and ``20 * n_clusters``, all
+        points below that. None uses every point.
+    sampling : {"kmeans++", "random"}, default="kmeans++"
+        How the sample of ``n_samples_fit`` is drawn: k-means++-style, with
+        probability proportional to the squared sine of the angle to the
+        nearest point already drawn (small subspaces get a larger share than
+        their count), or uniformly (see the user guide).
     verbose : int, default=0
         Print the time of each stage.
 
@@ -566,7 +603,7 @@ class ElasticNetSubspaceClustering(_EnetMixin, _BaseSubspaceClustering):
     def __init__(self, n_clusters=8, *, l1_ratio=0.9, alpha=50.0, affinity="symmetrize",
                  n_neighbors=3, n_nonzero=50, support_size=50, max_iter=40, tol=1e-6,
                  n_init=20, random_state=None, n_jobs=None, subspace_dim=None,
-                 n_samples_fit=None, verbose=0):
+                 n_samples_fit=None, sampling="kmeans++", verbose=0):
         self.n_clusters = n_clusters
         self.l1_ratio = l1_ratio
         self.alpha = alpha
@@ -581,6 +618,7 @@ class ElasticNetSubspaceClustering(_EnetMixin, _BaseSubspaceClustering):
         self.n_jobs = n_jobs
         self.subspace_dim = subspace_dim
         self.n_samples_fit = n_samples_fit
+        self.sampling = sampling
         self.verbose = verbose
 
     def _coefficients(self, Xn):
@@ -637,13 +675,21 @@ class OMPSubspaceClustering(_BaseSubspaceClustering):
         members' unit-norm rows that hold 95% of their squared norm, and no
         more than the singular values above the Gavish-Donoho noise
         threshold.
-    n_samples_fit : int, float or None, default=None
-        Run the self-expression and the spectral step on a uniform random
-        sample of this many points (a float: this share of the points), then
-        assign the other points to the nearest cluster subspace as
-        ``predict`` does. Time and memory then grow with the sample size, not
-        with ``n_samples`` (plus one linear pass); ``representation_`` and
-        ``affinity_matrix_`` are those of the sample. None uses every point.
+    n_samples_fit : int, float, "auto" or None, default=None
+        Run the self-expression and the spectral step on a sample of this
+        many points (a float: this share of the points), then assign the
+        other points to the nearest cluster subspace as ``predict`` does.
+        Time and memory then grow with the sample size, not with
+        ``n_samples`` (plus one linear pass); ``representation_`` and
+        ``affinity_matrix_`` are those of the sample. ``"auto"``: 20 points
+        per dimension of the span of the data (estimated from the spectrum of
+        2,000 random points), at least 2,000 and ``20 * n_clusters``, all
+        points below that. None uses every point.
+    sampling : {"kmeans++", "random"}, default="kmeans++"
+        How the sample of ``n_samples_fit`` is drawn: k-means++-style, with
+        probability proportional to the squared sine of the angle to the
+        nearest point already drawn (small subspaces get a larger share than
+        their count), or uniformly (see the user guide).
     verbose : int, default=0
         Print the time of each stage.
 
@@ -688,7 +734,7 @@ class OMPSubspaceClustering(_BaseSubspaceClustering):
 
     def __init__(self, n_clusters=8, *, n_nonzero=5, tol=1e-6, n_candidates=50,
                  affinity="symmetrize", n_neighbors=3, n_init=20, random_state=None,
-                 n_jobs=None, subspace_dim=None, n_samples_fit=None, verbose=0):
+                 n_jobs=None, subspace_dim=None, n_samples_fit=None, sampling="kmeans++", verbose=0):
         self.n_clusters = n_clusters
         self.n_nonzero = n_nonzero
         self.tol = tol
@@ -700,6 +746,7 @@ class OMPSubspaceClustering(_BaseSubspaceClustering):
         self.n_jobs = n_jobs
         self.subspace_dim = subspace_dim
         self.n_samples_fit = n_samples_fit
+        self.sampling = sampling
         self.verbose = verbose
 
     def _coefficients(self, Xn):
@@ -742,13 +789,21 @@ class LeastSquaresSubspaceClustering(_BaseSubspaceClustering):
         members' unit-norm rows that hold 95% of their squared norm, and no
         more than the singular values above the Gavish-Donoho noise
         threshold.
-    n_samples_fit : int, float or None, default=None
-        Run the self-expression and the spectral step on a uniform random
-        sample of this many points (a float: this share of the points), then
-        assign the other points to the nearest cluster subspace as
-        ``predict`` does. Time and memory then grow with the sample size, not
-        with ``n_samples`` (plus one linear pass); ``representation_`` and
-        ``affinity_matrix_`` are those of the sample. None uses every point.
+    n_samples_fit : int, float, "auto" or None, default=None
+        Run the self-expression and the spectral step on a sample of this
+        many points (a float: this share of the points), then assign the
+        other points to the nearest cluster subspace as ``predict`` does.
+        Time and memory then grow with the sample size, not with
+        ``n_samples`` (plus one linear pass); ``representation_`` and
+        ``affinity_matrix_`` are those of the sample. ``"auto"``: 20 points
+        per dimension of the span of the data (estimated from the spectrum of
+        2,000 random points), at least 2,000 and ``20 * n_clusters``, all
+        points below that. None uses every point.
+    sampling : {"kmeans++", "random"}, default="kmeans++"
+        How the sample of ``n_samples_fit`` is drawn: k-means++-style, with
+        probability proportional to the squared sine of the angle to the
+        nearest point already drawn (small subspaces get a larger share than
+        their count), or uniformly (see the user guide).
     verbose : int, default=0
         Print the time of each stage.
 
@@ -793,7 +848,7 @@ class LeastSquaresSubspaceClustering(_BaseSubspaceClustering):
 
     def __init__(self, n_clusters=8, *, lam=0.01, n_nonzero=None, n_init=20,
                  random_state=None, n_jobs=None, subspace_dim=None,
-                 n_samples_fit=None, verbose=0):
+                 n_samples_fit=None, sampling="kmeans++", verbose=0):
         self.n_clusters = n_clusters
         self.lam = lam
         self.n_nonzero = n_nonzero
@@ -802,6 +857,7 @@ class LeastSquaresSubspaceClustering(_BaseSubspaceClustering):
         self.n_jobs = n_jobs
         self.subspace_dim = subspace_dim
         self.n_samples_fit = n_samples_fit
+        self.sampling = sampling
         self.verbose = verbose
 
     def _coefficients(self, Xn):
@@ -864,13 +920,21 @@ class LowRankRepresentation(_BaseSubspaceClustering):
         members' unit-norm rows that hold 95% of their squared norm, and no
         more than the singular values above the Gavish-Donoho noise
         threshold.
-    n_samples_fit : int, float or None, default=None
-        Run the self-expression and the spectral step on a uniform random
-        sample of this many points (a float: this share of the points), then
-        assign the other points to the nearest cluster subspace as
-        ``predict`` does. Time and memory then grow with the sample size, not
-        with ``n_samples`` (plus one linear pass); ``representation_`` and
-        ``affinity_matrix_`` are those of the sample. None uses every point.
+    n_samples_fit : int, float, "auto" or None, default=None
+        Run the self-expression and the spectral step on a sample of this
+        many points (a float: this share of the points), then assign the
+        other points to the nearest cluster subspace as ``predict`` does.
+        Time and memory then grow with the sample size, not with
+        ``n_samples`` (plus one linear pass); ``representation_`` and
+        ``affinity_matrix_`` are those of the sample. ``"auto"``: 20 points
+        per dimension of the span of the data (estimated from the spectrum of
+        2,000 random points), at least 2,000 and ``20 * n_clusters``, all
+        points below that. None uses every point.
+    sampling : {"kmeans++", "random"}, default="kmeans++"
+        How the sample of ``n_samples_fit`` is drawn: k-means++-style, with
+        probability proportional to the squared sine of the angle to the
+        nearest point already drawn (small subspaces get a larger share than
+        their count), or uniformly (see the user guide).
     verbose : int, default=0
         Print the time of each stage.
 
@@ -922,7 +986,7 @@ class LowRankRepresentation(_BaseSubspaceClustering):
 
     def __init__(self, n_clusters=8, *, lam=None, error="l21", n_nonzero=None, tol=1e-7,
                  max_iter=1000, n_init=20, random_state=None, n_jobs=None, subspace_dim=None,
-                 n_samples_fit=None, verbose=0):
+                 n_samples_fit=None, sampling="kmeans++", verbose=0):
         self.n_clusters = n_clusters
         self.lam = lam
         self.error = error
@@ -934,6 +998,7 @@ class LowRankRepresentation(_BaseSubspaceClustering):
         self.n_jobs = n_jobs
         self.subspace_dim = subspace_dim
         self.n_samples_fit = n_samples_fit
+        self.sampling = sampling
         self.verbose = verbose
 
     def _coefficients(self, Xn):
@@ -990,13 +1055,21 @@ class ThresholdingSubspaceClustering(_BaseSubspaceClustering):
         members' unit-norm rows that hold 95% of their squared norm, and no
         more than the singular values above the Gavish-Donoho noise
         threshold.
-    n_samples_fit : int, float or None, default=None
-        Run the self-expression and the spectral step on a uniform random
-        sample of this many points (a float: this share of the points), then
-        assign the other points to the nearest cluster subspace as
-        ``predict`` does. Time and memory then grow with the sample size, not
-        with ``n_samples`` (plus one linear pass); ``representation_`` and
-        ``affinity_matrix_`` are those of the sample. None uses every point.
+    n_samples_fit : int, float, "auto" or None, default=None
+        Run the self-expression and the spectral step on a sample of this
+        many points (a float: this share of the points), then assign the
+        other points to the nearest cluster subspace as ``predict`` does.
+        Time and memory then grow with the sample size, not with
+        ``n_samples`` (plus one linear pass); ``representation_`` and
+        ``affinity_matrix_`` are those of the sample. ``"auto"``: 20 points
+        per dimension of the span of the data (estimated from the spectrum of
+        2,000 random points), at least 2,000 and ``20 * n_clusters``, all
+        points below that. None uses every point.
+    sampling : {"kmeans++", "random"}, default="kmeans++"
+        How the sample of ``n_samples_fit`` is drawn: k-means++-style, with
+        probability proportional to the squared sine of the angle to the
+        nearest point already drawn (small subspaces get a larger share than
+        their count), or uniformly (see the user guide).
     verbose : int, default=0
         Print the time of each stage.
 
@@ -1038,7 +1111,7 @@ class ThresholdingSubspaceClustering(_BaseSubspaceClustering):
 
     def __init__(self, n_clusters=8, *, n_neighbors=10, n_init=20, random_state=None,
                  n_jobs=None, subspace_dim=None,
-                 n_samples_fit=None, verbose=0):
+                 n_samples_fit=None, sampling="kmeans++", verbose=0):
         self.n_clusters = n_clusters
         self.n_neighbors = n_neighbors
         self.n_init = n_init
@@ -1046,6 +1119,7 @@ class ThresholdingSubspaceClustering(_BaseSubspaceClustering):
         self.n_jobs = n_jobs
         self.subspace_dim = subspace_dim
         self.n_samples_fit = n_samples_fit
+        self.sampling = sampling
         self.verbose = verbose
 
     def _affinity(self, Xn):

@@ -602,3 +602,64 @@ def test_cluster_subspace_dimension_from_a_noisy_spectrum():
         assert np.rad2deg(subspace_angles(U, B)).max() < 10
     # the energy rule alone still applies where it asks for fewer directions
     assert fit_cluster_subspaces(Xn, y, 5, energy=0.5)[0].shape[1] < 5
+
+
+# --- how the sample is drawn and sized ---------------------------------------------------
+def test_kmeanspp_sample_never_repeats_a_drawn_line():
+    from skstruct._backend._subspaces import angular_d2_sample
+
+    # 3 lines through the origin, each point repeated 20 times with random signs and
+    # scales: once a line is drawn its copies weigh 0 (sin of a zero angle), so 3
+    # draws (one per round) hit the 3 lines whatever the seed
+    rng = np.random.default_rng(0)
+    lines = rng.standard_normal((3, 6))
+    owner = np.repeat(np.arange(3), 20)
+    X = lines[owner] * rng.choice([-2.0, -0.5, 1.0, 3.0], size=(60, 1))
+    for seed in range(10):
+        idx = angular_d2_sample(X, 3, np.random.RandomState(seed))
+        assert sorted(owner[idx].tolist()) == [0, 1, 2]
+    idx = angular_d2_sample(X, 45, np.random.RandomState(0))
+    assert idx.shape == (45,) and np.unique(idx).size == 45 and np.all(np.diff(idx) > 0)
+    np.testing.assert_array_equal(angular_d2_sample(X, 60, np.random.RandomState(0)),
+                                  np.arange(60))
+
+
+def test_kmeanspp_sampling_favors_a_small_subspace():
+    from skstruct._backend._subspaces import angular_d2_sample
+
+    # 12 of 612 points on the third subspace: a uniform sample of 60 holds 1.18 of them
+    # on average; the angular weights (a drawn point makes its neighbors in angle light)
+    # give it about 3 times that share (3.6 measured over these 30 seeds)
+    X, y = make_subspaces(900, 15, n_subspaces=3, subspace_dim=3, random_state=1)
+    keep = np.concatenate([np.flatnonzero(y == 0)[:300], np.flatnonzero(y == 1)[:300],
+                           np.flatnonzero(y == 2)[:12]])
+    X, y = X[keep], y[keep]
+    counts = [np.sum(y[angular_d2_sample(X, 60, np.random.RandomState(s))] == 2)
+              for s in range(30)]
+    assert np.mean(counts) >= 2 * 60 * 12 / 612
+    # the estimator draws its sample so (same random stream), then clusters as usual
+    est = SparseSubspaceClustering(3, n_samples_fit=90, sampling="kmeans++",
+                                   random_state=0).fit(X)
+    Xn = X / np.linalg.norm(X, axis=1, keepdims=True)
+    np.testing.assert_array_equal(est.sample_indices_,
+                                  angular_d2_sample(Xn, 90, np.random.RandomState(0)))
+    assert accuracy(y[:600], est.labels_[:600]) == 1.0
+
+
+def test_auto_sample_size_from_the_span(monkeypatch):
+    from skstruct._backend._subspaces import sample_size_from_rank
+    from skstruct.cluster import _subspace_clustering
+
+    # 4 orthogonal 3-dimensional subspaces of R^15 span 12 dimensions: 20 * 12 points
+    X, y = make_subspaces(600, 15, n_subspaces=4, subspace_dim=3, angle=90, random_state=1)
+    Xn = X / np.linalg.norm(X, axis=1, keepdims=True)
+    rng = np.random.RandomState(0)
+    assert sample_size_from_rank(Xn, 4, rng, floor=100) == 240
+    assert sample_size_from_rank(Xn, 30, rng, floor=100) == 600  # 20 * n_clusters > n
+    assert sample_size_from_rank(Xn, 4, rng) == 600  # below the floor: every point
+    full = SparseSubspaceClustering(4, n_samples_fit="auto", random_state=0).fit(X)
+    assert not hasattr(full, "sample_indices_")
+    monkeypatch.setattr(_subspace_clustering, "_AUTO_MIN_SAMPLES", 100)
+    est = SparseSubspaceClustering(4, n_samples_fit="auto", random_state=0).fit(X)
+    assert est.sample_indices_.shape == (240,)
+    assert accuracy(y, est.labels_) == 1.0
