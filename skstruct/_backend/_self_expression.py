@@ -34,6 +34,7 @@ from threadpoolctl import threadpool_limits
 from ..utils._parallel import threaded_map
 from ._cd import epochs_gram, gram_value, outer_terms, quadratic_dual
 from ._penalties import ENET
+from ._subspaces import _dim_from_spectrum
 from ._svd import svt
 from ._working_set import top_k
 
@@ -438,7 +439,45 @@ def elastic_net_self_expression(X, *, l1_ratio=1.0, alpha=50.0, extra_atoms=None
 # ----------------------------------------------------------------------------------------
 # Orthogonal matching pursuit, batched
 # ----------------------------------------------------------------------------------------
-def _omp_block(X, start, stop, n_nonzero, tol, n_candidates):
+def local_noise_share(N):
+    """Share of each neighborhood's energy outside its local subspace.
+
+    For neighborhood ``N[i]`` (a point and its nearest points in angle, as
+    rows, ``D`` features), the local dimension ``d`` is read off its
+    singular values by
+    :func:`skstruct._backend._subspaces._dim_from_spectrum` (95% of the
+    energy, no more than the values above the Gavish-Donoho noise
+    threshold); the noise energy per direction is taken as the median
+    squared singular value (in the noise bulk when ``2 d < min(s, D)``; for
+    a larger ``d`` the share is 0, no estimate), and the share is
+    ``(D - d) * median(s^2) / sum(s^2)``: for unit-norm points of a
+    ``d``-dimensional subspace with isotropic noise, about the squared
+    residual a point keeps once its subspace is fitted, i.e. what a
+    self-expression should not try to fit. (The energy outside the top
+    ``d`` directions is no such estimate: in a small neighborhood the
+    subspace's own directions other than the point's carry little energy
+    and are cut with the noise; measured 5 to 10 times too large.)
+
+    Parameters
+    ----------
+    N : ndarray of shape (b, s, n_features)
+
+    Returns
+    -------
+    share : ndarray of shape (b,), in [0, 1]
+    """
+    sv = np.linalg.svd(N, compute_uv=False)  # (b, min(s, D)), descending
+    d = _dim_from_spectrum(sv, 0.95, max(sv.shape[1] - 1, 1), N.shape[1:])
+    ev = sv * sv
+    tot = np.maximum(ev.sum(axis=1), np.finfo(float).tiny)
+    # noise energy per direction from the median eigenvalue, times the directions
+    # outside the local subspace; the median is in the noise bulk only when
+    # d < min(s, D) / 2, otherwise no estimate (0)
+    share = (N.shape[2] - d) * np.median(ev, axis=1) / tot
+    return np.where(2 * d < sv.shape[1], np.clip(share, 0.0, 1.0), 0.0)
+
+
+def _omp_block(X, start, stop, n_nonzero, tol, n_candidates, noise_factor, n_local):
     # sklearn.linear_model.orthogonal_mp_gram shares one Gram matrix between all
     # targets, so it cannot exclude a different atom (the point itself) for each
     # target; hence this lock-step version for the block. With n_candidates, the
@@ -450,18 +489,31 @@ def _omp_block(X, start, stop, n_nonzero, tol, n_candidates):
     k = n_nonzero
     rows_b = np.arange(B)
     selfidx = np.arange(start, stop)
-    if n_candidates is not None and n_candidates < n - 1:
+    restrict = n_candidates is not None and n_candidates < n - 1
+    cand = near = None
+    if restrict or noise_factor is not None:
         P = np.abs(Xb @ X.T)
         P[rows_b, selfidx] = -1.0
-        cand = np.argpartition(-P, n_candidates - 1, axis=1)[:, :n_candidates]
+        if restrict:
+            cand = np.argpartition(-P, n_candidates - 1, axis=1)[:, :n_candidates]
+        if noise_factor is not None:
+            q = min(n_local, n - 1)
+            near = np.argpartition(-P, q - 1, axis=1)[:, :q] if q < n - 1 else \
+                np.argsort(-P, axis=1)[:, :q]
         del P
-    else:
-        cand = None
     S = np.full((B, k), -1, dtype=np.int64)  # indices into X
     length = np.zeros(B, dtype=np.int64)
     R = Xb.copy()
     todo = np.arange(B)
-    thr = tol * np.maximum(np.einsum("ij,ij->i", Xb, Xb), np.finfo(float).tiny)
+    sq = np.maximum(np.einsum("ij,ij->i", Xb, Xb), np.finfo(float).tiny)
+    thr = tol * sq
+    thr_noise = thr
+    if noise_factor is not None:
+        # stop at the noise level of the point's neighborhood: what is left there
+        # is noise, and later picks would fit it with points of any subspace; not
+        # before the second pick (one pick links a point to a single neighbor)
+        share = local_noise_share(X[np.hstack([selfidx[:, None], near])])
+        thr_noise = np.maximum(thr, noise_factor * share * sq)
     for t in range(k):
         if todo.size == 0:
             break
@@ -492,7 +544,7 @@ def _omp_block(X, start, stop, n_nonzero, tol, n_candidates):
         coef = np.linalg.pinv(np.transpose(At, (0, 2, 1))) @ Xb[todo, :, None]
         R[todo] = Xb[todo] - np.einsum("nkd,nk->nd", At, coef[:, :, 0])
         res2 = np.einsum("ij,ij->i", R[todo], R[todo])
-        todo = todo[res2 > thr[todo]]
+        todo = todo[res2 > (thr_noise[todo] if t else thr[todo])]
     rows, cols, vals = [], [], []
     for L in np.unique(length):
         if L == 0:
@@ -509,8 +561,8 @@ def _omp_block(X, start, stop, n_nonzero, tol, n_candidates):
     return np.concatenate(rows), np.concatenate(cols), np.concatenate(vals)
 
 
-def omp_self_expression(X, *, n_nonzero=10, tol=1e-6, n_candidates=None, batch_size=1024,
-                        n_jobs=None):
+def omp_self_expression(X, *, n_nonzero=10, tol=1e-6, n_candidates=None, noise_factor=None,
+                        n_local=50, batch_size=1024, n_jobs=None):
     """Orthogonal matching pursuit of every row of X on the other rows.
 
     For each point ``b = X[j]``: repeat {pick the other point most correlated
@@ -533,6 +585,12 @@ def omp_self_expression(X, *, n_nonzero=10, tol=1e-6, n_candidates=None, batch_s
         Relative squared residual at which a point stops.
     n_candidates : int or None, default=None
         Atoms available to each point; None: all other points.
+    noise_factor : float or None, default=None
+        Also stop a point once ``||r||^2 <= noise_factor * nu * ||b||^2``,
+        ``nu`` the :func:`local_noise_share` of the point and its
+        ``n_local`` most correlated other points.
+    n_local : int, default=50
+        Size of that neighborhood.
     batch_size : int, default=1024
     n_jobs : int or None
 
@@ -555,7 +613,8 @@ def omp_self_expression(X, *, n_nonzero=10, tol=1e-6, n_candidates=None, batch_s
         return e, e, np.zeros(0)
     s = None if n_candidates is None else int(max(min(n_candidates, n - 1), k))
     width = n if s is None else max(n, s * D)
-    out = _run_blocks(lambda a, b: _omp_block(X, a, b, k, float(tol), s), n,
+    nf = None if noise_factor is None else float(noise_factor)
+    out = _run_blocks(lambda a, b: _omp_block(X, a, b, k, float(tol), s, nf, int(n_local)), n,
                       _block_size(width, batch_size), n_jobs)
     return (np.concatenate([o[0] for o in out]), np.concatenate([o[1] for o in out]),
             np.concatenate([o[2] for o in out]))

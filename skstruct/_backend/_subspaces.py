@@ -25,15 +25,19 @@ def _dim_from_spectrum(s, energy, cap, shape):
     median(s)`` (``beta`` the aspect ratio): on noisy points the energy
     rule alone counts noise directions (9 or 10 for 5-dimensional subspaces
     with 30% noise in R^30), which then attract points of other clusters.
+    ``s`` of shape ``(..., k)`` (descending along the last axis) gives an
+    integer array of shape ``(...)``, one dimension per spectrum.
     """
-    e = np.cumsum(s * s)
-    if e.size == 0 or e[-1] <= 0:
-        return 1
-    d = int(np.searchsorted(e, energy * e[-1] * (1 - 1e-12)) + 1)
+    s = np.asarray(s, dtype=np.float64)
+    if s.shape[-1] == 0:
+        return np.ones(s.shape[:-1], dtype=np.int64) if s.ndim > 1 else 1
+    e = np.cumsum(s * s, axis=-1)
+    d = np.sum(e < energy * e[..., -1:] * (1 - 1e-12), axis=-1) + 1
     beta = min(shape) / max(shape)
     omega = 0.56 * beta ** 3 - 0.95 * beta ** 2 + 1.82 * beta + 1.43
-    d = min(d, int(np.sum(s > omega * np.median(s))))
-    return max(1, min(d, cap))
+    d = np.minimum(d, np.sum(s > omega * np.median(s, axis=-1, keepdims=True), axis=-1))
+    d = np.where(e[..., -1] > 0, np.clip(d, 1, cap), 1).astype(np.int64)
+    return d if s.ndim > 1 else int(d)
 
 
 def _basis(Xk, dim, energy, cap):

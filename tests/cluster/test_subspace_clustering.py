@@ -663,3 +663,38 @@ def test_auto_sample_size_from_the_span(monkeypatch):
     est = SparseSubspaceClustering(4, n_samples_fit="auto", random_state=0).fit(X)
     assert est.sample_indices_.shape == (240,)
     assert accuracy(y, est.labels_) == 1.0
+
+
+# --- SSC-OMP's stopping rule at the noise level --------------------------------------------
+def test_local_noise_share_zero_without_noise_and_tracks_the_noise():
+    from skstruct._backend._self_expression import local_noise_share
+
+    rng = np.random.default_rng(0)
+    D, d, s = 30, 4, 51
+    B = np.linalg.qr(rng.standard_normal((D, d)))[0]
+    clean = rng.standard_normal((20, s, d)) @ B.T
+    clean /= np.linalg.norm(clean, axis=2, keepdims=True)
+    assert np.all(local_noise_share(clean) < 1e-20)  # the median eigenvalue is 0
+    shares = []
+    for sigma in (0.02, 0.05, 0.1):
+        noisy = clean + sigma * rng.standard_normal(clean.shape)
+        shares.append(local_noise_share(noisy).mean())
+    # grows like sigma^2 (the noise energy outside the subspace is (D - d) sigma^2)
+    assert shares[0] < shares[1] < shares[2]
+    assert 2 < shares[1] / shares[0] < 12 and 2 < shares[2] / shares[1] < 8
+
+
+def test_omp_auto_tol_is_exact_on_clean_data_and_stops_at_the_noise():
+    # noiseless, and any neighborhood spans at most 4 * 3 < 30 / 2 dimensions: the median
+    # eigenvalue, hence every noise share, is 0, so "auto" is the 1e-6 rule exactly
+    X, y = make_subspaces(500, 30, n_subspaces=4, subspace_dim=3, random_state=1)
+    a = OMPSubspaceClustering(4, random_state=0).fit(X)
+    b = OMPSubspaceClustering(4, tol=1e-6, random_state=0).fit(X)
+    assert (a.representation_ != b.representation_).nnz == 0
+    # 20% noise on close subspaces: picks past the noise level join subspaces
+    X, y = make_subspaces(1500, 30, n_subspaces=5, subspace_dim=5, angle=25, noise=0.2,
+                          random_state=0)
+    auto = OMPSubspaceClustering(5, random_state=0).fit(X)
+    fixed = OMPSubspaceClustering(5, tol=1e-6, random_state=0).fit(X)
+    assert auto.representation_.nnz < fixed.representation_.nnz
+    assert accuracy(y, auto.labels_) >= accuracy(y, fixed.labels_) + 0.3  # 0.82 vs 0.28
