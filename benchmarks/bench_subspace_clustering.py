@@ -23,6 +23,9 @@ machine is shared and multi-threaded BLAS under contention was measured 3x to
 30x slower, which would swamp the comparison.
 """
 
+import json
+import os
+import tempfile
 import time
 
 import numpy as np
@@ -192,7 +195,9 @@ def ensc(**kw):
     return ElasticNetSubspaceClustering(5, **kw)
 
 
-def main(quick=False):
+def main(quick=False, part=None):
+    """All cases; ``part`` = "small" (up to 20,000 points, imbalanced) or "large"
+    (20,000 and 100,000) runs half and saves its rows for ``merge`` (two processes)."""
     def subspaces(n):
         return make_subspaces(n, 30, n_subspaces=5, subspace_dim=5, angle=25, noise=0.05,
                               random_state=0)
@@ -203,14 +208,15 @@ def main(quick=False):
         small = [("subspaces n=300", *subspaces(300)),
                  ("digits n=300", Xd[:300], yd[:300])] if quick else [
             ("subspaces n=600", *subspaces(600)), (f"digits n={Xd.shape[0]}", Xd, yd)]
-        for data, X, y in small:
+        for data, X, y in (small if part != "large" else []):
             k = int(y.max()) + 1
+            reps = 2 if data.startswith("subspaces") else 1
             for label, make in anchors(k):
-                run(rows, data, label, make, X, y, 2)
+                run(rows, data, label, make, X, y, reps)
             for label, make in ours(k):
-                run(rows, data, f"{label} full", make, X, y, 2)
+                run(rows, data, f"{label} full", make, X, y, reps)
                 if data.startswith("digits"):
-                    run(rows, data, f"{label} sample {X.shape[0] // 2}", make, X, y, 2,
+                    run(rows, data, f"{label} sample {X.shape[0] // 2}", make, X, y, reps,
                         n_samples_fit=X.shape[0] // 2)
                     m = 300 if quick else 1000
                     est = make().fit(Xd[:m])
@@ -224,7 +230,7 @@ def main(quick=False):
                              f"{accuracy(y, pred):.4f}",
                              f"{normalized_mutual_info_score(y, pred):.4f}"])
                 print(rows[-1], flush=True)
-        if not quick:
+        if not quick and part != "large":
             # SSC-OMP's stopping rule: 25 degrees, 20% noise
             X, y = make_subspaces(3000, 30, n_subspaces=5, subspace_dim=5, angle=25,
                                   noise=0.2, random_state=0)
@@ -242,7 +248,7 @@ def main(quick=False):
                 run(rows, data, label, make, X, y, 1)
             for label, make in ours(5)[1:4]:
                 run(rows, data, f"{label} full", make, X, y, 1)
-            for m in (250, 1000, 2000):
+            for m in (250, 2000):
                 for samp in ("kmeans++", "random"):
                     run_seeds(rows, data, f"EnSC {samp} sample {m}", ensc, X, y, (0, 1, 2),
                               n_samples_fit=m, sampling=samp)
@@ -260,7 +266,7 @@ def main(quick=False):
                     run_seeds(rows, data, f"EnSC {samp} sample {m}", ensc, X, y, (0, 1, 2),
                               n_samples_fit=m, sampling=samp)
             run(rows, data, "EnSC sample auto", ours(5)[1][1], X, y, 1, n_samples_fit="auto")
-        large = [] if quick else [20000, 100000]
+        large = [] if quick or part == "small" else [20000, 100000]
         for n in large:
             X, y = subspaces(n)
             data = f"subspaces n={n}"
@@ -274,6 +280,29 @@ def main(quick=False):
             run(rows, data, "EnSC random sample 2000", ours(5)[1][1], X, y, 1,
                 n_samples_fit=2000, sampling="random")
             run(rows, data, "EnSC sample auto", ours(5)[1][1], X, y, 1, n_samples_fit="auto")
+    if part:
+        with open(_part_file(part), "w") as f:
+            json.dump({"rows": rows, "held": held}, f)
+        return
+    _write(rows, held, quick)
+
+
+def _part_file(part):
+    return os.path.join(tempfile.gettempdir(), f"bench_subspace_clustering_{part}.json")
+
+
+def merge():
+    """Write the results file from the rows of ``--part small`` and ``--part large``."""
+    rows, held = [], []
+    for part in ("small", "large"):
+        with open(_part_file(part)) as f:
+            d = json.load(f)
+        rows += d["rows"]
+        held += d["held"]
+    _write(rows, held, False)
+
+
+def _write(rows, held, quick):
     sections = [
         ("Setup", __doc__.split("\n\n", 1)[1].strip()),
         ("Accuracy, NMI and time", table(["data", "method", "time (s)", "CPU (s)", "accuracy",
@@ -319,5 +348,8 @@ if __name__ == "__main__":
 
     if "--sample-seeds" in sys.argv:
         sample_seeds()
+    elif "--merge" in sys.argv:
+        merge()
     else:
-        main(quick="--quick" in sys.argv)
+        part = sys.argv[sys.argv.index("--part") + 1] if "--part" in sys.argv else None
+        main(quick="--quick" in sys.argv, part=part)

@@ -7,10 +7,14 @@ clusters, and ``predict`` sends a point to the cluster whose subspace is
 nearest in angle. Two uses:
 
 - **Large data.** With ``n_samples_fit`` the self-expression and the spectral
-  step run on a random sample only; the other points are assigned by
-  residual. The cost is that of the sample plus one linear pass, and memory
-  never grows like ``n_samples**2``. Below, 20,000 points on five close
-  subspaces, with samples of 250 to 2,000 points.
+  step run on a sample only; the other points are assigned by residual. The
+  cost is that of the sample plus one linear pass, and memory never grows
+  like ``n_samples**2``. Below, 20,000 points on five close subspaces, with
+  samples of 250 to 2,000 points, and ``n_samples_fit="auto"``.
+- **Small clusters.** The sample is drawn k-means++-style by default
+  (``sampling="kmeans++"``: a point close in angle to one already drawn is
+  unlikely to be drawn), so a small subspace keeps enough points in the
+  sample where a uniform one (``sampling="random"``) can lose it.
 - **New points.** Fit on 1,000 of sklearn's bundled handwritten digits,
   predict the 797 others.
 """
@@ -56,6 +60,10 @@ for m in sizes:
     print(f"sample of {m:>5}: accuracy {acc[-1]:.4f} on all 20,000 points, "
           f"{secs[-1]:.2f} s; subspace dimensions {est.subspace_dims_.tolist()}")
 
+est = ElasticNetSubspaceClustering(5, n_samples_fit="auto", random_state=0).fit(X)
+print(f"n_samples_fit='auto': a sample of {est.sample_indices_.size}, accuracy "
+      f"{np.mean(matching(est.labels_, y)[est.labels_] == y):.4f}")
+
 fig, ax = plt.subplots(figsize=(5, 3))
 ax.semilogx(sizes, acc, "o-")
 ax.set_xlabel("n_samples_fit")
@@ -64,6 +72,25 @@ ax.set_ylim(0, 1.05)
 ax.set_title("EnSC on a sample, the rest by residual")
 fig.tight_layout()
 plt.show()
+
+# %%
+# Small clusters: k-means++-style against uniform samples
+# -------------------------------------------------------
+# Three subspaces of 2,400 points and two of 240 and 80. A uniform sample of
+# 400 holds about 4 points of the smallest, fewer than the 6 a point of a
+# 5-dimensional subspace needs to be written by others of its subspace.
+counts = (2400, 2400, 2400, 240, 80)
+keep = np.concatenate([np.flatnonzero(y == k)[:c] for k, c in enumerate(counts)])
+Xs, ys = X[keep], y[keep]
+for sampling in ["random", "kmeans++"]:
+    accs, smallest = [], []
+    for seed in range(3):
+        est = ElasticNetSubspaceClustering(5, n_samples_fit=400, sampling=sampling,
+                                           random_state=seed).fit(Xs)
+        accs.append(np.mean(matching(est.labels_, ys)[est.labels_] == ys))
+        smallest.append(int(np.sum(ys[est.sample_indices_] == 4)))
+    print(f"{sampling:>8}: accuracy {', '.join(f'{a:.3f}' for a in accs)}; points of the "
+          f"smallest subspace in the sample: {smallest}")
 
 # %%
 # New digits

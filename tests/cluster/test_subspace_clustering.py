@@ -687,14 +687,14 @@ def test_local_noise_share_zero_without_noise_and_tracks_the_noise():
 def test_omp_auto_tol_is_exact_on_clean_data_and_stops_at_the_noise():
     # noiseless, and any neighborhood spans at most 4 * 3 < 30 / 2 dimensions: the median
     # eigenvalue, hence every noise share, is 0, so "auto" is the 1e-6 rule exactly
-    X, y = make_subspaces(500, 30, n_subspaces=4, subspace_dim=3, random_state=1)
+    X, y = make_subspaces(2000, 30, n_subspaces=4, subspace_dim=3, random_state=1)
     a = OMPSubspaceClustering(4, random_state=0).fit(X)
     b = OMPSubspaceClustering(4, tol=1e-6, random_state=0).fit(X)
     assert (a.representation_ != b.representation_).nnz == 0
     # 20% noise on close subspaces: picks past the noise level join subspaces
-    X, y = make_subspaces(1500, 30, n_subspaces=5, subspace_dim=5, angle=25, noise=0.2,
+    X, y = make_subspaces(2500, 30, n_subspaces=5, subspace_dim=5, angle=25, noise=0.2,
                           random_state=0)
     auto = OMPSubspaceClustering(5, random_state=0).fit(X)
     fixed = OMPSubspaceClustering(5, tol=1e-6, random_state=0).fit(X)
     assert auto.representation_.nnz < fixed.representation_.nnz
-    assert accuracy(y, auto.labels_) >= accuracy(y, fixed.labels_) + 0.3  # 0.82 vs 0.28
+    assert accuracy(y, auto.labels_) >= accuracy(y, fixed.labels_) + 0.3
