@@ -3,16 +3,22 @@
 Data: ``make_subspaces`` (5 subspaces of dimension 5 in R^30, every principal
 angle 25 degrees, noise 0.05) at 600, 20,000 and 100,000 points, and
 sklearn's bundled digits (raw 64 pixels, 10 clusters, 1,797 images; no
-download), plus a harder set at 10,000 points (angle 20 degrees, noise 0.3).
-Each method is run on all the points ("full") and, from 20,000
-points on, on a random sample of ``n_samples_fit`` points with the other
-points assigned to the nearest cluster subspace ("sample m"); accuracy and
-NMI are always over all the points. At 100,000 points the skstruct methods
-run only on samples: their full runs cost about ``O(n^2 D)``, 25 times the
-20,000-point times (20 to 40 minutes each on this loaded machine). On digits the sample route uses
-half the images, and ``predict`` is scored on held-out images (fit on the
-first 1,000, predict the other 797; accuracy through the training matching).
-The "Lasso loop" is SSC as users assemble it today: one
+download), plus: a noisy set (25 degrees, noise 0.2, 3,000 points) for
+SSC-OMP's stopping rule, a harder set at 10,000 points (angle 20 degrees,
+noise 0.3) and an imbalanced set of 20,000 points (25 degrees, noise 0.05,
+classes of 6,000 / 6,000 / 6,000 / 1,500 / 500). Each method is run on all
+the points ("full") and on samples of ``n_samples_fit`` points with the
+other points assigned to the nearest cluster subspace ("sample m": drawn by
+the default ``sampling="kmeans++"``; "random sample": uniform; "sample
+auto": ``n_samples_fit="auto"``); accuracy and NMI are always over all the
+points; rows with seeds give one figure per seed of the sample and the worst
+time. At 100,000 points the skstruct methods run only on samples: their full
+runs cost about ``O(n^2 D)``, 25 times the 20,000-point times. SSC-OMP uses
+its default ``tol="auto"``; "SSC-OMP tol=1e-6" is the previous default and
+"plain OMP" is ``n_candidates=None, tol=1e-6``. On digits the sample route
+uses half the images, and ``predict`` is scored on held-out images (fit on
+the first 1,000, predict the other 797; accuracy through the training
+matching). The "Lasso loop" is SSC as users assemble it today: one
 ``sklearn.linear_model.Lasso`` fit per point on the other points, with the
 same objective as :class:`SparseSubspaceClustering` (sklearn's default
 tol=1e-4 is kept, as a user would), then the same affinity and spectral
@@ -20,7 +26,10 @@ step; it runs at 600 points.
 
 Everything runs with BLAS/OpenMP held to one thread (threadpoolctl): the
 machine is shared and multi-threaded BLAS under contention was measured 3x to
-30x slower, which would swamp the comparison.
+30x slower, which would swamp the comparison. "CPU (s)" is the CPU time of
+the process, the figure to compare on a loaded machine; wall times include
+waiting for the cores. ``--part small`` and ``--part large`` run the cases
+up to and from 20,000 points in two processes, ``--merge`` writes the file.
 """
 
 import json

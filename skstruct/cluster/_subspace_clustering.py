@@ -91,16 +91,20 @@ class _BaseSubspaceClustering(ClusterMixin, BaseEstimator):
         tags.input_tags.sparse = False
         return tags
 
-    def _n_fit(self, Xn, rng):
-        """Number of points the self-expression runs on."""
-        n = Xn.shape[0]
+    def _given_n_fit(self, n):
+        """The sample size ``n_samples_fit`` asks for, when it is a number (else None)."""
         m = self.n_samples_fit
-        if m is None:
-            return n
-        if isinstance(m, str):  # "auto"
-            return sample_size_from_rank(Xn, self.n_clusters, rng, floor=_AUTO_MIN_SAMPLES)
+        if m is None or isinstance(m, str):
+            return None
         m = int(np.ceil(m * n)) if isinstance(m, Real) and not isinstance(m, Integral) else m
         return int(min(max(m, 2), n))
+
+    def _n_fit(self, Xn, rng):
+        """Number of points the self-expression runs on."""
+        if isinstance(self.n_samples_fit, str):  # "auto"
+            return sample_size_from_rank(Xn, self.n_clusters, rng, floor=_AUTO_MIN_SAMPLES)
+        m = self._given_n_fit(Xn.shape[0])
+        return Xn.shape[0] if m is None else m
 
     def _validate_input(self, X):
         X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
@@ -108,14 +112,11 @@ class _BaseSubspaceClustering(ClusterMixin, BaseEstimator):
         if self.n_clusters > n:
             raise ValueError(
                 f"n_clusters={self.n_clusters} must be <= n_samples={n}.")
-        m = self.n_samples_fit
-        if m is not None and not isinstance(m, str):
-            m = int(np.ceil(m * n)) if isinstance(m, Real) and not isinstance(m, Integral) else m
-            m = min(max(m, 2), n)
-            if self.n_clusters > m:
-                raise ValueError(
-                    f"n_clusters={self.n_clusters} must be <= the number of points fitted, "
-                    f"n_samples_fit={self.n_samples_fit} -> {m}.")
+        m = self._given_n_fit(n)
+        if m is not None and self.n_clusters > m:
+            raise ValueError(
+                f"n_clusters={self.n_clusters} must be <= the number of points fitted, "
+                f"n_samples_fit={self.n_samples_fit} -> {m}.")
         Xn, nrm = _unit_rows(np.asarray(X, dtype=np.float64))
         nonzero = nrm > 0
         if not nonzero.any():
