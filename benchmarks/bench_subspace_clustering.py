@@ -62,23 +62,39 @@ from skstruct.datasets import make_subspaces
 ALPHA = 50.0  # SSC's alpha (skstruct default), shared by the Lasso loop
 
 NOTES = """\
-- Sample against full: on the 25-degree data the sample of 2,000 gives the
-  full method's accuracy (1.000) at 20,000 points in about 1/30 of the time,
-  and 100,000 points in under 1 s (SSC, EnSC, SSC-OMP). On the harder data
-  (20 degrees, 30% noise) EnSC full reaches 0.990; samples of 5,000, 2,000
-  and 1,000 give 0.980, 0.974 and 0.973: the residual assignment is as good
-  as the sample's own clustering, which needs more points with more noise.
-  On digits (half the images as sample) SSC loses 4.8 points, SSC-OMP 9.2,
-  TSC 11; EnSC, LSR and LRR gain 1 to 9 (the denser representations
-  benefit from the smaller, cleaner graph).
-- TSC on a sample fails (0.46 and 0.38) for the reason kNN spectral fails at
-  600 points: a neighbor graph needs many points per subspace.
-- "plain OMP" is SSC-OMP without the candidate restriction
-  (``n_candidates=None``, ``n_nonzero=5``), i.e. the previous behavior; the
-  default now picks among each point's 50 most correlated points (digits
-  0.207 -> 0.857, 20,000 points 0.216 -> 1.000). Neither works on the hard
-  data (0.21; no n_nonzero from 2 to 8 or n_candidates from 10 to all did
-  better, measured at 4,000 points): greedy picks need less noise.
+- Run on 2026-12-01 between 15:51 and 16:13 UTC, the two parts in parallel,
+  on a machine shared with five other jobs (load average 6 to 11 on 2
+  cores): wall times are 3 to 9 times the CPU times; compare CPU times.
+  The code was that of branch i16sc before its rebase onto main's new
+  coordinate-descent driver (SSC/EnSC working-set solves).
+- 100,000 points: every self-expressive method on a sample of 2,000 takes
+  2 to 4.5 s CPU (1.000), kNN spectral clustering 61 s (1.000), KMeans 12 s
+  (0.20). Sample against full at 20,000 points: 1.000 for both, 1.2 to 1.4 s
+  against 32 to 33 s CPU (SSC, EnSC) and 0.9 s against 17.7 s (SSC-OMP).
+- Sampling: on the imbalanced set the k-means++-style samples of 500 and
+  2,000 reach 1.000 for every seed; a uniform sample of 500 lost part of a
+  small class once (0.982). The full EnSC run reaches only 0.846 there (the
+  spectral step splits a large class instead of finding the 500-point one):
+  sampling also evens out the class sizes the graph sees. On the hard set
+  the k-means++ samples are at or above the uniform ones (250 points: 0.986
+  to 0.992 against 0.978 to 0.989; 2,000: 0.993 to 0.994 against 0.991 to
+  0.993) and at or above the full method (0.990) from 250 points on.
+  Drawing the sample costs one product of all points with the sample:
+  about 0.5 s CPU more at 20,000 points and 1.3 s at 100,000 (samples of
+  2,000).
+- ``n_samples_fit="auto"`` gives 2,000 points on these sets (the span has
+  25 to 30 dimensions, 20 points each is below the 2,000 floor): 1.000 at
+  20,000 and 100,000 points and on the imbalanced set.
+- SSC-OMP's ``tol="auto"`` (stop at the neighborhood's noise level): 0.959
+  on the 20%-noise set with ``n_nonzero`` 5 or 10, where ``tol=1e-6`` gives
+  0.235 and 0.220; it is the 1e-6 rule below 500 points per cluster (600
+  points, digits, samples of 2,000: same figures). It costs one SVD of a
+  51-point neighborhood per point (17.7 s against 10.9 s CPU at 20,000
+  points). Neither works on the hard set (0.21): use EnSC there.
+- TSC on a sample fails for the reason kNN spectral fails at 600 points: a
+  neighbor graph needs many points per subspace.
+- "plain OMP" (``n_candidates=None, tol=1e-6``) is the original SSC-OMP:
+  0.207 on digits and 0.216 at 20,000 points.
 - kNN spectral clustering fails at 600 points and on the hard data but
   succeeds on the large easy sets: with enough points per subspace the
   nearest neighbors lie in the same subspace. At 100,000 points sklearn's
@@ -88,9 +104,7 @@ NOTES = """\
   stop at max_iter on these coherent designs. With tol=1e-14 sklearn's Lasso
   and ElasticNet agree with skstruct's coefficients to 1e-7
   (tests/cluster/test_subspace_clustering.py).
-- Times are wall-clock on a shared 2-core machine (other jobs running; the
-  load varied during the run), best of the repeats at 600 points and on
-  digits, one run from 10,000 points on; compare ratios within this file only.
+- Best of 2 repeats on the 600-point set, one run elsewhere.
 """
 
 
