@@ -60,10 +60,10 @@ import scipy.sparse as sp
 from numba import njit
 from scipy.linalg import cho_factor, cho_solve, solve_triangular
 from scipy.special import xlog1py, xlogy
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController, threadpool_limits
 
 from ._penalties import pen_sum, pen_value_1d, prox_1d, subdiff_distance_1d
-from ._working_set import anderson_weights
+from ._working_set import anderson_coefs
 
 _ANDERSON_K = 5
 _EPS = float(np.finfo(np.float64).eps)
@@ -71,6 +71,11 @@ _EPS = float(np.finfo(np.float64).eps)
 _BUDGET, _CONVERGED, _STALLED, _EXTRAPOLATE = 0, 1, 2, 3
 # random order: epochs per batch of permutations drawn by numpy
 _RANDOM_BATCH = 20
+# the full gradient X^T r of a dense design of at least this many entries on one BLAS thread:
+# the epochs are serial anyway, and on a loaded 2-core machine a two-thread gemv of
+# 5000 x 1000 took 30 ms instead of 1.2 ms (the dense benchmark path ran 3.5x slower)
+_BLAS_ONE_THREAD = 100_000
+_BLAS = None  # a ThreadpoolController, made on first use (it inspects the loaded libraries)
 
 
 # ----------------------------------------------------------------------------- epoch kernels
@@ -272,11 +277,13 @@ def outer_terms(kind, alpha, gamma, weights, positive, w, grad, unit, usable, li
     largest ``c <= 1`` that makes it feasible; the gap is ``F(w) + pen(w) - (D_F(c) - conj)``
     with ``D_F(c) = -F^*(-theta)`` the datafit's part (:meth:`Design.dual`).
 
-    Returns ``(kkt, n_inf, c, pen, conj)``: the largest violation times ``unit_j``, the
-    number of ``inf`` scores, and the gap terms (zeros without ``with_gap``).
+    Returns ``(kkt, n_inf, n_unpen, c, pen, conj)``: the largest violation times ``unit_j``,
+    the number of ``inf`` scores, of usable unpenalised features (``weights_j == 0``; the
+    gap is not the stopping rule then), and the gap terms (zeros without ``with_gap``).
     """
     kkt = 0.0
     n_inf = 0
+    n_unpen = 0
     c = 1.0
     for j in range(w.shape[0]):
         a = alpha * weights[j]
@@ -287,6 +294,8 @@ def outer_terms(kind, alpha, gamma, weights, positive, w, grad, unit, usable, li
         if not usable[j]:
             scores[j] = -1.0
             continue
+        if weights[j] == 0.0:
+            n_unpen += 1
         sc = subdiff_distance_1d(kind, a, gamma, w[j], grad[j], positive)
         if sc * unit[j] > kkt:
             kkt = sc * unit[j]
@@ -309,7 +318,7 @@ def outer_terms(kind, alpha, gamma, weights, positive, w, grad, unit, usable, li
                 e = v - a * gamma
                 if e > 0.0:
                     conj += e * e / (2.0 * l2)
-    return kkt, n_inf, c, pen, conj
+    return kkt, n_inf, n_unpen, c, pen, conj
 
 
 @njit(cache=True)
@@ -371,12 +380,12 @@ class Design:
         self.datafit = datafit
         self.sw = _EMPTYF if sw is None else sw
         self.screen_lipschitz = lips if screen_lipschitz is None else screen_lipschitz
-        self._Xs = self._XsT = None
+        self._Xs = self._XsT = self._constants = None
 
     def gradient(self, state, extra):
         """Datafit gradient ``-X^T r / n`` of every coordinate at the state, shape (p,)."""
         if self.mode == 2:
-            return state.copy()
+            return state  # (read only by the driver)
         if self.mode == 0:
             return self.X @ state / -self.n_samples
         g = self._csc_t() @ state
@@ -407,13 +416,13 @@ class Design:
         t = np.minimum(c * state[m] * self.y[m] / self.sw[m], 1.0)
         return -float(self.sw[m] @ (xlogy(t, t) + xlog1py(1.0 - t, -t))) / self.n_samples
 
-    def epochs(self, w, state, extra, lin, ws, perms, steps, unit, spec, max_epochs, inner_tol,
+    def epochs(self, w, state, extra, lin, ws, perms, steps, unit, kernel, max_epochs, inner_tol,
                tol, gap_met, bufs, out):
         """Up to ``max_epochs`` CD epochs over ``ws`` by this storage's kernel (see
-        :func:`_epochs_dense`); ``bufs`` = (wbuf, sbuf, ebuf) for Anderson."""
-        args = (ws, perms, steps, unit, int(spec.kind), float(spec.alpha), float(spec.gamma),
-                spec.weights, bool(spec.positive), int(max_epochs), float(inner_tol),
-                float(tol), bool(gap_met))
+        :func:`_epochs_dense`); ``kernel`` = (kind, alpha, gamma, weights, positive) of
+        the penalty (int, float, float, ndarray, bool); ``bufs`` = (wbuf, sbuf, ebuf)
+        for Anderson."""
+        args = (ws, perms, steps, unit, *kernel, max_epochs, inner_tol, tol, gap_met)
         if self.mode == 0:
             _epochs_dense(int(self.datafit), self.X, self.y, self.sw, w, state, lin, *args,
                           bufs[0], bufs[1], out)
@@ -422,6 +431,22 @@ class Design:
                         self.uX, self.y, self.sw, w, state, extra, lin, *args, *bufs, out)
         else:
             epochs_gram(self.X, w, state, *args, bufs[0], bufs[1], out)
+
+    def solver_constants(self):
+        """(usable (lipschitz > 0), steps ``1 / L_j``, units ``1 / sqrt(L_j)``, the cyclic
+        order ``[[0, ..., p - 1]]``, ``sqrt`` of the screening curvatures), computed once."""
+        if self._constants is None:
+            lips = self.lipschitz
+            usable = lips > 0.0
+            steps = np.divide(1.0, lips, out=np.zeros(self.n_features), where=usable)
+            # violations are compared in units of each column's scale, 1 / sqrt(L_j), so
+            # the stationarity stop is invariant to rescaling X (it never stalls at 1e150)
+            self._constants = (usable, steps, np.sqrt(steps),
+                               np.arange(self.n_features)[None, :],
+                               np.sqrt(self.screen_lipschitz))
+            self.n_usable = int(np.count_nonzero(usable))
+            self.all_usable = self.n_usable == self.n_features
+        return self._constants
 
     def initial_states(self, w):
         """``(state, extra, lin)`` for coefficients ``w`` (``lin`` empty for the quadratic)."""
@@ -703,9 +728,26 @@ def cd_solve(design, spec, w0=None, *, state=None, tol=1e-4, max_iter=100, max_e
     ``O(p |ws|)`` Gram; plus one full gradient per outer iteration (a BLAS or
     sparse matrix-vector product).
     """
-    d = design
-    if d.datafit != 0 and d.mode == 2:
+    if design.datafit != 0 and design.mode == 2:
         raise ValueError("The logistic datafit has no Gram storage; use dense or CSC X.")
+    args = (design, spec, w0, state, tol, max_iter, max_epochs, p0, screen, anderson, seed,
+            trust_start)
+    if design.mode != 0 or design.n_samples * design.n_features < _BLAS_ONE_THREAD:
+        return _solve(*args)
+    with _blas_controller().limit(limits=1, user_api="blas"):
+        return _solve(*args)
+
+
+def _blas_controller():
+    global _BLAS
+    if _BLAS is None:
+        _BLAS = ThreadpoolController()
+    return _BLAS
+
+
+def _solve(d, spec, w0, state, tol, max_iter, max_epochs, p0, screen, anderson, seed,
+           trust_start):
+    """:func:`cd_solve` (its arguments in order)."""
     p = d.n_features
     w = np.zeros(p) if w0 is None else np.array(w0, dtype=np.float64)
     if state is None:
@@ -713,30 +755,35 @@ def cd_solve(design, spec, w0=None, *, state=None, tol=1e-4, max_iter=100, max_e
     else:
         st, extra = state[0].copy(), state[1].copy()
         lin = state[2].copy() if len(state) > 2 else _EMPTYF
-    lips = d.lipschitz
-    usable = lips > 0.0
-    if w[~usable].any():
+    usable0, steps, unit, perm0, sq_slips = d.solver_constants()
+    usable = usable0.copy()
+    if not d.all_usable and w[~usable].any():
         w[~usable] = 0.0
         st, extra, lin = d.initial_states(w)
     kind, alpha, gamma = int(spec.kind), float(spec.alpha), float(spec.gamma)
     weights, positive = spec.weights, bool(spec.positive)
-    use_gap = bool(spec.has_gap) and not np.any(usable & (weights == 0.0))
+    # (with an unpenalised feature the gap is not the rule: outer_terms says so)
+    use_gap = bool(spec.has_gap)
     safe = bool(screen) and bool(spec.safe_screen) and use_gap
-    steps = np.divide(1.0, lips, out=np.zeros(p), where=usable)
-    # violations are compared in units of each column's scale, 1 / sqrt(lips_j), so the
-    # stationarity stop is invariant to rescaling X (it never stalls at 1e150)
-    unit = np.sqrt(steps)
-    tol_gap, tol_kkt = tol * d.yty_n, tol * np.sqrt(d.yty_n)
+    levels = alpha * weights if safe else None
+    tol = float(tol)
+    tol_gap, tol_kkt = tol * d.yty_n, tol * math.sqrt(d.yty_n)
     rng = np.random.RandomState(seed) if seed >= 0 else None
     scores = np.empty(p)
     # (epochs run, stop code, last epoch's step rule) of the kernel; before any epoch
     # the step rule is as the caller says
     ko = np.array([0.0, 0.0, float(bool(trust_start) or w0 is None)])
+    kernel = (kind, alpha, gamma, weights, positive)
+    n_av = d.n_usable
+    ws_all = None
     n_epochs, gap, kkt, gap_met, it = 0, np.nan, np.inf, False, 0
     for it in range(max_iter):
         grad = d.gradient(st, extra)
-        kkt, n_inf, c, pen, conj = outer_terms(kind, alpha, gamma, weights, positive, w, grad,
-                                               unit, usable, lips, use_gap, scores)
+        kkt, n_inf, n_unpen, c, pen, conj = outer_terms(kind, alpha, gamma, weights, positive, w,
+                                                        grad, unit, usable, d.lipschitz,
+                                                        use_gap, scores)
+        if use_gap and n_unpen:
+            use_gap = safe = False
         if use_gap:
             F, aux = d.value(w, st, extra, lin)
             gap = F + pen - d.dual(c, F, aux, st) + conj
@@ -744,10 +791,16 @@ def cd_solve(design, spec, w0=None, *, state=None, tol=1e-4, max_iter=100, max_e
             if gap_met and ko[2]:
                 break
             if safe and gap > 0.0:
-                out_ = usable & (np.abs(c * grad) + np.sqrt(2.0 * d.screen_lipschitz * gap)
-                                 < alpha * weights)
-                if out_.any():
+                out_ = np.abs(grad)
+                out_ *= c
+                out_ += math.sqrt(2.0 * gap) * sq_slips
+                out_ = out_ < levels
+                out_ &= usable
+                n_out = np.count_nonzero(out_)
+                if n_out:
                     usable &= ~out_
+                    n_av -= n_out
+                    ws_all = None
                     scores[out_] = -1.0
                     nz = np.count_nonzero(w[out_])
                     if nz:
@@ -756,12 +809,14 @@ def cd_solve(design, spec, w0=None, *, state=None, tol=1e-4, max_iter=100, max_e
                         st, extra, lin = d.initial_states(w)
         elif kkt <= tol_kkt:
             break
-        n_av = int(np.count_nonzero(usable))
         ws_size = min(n_av, max(p0, 2 * n_inf))
         if ws_size == 0:
             break
         full_ws = ws_size == n_av
-        ws = np.flatnonzero(usable) if full_ws else _top(scores, ws_size)
+        if full_ws:
+            ws = ws_all = np.flatnonzero(usable) if ws_all is None else ws_all
+        else:
+            ws = _top(scores, ws_size)
         inner_tol = 0.3 * kkt
         if full_ws and not use_gap:
             inner_tol = min(inner_tol, tol_kkt)
@@ -771,7 +826,8 @@ def cd_solve(design, spec, w0=None, *, state=None, tol=1e-4, max_iter=100, max_e
                                int((d.indptr[ws + 1] - d.indptr[ws]).sum()) >= st.shape[0])
         nbuf = _ANDERSON_K + 1 if use_aa else 0
         bufs = (np.empty((nbuf, ws_size)), np.empty((nbuf, st.shape[0])), np.empty((nbuf, 2)))
-        perms = np.arange(ws_size)[None, :]
+        # (cyclic: epoch e visits ws[perm0[0, k]] = ws[k], k < |ws|)
+        perms = perm0
         budget = max_epochs
         code = _BUDGET
         while budget > 0:
@@ -779,13 +835,14 @@ def cd_solve(design, spec, w0=None, *, state=None, tol=1e-4, max_iter=100, max_e
             if rng is not None:
                 chunk = min(budget, nbuf or _RANDOM_BATCH)
                 perms = np.argsort(rng.random_sample((chunk, ws_size)), axis=1)
-            d.epochs(w, st, extra, lin, ws, perms, steps, unit, spec, chunk, inner_tol, tol,
+            d.epochs(w, st, extra, lin, ws, perms, steps, unit, kernel, chunk, inner_tol, tol,
                      gap_met, bufs, ko)
-            budget -= int(ko[0])
-            n_epochs += int(ko[0])
+            done = int(ko[0])
+            budget -= done
+            n_epochs += done
             code = int(ko[1])
             if code == _EXTRAPOLATE:
-                _extrapolate(d, spec, w, ws, st, extra, lin, *bufs)
+                _extrapolate(d, kernel, w, ws, st, extra, lin, *bufs)
             elif code != _BUDGET:
                 break
         if code == _STALLED and full_ws:
@@ -806,17 +863,23 @@ def _top(scores, k):
     return np.flatnonzero(pick)
 
 
-def _extrapolate(d, spec, w, ws, st, extra, lin, wbuf, sbuf, ebuf):
+def _extrapolate(d, kernel, w, ws, st, extra, lin, wbuf, sbuf, ebuf):
     """Anderson extrapolation of the K+1 stored iterates (``w[ws]`` and the datafit's
-    linear state); kept, in place, when it lowers ``P``."""
-    cf = anderson_weights(wbuf)
-    if cf is None:
+    linear state); kept, in place, when it lowers ``P``. ``kernel`` = (kind, alpha,
+    gamma, weights, positive) of the penalty."""
+    kind, alpha, gamma, weights, positive = kernel
+    # the weights do not depend on the scale of the differences: unit scale keeps their
+    # Gram matrix from under- or overflowing (X ~ 1e150)
+    big = np.abs(wbuf[1:] - wbuf[:-1]).max()
+    if not big > 0.0:
+        return
+    cf = anderson_coefs(wbuf / big)
+    if cf.size == 0:
         return
     w_acc = cf @ wbuf[1:]
-    if spec.positive and (w_acc < 0.0).any():
+    if positive and (w_acc < 0.0).any():
         return
-    kind, alpha, gamma = int(spec.kind), float(spec.alpha), float(spec.gamma)
-    wts = spec.weights[ws]
+    wts = weights[ws]
     w_old = w[ws]
     P_old = d.value(w, st, extra, lin)[0] + pen_sum(kind, alpha, gamma, wts, w_old)
     lin_acc = cf @ sbuf[1:]

@@ -231,8 +231,8 @@ def _enet_gram_batch(G, Q, yty, W, lips, alpha, gamma, tol, max_rounds, n_epochs
             state[r] = acc
         done[k] = False
         for _ in range(max_rounds):
-            kkt, n_inf, c, pen, conj = outer_terms(kind, alpha[k], gamma, weights, no, wk, state,
-                                                   unit, usable, lips[k], yes, scores)
+            kkt, n_inf, _, c, pen, conj = outer_terms(kind, alpha[k], gamma, weights, no, wk,
+                                                      state, unit, usable, lips[k], yes, scores)
             F, aux = gram_value(Q[k], wk, state, yty[k])
             ws_size = min(n_av, max(10, 2 * n_inf))
             if F + pen - quadratic_dual(c, F, aux) + conj <= tol or ws_size == 0:

@@ -2,8 +2,7 @@
 
 The numba ones are written as plain loops: ``np.argsort`` / ``np.sort`` and
 ``np.linalg.solve`` inside numba compile numba's sort and LAPACK wrappers, seconds of a
-first call (issue 19). :func:`anderson_weights` is the numpy form for drivers whose outer
-loop is Python (:mod:`._cd`).
+first call (issue 19).
 """
 
 import numpy as np
@@ -113,24 +112,3 @@ def anderson_coefs(wbuf):
         z[k] /= sz
     return z
 
-
-def anderson_weights(wbuf):
-    """Anderson mixing weights (K,) of the last K iterates from K+1 stored rows (numpy).
-
-    As :func:`anderson_coefs`, with the differences divided by their largest entry first
-    (the weights do not depend on their scale; unit scale keeps ``U U^T`` from under- or
-    overflowing, e.g. at X ~ 1e150). ``None`` when the system is degenerate.
-    """
-    U = np.diff(wbuf, axis=0)
-    big = np.abs(U).max(initial=0.0)
-    if not big > 0.0:
-        return None
-    U /= big
-    M = U @ U.T
-    M.flat[::M.shape[0] + 1] += 1e-10 * np.trace(M)
-    try:
-        z = np.linalg.solve(M, np.ones(M.shape[0]))
-    except np.linalg.LinAlgError:
-        return None
-    sz = z.sum()
-    return z / sz if np.isfinite(sz) and sz != 0.0 else None

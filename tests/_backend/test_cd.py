@@ -13,7 +13,7 @@ from sklearn.linear_model import ElasticNet, Lasso
 
 from skstruct._backend._cd import _top, cd_solve, prepare_design
 from skstruct._backend._penalties import MCP, SCAD, L1, ElasticNetPenalty
-from skstruct._backend._working_set import anderson_coefs, anderson_weights
+from skstruct._backend._working_set import anderson_coefs
 
 
 def _problem(n=60, p=25, seed=0):
@@ -159,15 +159,15 @@ def test_top_matches_brute_force(seed):
         np.testing.assert_array_equal(_top(s, k), ref)
 
 
-def test_anderson_weights_solve_the_constrained_least_squares():
+def test_anderson_step_solves_the_constrained_least_squares():
+    # the driver's weights: anderson_coefs on unit-scaled iterates (scale free, 1e150 here)
     rng = np.random.RandomState(0)
-    W = np.cumsum(rng.randn(6, 30), axis=0) * 1e150  # scale-free
-    c = anderson_weights(W)
-    U = np.diff(W, axis=0) / 1e150
+    W = np.cumsum(rng.randn(6, 30), axis=0) * 1e150
+    big = np.abs(np.diff(W, axis=0)).max()
+    c = anderson_coefs(W / big)
+    U = np.diff(W, axis=0) / big
     # min ||U^T c||^2 s.t. sum c = 1: KKT system [[2 U U^T, 1], [1^T, 0]]
     K = U.shape[0]
     M = np.block([[2 * U @ U.T, np.ones((K, 1))], [np.ones((1, K)), np.zeros((1, 1))]])
     ref = np.linalg.solve(M, np.r_[np.zeros(K), 1.0])[:K]
     np.testing.assert_allclose(c, ref, rtol=1e-6, atol=1e-9)
-    np.testing.assert_allclose(anderson_coefs(W / 1e150), c, rtol=1e-8, atol=1e-12)
-    assert anderson_weights(np.ones((6, 3))) is None
