@@ -63,7 +63,7 @@ from scipy.special import xlog1py, xlogy
 from threadpoolctl import ThreadpoolController, threadpool_limits
 
 from ._penalties import pen_sum, pen_value_1d, prox_1d, subdiff_distance_1d
-from ._working_set import anderson_coefs
+from ._working_set import anderson_weights
 
 _ANDERSON_K = 5
 _EPS = float(np.finfo(np.float64).eps)
@@ -868,13 +868,8 @@ def _extrapolate(d, kernel, w, ws, st, extra, lin, wbuf, sbuf, ebuf):
     linear state); kept, in place, when it lowers ``P``. ``kernel`` = (kind, alpha,
     gamma, weights, positive) of the penalty."""
     kind, alpha, gamma, weights, positive = kernel
-    # the weights do not depend on the scale of the differences: unit scale keeps their
-    # Gram matrix from under- or overflowing (X ~ 1e150)
-    big = np.abs(wbuf[1:] - wbuf[:-1]).max()
-    if not big > 0.0:
-        return
-    cf = anderson_coefs(wbuf / big)
-    if cf.size == 0:
+    cf = anderson_weights(wbuf)
+    if cf is None:
         return
     w_acc = cf @ wbuf[1:]
     if positive and (w_acc < 0.0).any():

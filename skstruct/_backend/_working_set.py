@@ -1,8 +1,8 @@
 """Working-set helpers of the coordinate-descent drivers (:mod:`._cd`, :mod:`._bcd`).
 
-The numba ones are written as plain loops: ``np.argsort`` / ``np.sort`` and
-``np.linalg.solve`` inside numba compile numba's sort and LAPACK wrappers, seconds of a
-first call (issue 19).
+:func:`top_k` is numba, written as plain loops (``np.argsort`` inside numba compiles
+numba's sort, seconds of a first call; issue 19); :func:`anderson_weights` is numpy,
+called between the drivers' compiled epochs.
 """
 
 import numpy as np
@@ -59,56 +59,24 @@ def top_k(scores, k):
 
 
 
-@njit(cache=True)
-def anderson_coefs(wbuf):
-    """Anderson mixing weights (K,) of the last K iterates from K+1 stored rows.
+def anderson_weights(wbuf):
+    """Anderson mixing weights (K,) of the last K iterates from K+1 stored rows (numpy).
 
-    ``c = z / sum(z)``, ``(U U^T + eps I) z = 1``, ``U`` the K successive differences,
-    by a K x K Cholesky written out (np.linalg in numba costs ~20 s of compilation);
-    an empty array when the system is degenerate.
+    ``c = z / sum(z)``, ``(U U^T + eps I) z = 1``, ``U`` the K successive differences
+    divided by their largest entry (the weights do not depend on their scale; unit scale
+    keeps ``U U^T`` from under- or overflowing, e.g. at X ~ 1e150). ``None`` when the
+    system is degenerate.
     """
-    K = wbuf.shape[0] - 1
-    m = wbuf.shape[1]
-    M = np.zeros((K, K))
-    for k in range(K):
-        for l in range(k + 1):
-            acc = 0.0
-            for i in range(m):
-                acc += (wbuf[k + 1, i] - wbuf[k, i]) * (wbuf[l + 1, i] - wbuf[l, i])
-            M[k, l] = acc
-    tr = 0.0
-    for k in range(K):
-        tr += M[k, k]
-    if not tr > 0.0:
-        return np.zeros(0)
-    for k in range(K):
-        M[k, k] += 1e-10 * tr
-    # M = L L^T in place (lower triangle), then L L^T z = 1
-    for k in range(K):
-        for l in range(k):
-            M[k, k] -= M[k, l] * M[k, l]
-        if not M[k, k] > 0.0:
-            return np.zeros(0)
-        M[k, k] = np.sqrt(M[k, k])
-        for r in range(k + 1, K):
-            for l in range(k):
-                M[r, k] -= M[r, l] * M[k, l]
-            M[r, k] /= M[k, k]
-    z = np.ones(K)
-    for k in range(K):
-        for l in range(k):
-            z[k] -= M[k, l] * z[l]
-        z[k] /= M[k, k]
-    for k in range(K - 1, -1, -1):
-        for l in range(k + 1, K):
-            z[k] -= M[l, k] * z[l]
-        z[k] /= M[k, k]
-    sz = 0.0
-    for k in range(K):
-        sz += z[k]
-    if not np.isfinite(sz) or sz == 0.0:
-        return np.zeros(0)
-    for k in range(K):
-        z[k] /= sz
-    return z
-
+    U = wbuf[1:] - wbuf[:-1]
+    big = np.abs(U).max(initial=0.0)
+    if not big > 0.0:
+        return None
+    U /= big
+    M = U @ U.T
+    M.flat[::M.shape[0] + 1] += 1e-10 * np.trace(M)
+    try:
+        z = np.linalg.solve(M, np.ones(M.shape[0]))
+    except np.linalg.LinAlgError:
+        return None
+    sz = z.sum()
+    return z / sz if np.isfinite(sz) and sz != 0.0 else None

@@ -13,7 +13,7 @@ from sklearn.linear_model import ElasticNet, Lasso
 
 from skstruct._backend._cd import _top, cd_solve, prepare_design
 from skstruct._backend._penalties import MCP, SCAD, L1, ElasticNetPenalty
-from skstruct._backend._working_set import anderson_coefs
+from skstruct._backend._working_set import anderson_weights
 
 
 def _problem(n=60, p=25, seed=0):
@@ -160,11 +160,11 @@ def test_top_matches_brute_force(seed):
 
 
 def test_anderson_step_solves_the_constrained_least_squares():
-    # the driver's weights: anderson_coefs on unit-scaled iterates (scale free, 1e150 here)
+    # the driver's weights are scale free (iterates at 1e150 here)
     rng = np.random.RandomState(0)
     W = np.cumsum(rng.randn(6, 30), axis=0) * 1e150
     big = np.abs(np.diff(W, axis=0)).max()
-    c = anderson_coefs(W / big)
+    c = anderson_weights(W)
     U = np.diff(W, axis=0) / big
     # min ||U^T c||^2 s.t. sum c = 1: KKT system [[2 U U^T, 1], [1^T, 0]]
     K = U.shape[0]
