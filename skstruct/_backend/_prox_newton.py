@@ -22,7 +22,8 @@ celer's and skglm's ``ProxNewton``; Massias et al. 2020, Johnson & Guestrin 2015
    ``h_i = sw_i sigma(z_i) sigma(-z_i)`` and working response ``t = z + r / h``,
    ``||sqrt(h) (t - X w')||^2 / (2 n) + pen(w')``, is solved inexactly by the shared
    coordinate descent (:func:`~skstruct._backend._cd.cd_solve` on
-   :func:`~skstruct._backend._cd.prepare_design`), to a stationarity violation
+   :func:`~skstruct._backend._cd.prepare_design`; an intercept eliminated by centring
+   with the weights ``h``), to a stationarity violation
    ``NEWTON_FORCING`` times the current one; then a backtracking (Armijo) line search on
    ``P`` along ``w' - w``.
 
@@ -48,6 +49,7 @@ _MAX_BACKTRACK = 30
 # Hessian weights below this fraction of the sample weight are raised to it: the model
 # stays finite for samples far on the right side (h -> 0), at a negligible curvature.
 _H_FLOOR = 1e-12
+_TINY = float(np.finfo(np.float64).tiny)
 _CONTROLLER = []  # the threadpool controller, made on first use (its library scan costs ms)
 
 
@@ -113,20 +115,27 @@ class _Data:
         """``X_cols^T v``, shape (k,)."""
         return np.asarray(cols.T @ v).ravel() if self.sparse else cols @ v
 
-    def model(self, cols, resp, sqrt_h, residual):
+    def model(self, cols, resp, sqrt_h, residual, xbar=None, ybar=0.0):
         """The Newton model on these columns, ``||sqrt_h (resp - X_cols v)||^2 / (2 n)``,
         as a least-squares design, and the solver state at the current point, whose
         weighted residual is ``residual`` (dense; None for CSC, where recomputing it
-        costs O(nnz of the columns))."""
-        # rows weighted here (prepare_design would copy them and weight them; with CSC
-        # through a product and a format conversion)
+        costs O(nnz of the columns)). With ``xbar`` (the ``h``-weighted column means)
+        and ``ybar``: the model with an unpenalised intercept, eliminated by centring
+        (a column of ones beside columns far from the origin would make the CD crawl)."""
         if self.sparse:
+            if xbar is not None:  # implicit centring
+                return prepare_design(cols, resp, X_offset=xbar, y_offset=ybar,
+                                      sqrt_sw=sqrt_h), None
+            # rows weighted here (prepare_design would weight them through a product and
+            # a format conversion)
             Xw = sp.csc_matrix((cols.data * sqrt_h[cols.indices], cols.indices, cols.indptr),
                                shape=cols.shape)
             Xw.has_sorted_indices = cols.has_sorted_indices
             return prepare_design(Xw, sqrt_h * resp), None
-        rows = cols * sqrt_h
-        return prepare_design(rows.T, sqrt_h * resp, copy=False), (residual, np.zeros(4))
+        # rows centred and weighted here, once (prepare_design would copy them first)
+        rows = (cols if xbar is None else cols - xbar[:, None]) * sqrt_h
+        return prepare_design(rows.T, sqrt_h * (resp - ybar), copy=False), \
+            (residual, np.zeros(4))
 
 
 def _loss(z, y, sw, n):
@@ -292,6 +301,9 @@ def _solve(design, spec, w0, fit_intercept, tol, max_iter, max_newton, max_epoch
     n_newton = n_epochs = 0
     gap, kkt, converged = np.nan, np.inf, False
     xsw = D.xsw if fit_intercept else None
+    # the intercept's column can be unusable (its curvature below rounding beside columns
+    # of scale 1e10): it stays fixed, its dual constraint still enters the gap
+    with_b = fit_intercept and bool(usable[-1])
     n_usable = int(np.count_nonzero(usable))
     it = 0
     for it in range(max_iter + 1):  # the last pass only scores the final point
@@ -326,7 +338,8 @@ def _solve(design, spec, w0, fit_intercept, tol, max_iter, max_newton, max_epoch
         else:
             target = tol_kkt if full else max(INNER_RATIO * kkt, tol_kkt)
         w_ws, k_newton, k_epochs = _newton_on(D, spec, w[ws], ws, z, l1[ws], l2[ws], norms[ws],
-                                              xsw[ws] if fit_intercept else None, has_gap,
+                                              xsw[ws] if with_b and ws[-1] == m - 1 else None,
+                                              has_gap,
                                               target, max_newton, max_epochs)
         w[ws] = w_ws
         n_newton += k_newton
@@ -343,12 +356,15 @@ def _newton_on(D, spec, w, ws, z, l1, l2, norms, xsw, has_gap, target, max_newto
                max_epochs):
     """Prox-Newton steps on the working set ``ws`` from ``w`` (its coefficients) and
     ``z = X w``, until the working-set problem's gap (or stationarity violation) is at
-    most ``target``. ``xsw``: ``X_ws^T sw / n`` with an intercept (in ``ws``), else None.
-    Returns (w, Newton steps, CD epochs)."""
+    most ``target``. ``xsw``: ``X_ws^T sw / n`` with an intercept (the last of ``ws``),
+    else None. Returns (w, Newton steps, CD epochs)."""
     n, y, sw = D.n, D.y, D.sw
     cols = D.columns(ws)
-    sub_spec = spec._replace(weights=np.ascontiguousarray(spec.weights[ws]), has_gap=False,
-                             safe_screen=False)
+    icpt = xsw is not None
+    k = ws.size - icpt  # the penalised coordinates (the intercept, last, is eliminated)
+    fcols = (cols[:, :k] if D.sparse else cols[:k]) if icpt else cols
+    sub_spec = spec._replace(weights=np.ascontiguousarray(spec.weights[ws[:k]]),
+                             has_gap=False, safe_screen=False)
     n_epochs = n_steps = 0
     for _ in range(max_newton):
         t = expit(-y * z)
@@ -368,16 +384,27 @@ def _newton_on(D, spec, w, ws, z, l1, l2, norms, xsw, has_gap, target, max_newto
         h = np.maximum(sw * t * (1.0 - t), _H_FLOOR * sw)
         u = np.sqrt(h)
         ratio = np.divide(r, h, out=np.zeros(n), where=h > 0.0)
-        sub, state = D.model(cols, z + ratio, u, u * ratio)
+        if icpt:  # the model's intercept, eliminated: b = ybar - xbar^T w
+            hs = float(h.sum())
+            xbar = D.t_times(fcols, h) / hs
+            ybar = float(h @ (z + ratio)) / hs
+            shift = w[k] - ybar + float(xbar @ w[:k])
+            sub, state = D.model(fcols, z + ratio, u, u * (ratio + shift), xbar, ybar)
+        else:
+            sub, state = D.model(cols, z + ratio, u, u * ratio)
         scale = np.sqrt(np.where(sub.lipschitz > 0, sub.lipschitz, 1.0))
-        v0 = float(np.max(viol / scale))
-        if not v0 > 0.0:
+        v0 = float(np.max(viol[:k] / scale)) if k else 0.0
+        if not v0 > 0.0 and not icpt:
             break
-        res = cd_solve(sub, sub_spec, w, state=state,
-                       tol=NEWTON_FORCING * v0 / np.sqrt(sub.yty_n), max_iter=20,
-                       max_epochs=max_epochs, p0=ws.size)
-        n_epochs += res.n_epochs
-        step = res.coef - w
+        wf = w[:k]
+        if k:
+            res = cd_solve(sub, sub_spec, wf, state=state,
+                           tol=NEWTON_FORCING * v0 / np.sqrt(max(sub.yty_n, _TINY)),
+                           max_iter=20, max_epochs=max_epochs, p0=k)
+            n_epochs += res.n_epochs
+            wf = res.coef
+        new = wf if not icpt else np.r_[wf, ybar - float(xbar @ wf)]
+        step = new - w
         moved = np.flatnonzero(step)
         if moved.size == 0:
             break
