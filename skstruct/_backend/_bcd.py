@@ -52,9 +52,9 @@ import math
 import numpy as np
 import scipy.sparse as sp
 from numba import njit
-from threadpoolctl import ThreadpoolController
 
 from ._cd import GramColumns
+from ._threads import blas_limit
 from ._working_set import anderson_weights
 
 _ANDERSON_K = 5
@@ -491,17 +491,12 @@ def _zero_blocks(d, spec, W, state, extra, blocks):
     return f.size > 0
 
 
-_CONTROLLER = []
-
-
 def _blas_threads(design):
     """One BLAS thread while the full gradient is a small product (``T n p < 1e8``): the
     solve is sequential, and two OpenBLAS threads on a loaded 2-core machine made the
     (10 x 500) @ (500 x 2000) gradient 15x slower (68 ms against 4 ms)."""
-    if not _CONTROLLER:
-        _CONTROLLER.append(ThreadpoolController())
     small = design.n_tasks * design.n_samples * design.n_features < 10 ** 8
-    return _CONTROLLER[0].limit(limits=1 if small else None, user_api="blas")
+    return blas_limit(1 if small else None)
 
 
 def _top(scores, k, usable):

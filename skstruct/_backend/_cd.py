@@ -60,9 +60,9 @@ import scipy.sparse as sp
 from numba import njit
 from scipy.linalg import cho_factor, cho_solve, solve_triangular
 from scipy.special import xlog1py, xlogy
-from threadpoolctl import ThreadpoolController, threadpool_limits
 
 from ._penalties import pen_sum, pen_value_1d, prox_1d, subdiff_distance_1d
+from ._threads import blas_limit
 from ._working_set import anderson_weights
 
 _ANDERSON_K = 5
@@ -75,7 +75,6 @@ _RANDOM_BATCH = 20
 # the epochs are serial anyway, and on a loaded 2-core machine a two-thread gemv of
 # 5000 x 1000 took 30 ms instead of 1.2 ms (the dense benchmark path ran 3.5x slower)
 _BLAS_ONE_THREAD = 100_000
-_BLAS = None  # a ThreadpoolController, made on first use (it inspects the loaded libraries)
 
 
 # ----------------------------------------------------------------------------- epoch kernels
@@ -734,15 +733,8 @@ def cd_solve(design, spec, w0=None, *, state=None, tol=1e-4, max_iter=100, max_e
             trust_start)
     if design.mode != 0 or design.n_samples * design.n_features < _BLAS_ONE_THREAD:
         return _solve(*args)
-    with _blas_controller().limit(limits=1, user_api="blas"):
+    with blas_limit(1):
         return _solve(*args)
-
-
-def _blas_controller():
-    global _BLAS
-    if _BLAS is None:
-        _BLAS = ThreadpoolController()
-    return _BLAS
 
 
 def _solve(d, spec, w0, state, tol, max_iter, max_epochs, p0, screen, anderson, seed,
@@ -916,7 +908,7 @@ def ridge_solve(design, l2):
     # small factorizations on one BLAS thread: measured 600x faster on a loaded 2-core
     # machine (300 x 100 SVD: 2 s with two OpenBLAS threads, 3 ms with one)
     small = d.n_samples * d.n_features * min(d.n_samples, d.n_features) < 10 ** 8
-    with threadpool_limits(limits=1 if small else None, user_api="blas"):
+    with blas_limit(1 if small else None):
         return _ridge_solve(d, l2)
 
 

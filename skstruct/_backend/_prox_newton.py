@@ -35,9 +35,9 @@ one full product ``X^T r`` (O(n p) dense, O(nnz) sparse). No numba code of its o
 import numpy as np
 import scipy.sparse as sp
 from scipy.special import expit, xlog1py, xlogy
-from threadpoolctl import ThreadpoolController
 
 from ._cd import cd_solve, prepare_design
+from ._threads import blas_limit
 
 # Stationarity of the Newton model solve, relative to the current violation of the
 # working-set problem (an inexact Newton forcing term).
@@ -50,15 +50,6 @@ _MAX_BACKTRACK = 30
 # stays finite for samples far on the right side (h -> 0), at a negligible curvature.
 _H_FLOOR = 1e-12
 _TINY = float(np.finfo(np.float64).tiny)
-_CONTROLLER = []  # the threadpool controller, made on first use (its library scan costs ms)
-
-
-def _blas_limit(limits):
-    """A context limiting BLAS threads, from one cached controller: a fresh
-    ``threadpool_limits`` rescans the loaded libraries, 20 ms a call on a loaded machine."""
-    if not _CONTROLLER:
-        _CONTROLLER.append(ThreadpoolController())
-    return _CONTROLLER[0].limit(limits=limits, user_api="blas")
 
 
 class ProxNewtonResult:
@@ -276,7 +267,7 @@ def prox_newton_solve(design, spec, w0=None, *, fit_intercept=False, tol=1e-4, m
     # and a dot of length 20000 100x slower (0.2 ms against 25 ms); with CSC X BLAS only
     # sees vectors
     small = design.mode == 1 or design.n_samples * design.n_features < 10 ** 8
-    with _blas_limit(1 if small else None):
+    with blas_limit(1 if small else None):
         return _solve(design, spec, w0, fit_intercept, tol, max_iter, max_newton, max_epochs,
                       p0)
 
