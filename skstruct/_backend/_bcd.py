@@ -55,7 +55,7 @@ from numba import njit
 
 from ._cd import GramColumns
 from ._threads import blas_limit
-from ._working_set import anderson_weights
+from ._working_set import anderson_weights, top_indices
 
 _ANDERSON_K = 5
 
@@ -503,9 +503,7 @@ def _top(scores, k, usable):
     """The ``k`` blocks of highest score, sorted (all usable ones when k covers them)."""
     if k >= np.count_nonzero(usable):
         return np.flatnonzero(usable)
-    ws = np.argpartition(-scores, k - 1)[:k]
-    ws.sort()
-    return ws
+    return top_indices(scores, k)
 
 
 def block_lipschitz(design, ptr, idx):

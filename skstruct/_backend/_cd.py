@@ -63,7 +63,7 @@ from scipy.special import xlog1py, xlogy
 
 from ._penalties import pen_sum, pen_value_1d, prox_1d, subdiff_distance_1d
 from ._threads import blas_limit
-from ._working_set import anderson_weights
+from ._working_set import anderson_weights, top_indices
 
 _ANDERSON_K = 5
 _EPS = float(np.finfo(np.float64).eps)
@@ -808,7 +808,7 @@ def _solve(d, spec, w0, state, tol, max_iter, max_epochs, p0, screen, anderson, 
         if full_ws:
             ws = ws_all = np.flatnonzero(usable) if ws_all is None else ws_all
         else:
-            ws = _top(scores, ws_size)
+            ws = top_indices(scores, ws_size)
         inner_tol = 0.3 * kkt
         if full_ws and not use_gap:
             inner_tol = min(inner_tol, tol_kkt)
@@ -843,16 +843,6 @@ def _solve(d, spec, w0, state, tol, max_iter, max_epochs, p0, screen, anderson, 
     gap_used = use_gap and np.isfinite(gap)
     converged = bool(gap <= tol_gap) if gap_used else bool(kkt <= tol_kkt)
     return CDResult(w, st, extra, out, converged, lin)
-
-
-def _top(scores, k):
-    """Indices of the ``k`` largest scores in increasing order, ties to the lowest index (as
-    :func:`~skstruct._backend._working_set.top_k`: the storages of one problem, whose scores
-    differ by rounding only, must pick the same features among the many zero scores)."""
-    thr = np.partition(scores, scores.shape[0] - k)[scores.shape[0] - k]
-    pick = scores > thr
-    pick[np.flatnonzero(scores == thr)[:k - np.count_nonzero(pick)]] = True
-    return np.flatnonzero(pick)
 
 
 def _extrapolate(d, kernel, w, ws, st, extra, lin, wbuf, sbuf, ebuf):

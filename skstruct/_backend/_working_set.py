@@ -1,8 +1,10 @@
 """Working-set helpers of the coordinate-descent drivers (:mod:`._cd`, :mod:`._bcd`).
 
 :func:`top_k` is numba, written as plain loops (``np.argsort`` inside numba compiles
-numba's sort, seconds of a first call; issue 19); :func:`anderson_weights` is numpy,
-called between the drivers' compiled epochs.
+numba's sort, seconds of a first call; issue 19) for the self-expression batch;
+:func:`top_indices` is its numpy counterpart for the drivers' Python outer loops (same
+selection and tie rule); :func:`anderson_weights` is numpy, called between the drivers'
+compiled epochs.
 """
 
 import numpy as np
@@ -57,6 +59,16 @@ def top_k(scores, k):
             m += 1
     return out
 
+
+
+def top_indices(scores, k):
+    """Indices of the ``k`` largest scores in increasing order, ties to the lowest index
+    (as :func:`top_k`: the storages of one problem, whose scores differ by rounding
+    only, must pick the same features among the many zero scores)."""
+    thr = np.partition(scores, scores.shape[0] - k)[scores.shape[0] - k]
+    pick = scores > thr
+    pick[np.flatnonzero(scores == thr)[:k - np.count_nonzero(pick)]] = True
+    return np.flatnonzero(pick)
 
 
 def anderson_weights(wbuf):

@@ -11,7 +11,7 @@ import pytest
 import scipy.sparse as sp
 from sklearn.linear_model import ElasticNet, Lasso
 
-from skstruct._backend._cd import _top, cd_solve, prepare_design
+from skstruct._backend._cd import cd_solve, prepare_design
 from skstruct._backend._penalties import MCP, SCAD, L1, ElasticNetPenalty
 from skstruct._backend._working_set import anderson_weights
 
@@ -146,17 +146,6 @@ def test_unpenalised_feature_and_warm_state():
     again = cd_solve(d, L1(0.1, weights=v).spec(p), res.coef, state=res.states, tol=1e-12)
     np.testing.assert_array_equal(again.coef, res.coef)
     assert again.n_epochs <= 1
-
-
-@pytest.mark.parametrize("seed", range(5))
-def test_top_matches_brute_force(seed):
-    rng = np.random.RandomState(seed)
-    s = rng.randint(0, 4, 40).astype(float)  # many ties
-    s[rng.rand(40) < 0.2] = np.inf
-    for k in [1, 5, 17, 40]:
-        # brute force: sort by (-score, index), take k, return in index order
-        ref = np.sort(sorted(range(40), key=lambda j: (-s[j], j))[:k])
-        np.testing.assert_array_equal(_top(s, k), ref)
 
 
 def test_anderson_step_solves_the_constrained_least_squares():
