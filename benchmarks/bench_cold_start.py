@@ -8,6 +8,8 @@ process: interpreter start, imports and the fit. Each estimator is set
 against the nearest scikit-learn estimator, fitted the same way. A last table
 times ``import skstruct`` and each subpackage against ``import sklearn``.
 
+``python bench_cold_start.py --only Lasso [more names]`` prints the first-fit table of
+those cases without writing the results file.
 ``python bench_cold_start.py --profile Lasso [more names]`` prints instead, per
 case, what a cold first fit compiles: each jitted function (ours and numba's own
 overloads), its signatures and its compile CPU time excluding nested compiles.
@@ -34,6 +36,9 @@ _SUBSPACES = ("from skstruct.datasets import make_subspaces\n"
 _LOWRANK = ("import numpy as np\n"
             "rng = np.random.default_rng(0)\n"
             "X = rng.normal(size=(60, 3)) @ rng.normal(size=(3, 40))\n")
+_MULTI = ("from sklearn.datasets import make_regression\n"
+          "X, Y = make_regression(n_samples=50, n_features=5, n_targets=3, noise=1.0,\n"
+          "                       random_state=0)\n")
 _SETS = ("from skstruct.datasets import make_spd_distributions\n"
          "X, y = make_spd_distributions(n_distributions=20, n_matrices=20, n_channels=4,\n"
          "                              random_state=0)\n")
@@ -105,6 +110,64 @@ CASES = {
     "RobustPCA.transform": (
         _LOWRANK, "from skstruct.decomposition import RobustPCA as E\nE().fit(X).transform(X)",
         "from sklearn.decomposition import PCA as E\nE().fit(X).transform(X)"),
+    "ElasticNetCV": (_REG, "from skstruct.linear_model import ElasticNetCV as E\nE().fit(X, y)",
+                     "from sklearn.linear_model import ElasticNetCV as E\nE().fit(X, y)"),
+    "SCADRegressor": (_REG, "from skstruct.linear_model import SCADRegressor as E\nE().fit(X, y)",
+                      "from sklearn.linear_model import Lasso as E\nE().fit(X, y)"),
+    "MCPRegressorCV": (_REG, "from skstruct.linear_model import MCPRegressorCV as E\nE().fit(X, y)",
+                       "from sklearn.linear_model import LassoCV as E\nE().fit(X, y)"),
+    "SCADRegressorCV": (_REG, "from skstruct.linear_model import SCADRegressorCV as E\n"
+                        "E().fit(X, y)",
+                        "from sklearn.linear_model import LassoCV as E\nE().fit(X, y)"),
+    "AdaptiveLasso": (_REG, "from skstruct.linear_model import AdaptiveLasso as E\nE().fit(X, y)",
+                      "from sklearn.linear_model import Lasso as E\nE().fit(X, y)"),
+    "AdaptiveLassoCV": (_REG, "from skstruct.linear_model import AdaptiveLassoCV as E\n"
+                        "E().fit(X, y)",
+                        "from sklearn.linear_model import LassoCV as E\nE().fit(X, y)"),
+    "GroupLassoCV": (_REG, "from skstruct.linear_model import GroupLassoCV as E\nE().fit(X, y)",
+                     "from sklearn.linear_model import LassoCV as E\nE().fit(X, y)"),
+    "MultiTaskLasso": (_MULTI, "from skstruct.linear_model import MultiTaskLasso as E\n"
+                       "E(alpha=0.01).fit(X, Y)",
+                       "from sklearn.linear_model import MultiTaskLasso as E\n"
+                       "E(alpha=0.01).fit(X, Y)"),
+    "MultiTaskElasticNet": (_MULTI, "from skstruct.linear_model import MultiTaskElasticNet as E\n"
+                            "E(alpha=0.01).fit(X, Y)",
+                            "from sklearn.linear_model import MultiTaskElasticNet as E\n"
+                            "E(alpha=0.01).fit(X, Y)"),
+    "MultiTaskLassoCV": (_MULTI, "from skstruct.linear_model import MultiTaskLassoCV as E\n"
+                         "E().fit(X, Y)",
+                         "from sklearn.linear_model import MultiTaskLassoCV as E\nE().fit(X, Y)"),
+    "MultiTaskElasticNetCV": (_MULTI, "from skstruct.linear_model import MultiTaskElasticNetCV as E\n"
+                              "E().fit(X, Y)",
+                              "from sklearn.linear_model import MultiTaskElasticNetCV as E\n"
+                              "E().fit(X, Y)"),
+    "SparseLogisticRegression": (
+        _CLF, "from skstruct.linear_model import SparseLogisticRegression as E\nE().fit(X, y)",
+        "from sklearn.linear_model import LogisticRegression as E\n"
+        "E(l1_ratio=1.0, solver='liblinear').fit(X, y)"),
+    "SparseLogisticRegressionCV": (
+        _CLF, "from skstruct.linear_model import SparseLogisticRegressionCV as E\nE().fit(X, y)",
+        "from sklearn.linear_model import LogisticRegressionCV as E\n"
+        "E(l1_ratios=(1.0,), solver='liblinear').fit(X, y)"),
+    "ElasticNetSubspaceClustering": (
+        _SUBSPACES, "from skstruct.cluster import ElasticNetSubspaceClustering as E\n"
+        "E(n_clusters=2).fit(X)",
+        "from sklearn.cluster import SpectralClustering as E\nE(n_clusters=2).fit(X)"),
+    "LeastSquaresSubspaceClustering": (
+        _SUBSPACES, "from skstruct.cluster import LeastSquaresSubspaceClustering as E\n"
+        "E(n_clusters=2).fit(X)",
+        "from sklearn.cluster import SpectralClustering as E\nE(n_clusters=2).fit(X)"),
+    "LowRankRepresentation": (
+        _SUBSPACES, "from skstruct.cluster import LowRankRepresentation as E\n"
+        "E(n_clusters=2).fit(X)",
+        "from sklearn.cluster import SpectralClustering as E\nE(n_clusters=2).fit(X)"),
+    "ThresholdingSubspaceClustering": (
+        _SUBSPACES, "from skstruct.cluster import ThresholdingSubspaceClustering as E\n"
+        "E(n_clusters=2).fit(X)",
+        "from sklearn.cluster import SpectralClustering as E\nE(n_clusters=2).fit(X)"),
+    "SPDSWEmbedding": (_SETS, "from skstruct.spd import SPDSWEmbedding as E\nE().fit_transform(X)",
+                       "from sklearn.decomposition import PCA as E\n"
+                       "E().fit_transform(X.reshape(len(X), -1))"),
     "python -m skstruct": ("", "import runpy, sys\nsys.argv = ['skstruct']\n"
                            "runpy.run_module('skstruct', run_name='__main__')",
                            "import sklearn"),
@@ -201,7 +264,16 @@ def main(quick=False):
 
 
 if __name__ == "__main__":
-    if "--profile" in sys.argv:
-        profile(sys.argv[sys.argv.index("--profile") + 1:])
+    args = sys.argv[1:]
+    unknown = [a for a in args if a.startswith("-") and a not in ("--profile", "--quick", "--only")]
+    names = [a for a in args if not a.startswith("-")]
+    if unknown or any(n not in CASES for n in names):
+        sys.exit(__doc__ + "\nunknown arguments: " + " ".join(unknown + [n for n in names
+                                                                    if n not in CASES])
+                 + "\ncases: " + ", ".join(CASES))
+    if "--profile" in args:
+        profile(names)
+    elif "--only" in args:
+        print(_first_fits({n: CASES[n] for n in names}))
     else:
-        main(quick="--quick" in sys.argv)
+        main(quick="--quick" in args)
