@@ -177,41 +177,35 @@ def _pcp_ialm(D, lam, *, mask=None, tol=1e-7, max_iter=1000, mu=None, rho=1.5,
     return PCPResult(L, S, U, s, Vt, it, converged, np.asarray(residuals), Y)
 
 
-@njit(cache=True, inline="always")
-def _shrink(t, thr):
-    if t > thr:
-        return t - thr
-    if t < -thr:
-        return t + thr
-    return 0.0
-
-
-@njit(cache=True)
 def _sparse_step(D, L, Y, obs, mu, lam, S, A):
-    # In one pass: S = soft(D - L + Y / mu, lam / mu) on observed entries
-    # (= D - L + Y / mu elsewhere), A = D - S + Y / mu.
-    inv = 1.0 / mu
-    thr = lam * inv
-    full = obs.size == 1
-    d, l_, y_, o_, s_, a_ = D.ravel(), L.ravel(), Y.ravel(), obs.ravel(), S.ravel(), A.ravel()
-    for i in range(d.size):
-        y = y_[i] * inv
-        t = d[i] - l_[i] + y
-        v = _shrink(t, thr) if full or o_[i] else t
-        s_[i] = v
-        a_[i] = d[i] - v + y
+    """In one pass: ``S = soft(D - L + Y / mu, lam / mu)`` on observed entries
+    (``D - L + Y / mu`` elsewhere), ``A = D - S + Y / mu``.
+
+    The dual step of :func:`_dual_sparse_step` with a zero step on ``Y``.
+    """
+    _dual_sparse_step(D, L, D, Y, obs, 0.0, mu, lam, S, A)
 
 
-@njit(cache=True)
 def _dual_sparse_step(D, L, S, Y, obs, mu, mu_next, lam, S_next, A):
-    # In one pass (fusing halves the memory traffic of an iteration):
-    # Z = D - L - S on observed entries (0 elsewhere), Y += mu * Z, then the
-    # sparse step at mu_next into S_next and A. Returns ||Z||_F^2.
+    """In one pass (fusing halves the memory traffic of an iteration):
+    ``Z = D - L - S`` on observed entries (0 elsewhere), ``Y += mu * Z``, then
+    the sparse step at ``mu_next`` into ``S_next`` and ``A``. Returns
+    ``||Z||_F^2``.
+
+    All arrays C-contiguous of shape (m, n) (``obs`` of size 1: all
+    observed); the kernel runs on their flat views.
+    """
+    return _fused_step(D.reshape(-1), L.reshape(-1), S.reshape(-1), Y.reshape(-1),
+                       obs.reshape(-1), mu, mu_next, lam, S_next.reshape(-1), A.reshape(-1))
+
+
+# Compile cost (issue 19): one kernel on flat arrays (was two on 2-D arrays
+# raveled inside, with an inlined shrink: 1.5 s of compile CPU on first use).
+@njit(cache=True)
+def _fused_step(d, l_, s_, y_, o_, mu, mu_next, lam, sn, a_):
     inv = 1.0 / mu_next
     thr = lam * inv
-    full = obs.size == 1
-    d, l_, s_, y_, o_ = D.ravel(), L.ravel(), S.ravel(), Y.ravel(), obs.ravel()
-    sn, a_ = S_next.ravel(), A.ravel()
+    full = o_.size == 1
     acc = 0.0
     for i in range(d.size):
         ob = full or o_[i]
@@ -221,9 +215,10 @@ def _dual_sparse_step(D, L, S, Y, obs, mu, mu_next, lam, S_next, A):
             y_[i] += mu * z
         y = y_[i] * inv
         t = d[i] - l_[i] + y
-        v = _shrink(t, thr) if ob else t
-        sn[i] = v
-        a_[i] = d[i] - v + y
+        if ob:  # soft threshold
+            t = t - thr if t > thr else (t + thr if t < -thr else 0.0)
+        sn[i] = t
+        a_[i] = d[i] - t + y
     return acc
 
 
