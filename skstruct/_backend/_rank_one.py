@@ -14,6 +14,8 @@ re-inverting; nothing here inverts a matrix except :func:`refresh_precision`,
 which removes rounding drift every few thousand updates.
 """
 
+import math
+
 import numpy as np
 from numba import njit
 
@@ -65,66 +67,18 @@ def refresh_precision(P, min_eig=1e-12):
 
 
 # ---------------------------------------------------------------------------
-# The IGMN per-sample loop, compiled. Profiling the vectorized numpy version
-# showed ~150 us of interpreter overhead per sample (about 25 numpy calls),
-# which dominated the O(K D^2) arithmetic up to D ~ 100 (K = 8).
+# The IGMN stream: a numpy driver (component creation, pruning, refresh stops)
+# around one compiled loop over the rows that only update existing components.
+# Profiling the vectorized numpy version showed ~150 us of interpreter
+# overhead per sample (about 25 numpy calls), which dominated the O(K D^2)
+# arithmetic up to D ~ 100 (K = 8); creations and prunings are rare events,
+# so they return to numpy, which keeps the compiled code small (issue 19:
+# its first compile costs about half of the former all-in-one loop's).
 
 _STREAM_DONE, _STREAM_GROW, _STREAM_REFRESH = 0, 1, 2
+_EVENT_NONE, _EVENT_CREATE, _EVENT_PRUNE = 0, 1, 2
 
 
-@njit(cache=True)
-def _update_coefficients(w, wc, d2, D, igmn):
-    """``(alpha, beta, dlogdet)`` of one component's update by one sample.
-
-    ``P_new = alpha P + beta t t^T`` and ``log|C_new| = log|C| + dlogdet``,
-    with ``e = x - mu`` (the mean before the update), ``t = P e`` and
-    ``d2 = e^T P e``.
-
-    **Exact rule** (the weighted running covariance). ``w`` is the weight of
-    the mean update and ``wc`` that of the covariance (``wc = w`` unless the
-    initial covariance counts as several pseudo-samples)::
-
-        C_new = (1 - wc) C + wc (1 - w) e e^T = (1 - wc) (C + g e e^T),
-        g = wc (1 - w) / (1 - wc)
-        alpha = 1 / (1 - wc),  beta = -alpha g / (1 + g d2)
-        dlogdet = D log(1 - wc) + log(1 + g d2)
-
-    It stays positive definite for every ``w, wc`` in ``[0, 1)``.
-
-    **IGMN rule** (Heinen, Engel & Pinto), ``C_new = (1 - w) C + w e* e*^T -
-    dm dm^T`` with ``dm = w e`` and ``e* = (1 - w) e``: a scaling, a rank-one
-    update by ``sqrt(w) e*`` and a rank-one downdate by ``dm``. Both vectors
-    are multiples of ``e``, so the two Sherman-Morrison steps collapse to one::
-
-        a = 1 + w (1 - w) d2            (update factor)
-        g = 1 / (1 - w) - w d2 / a
-        b = 1 - w^2 d2 g                (downdate factor)
-        alpha = 1 / (1 - w),  beta = -w / a + (w g)^2 / b
-        dlogdet = D log(1 - w) + log a + log b
-
-    The rule leaves ``C`` indefinite when ``b <= 0`` (``(1 - w)^2 < w`` and
-    ``d2`` large); there the exact rule is used instead.
-    """
-    if igmn:
-        a = 1.0 + w * (1.0 - w) * d2
-        g = 1.0 / (1.0 - w) - w * d2 / a
-        b = 1.0 - w * w * d2 * g
-        if b > 1e-12:
-            alpha = 1.0 / (1.0 - w)
-            beta = -w / a + (w * g) ** 2 / b
-            return alpha, beta, D * np.log1p(-w) + np.log(a) + np.log(b)
-    g = wc * (1.0 - w) / (1.0 - wc)
-    a = 1.0 + g * d2
-    alpha = 1.0 / (1.0 - wc)
-    return alpha, -alpha * g / a, D * np.log1p(-wc) + np.log(a)
-
-
-# No fastmath: reassociation and fma contraction make results depend on the
-# CPU's vector width and instruction set. Element loops rather than slice
-# assignments (``M[j, :] = M[k, :]``): numba compiles a formatted shape-mismatch
-# error, with its string machinery, for every array-to-slice assignment, which
-# cost ~5 s of a first call (issue 19).
-@njit(cache=True)
 def igmn_stream(X, sw, start, M, P, logdet, sp, age, p_init_diag, params, state):
     """Run the IGMN per-sample procedure on ``X[start:]``, in place.
 
@@ -132,9 +86,11 @@ def igmn_stream(X, sw, start, M, P, logdet, sp, age, p_init_diag, params, state)
     ``d2_k >= thr`` for every ``k``) or is absorbed by every component in
     proportion to its posterior ``p_k``: ``sp_k += s p_k``, the mean moves by
     ``w e`` with ``w = s p_k / sp_k``, and the precision and log-determinant
-    follow the rank-one rule of :func:`_update_coefficients`. A weight is a
-    fractional count: with the exact rule and hard posteriors, weight ``m``
-    gives the model of ``m`` repetitions of ``x`` (to rounding).
+    follow the rank-one rule of :func:`_absorb`. A weight is a fractional
+    count: with the exact rule and hard posteriors, weight ``m`` gives the
+    model of ``m`` repetitions of ``x`` (to rounding). After each sample, the
+    components older than ``v_min`` with a count below ``sp_min`` are removed,
+    keeping at least the strongest one.
 
     Parameters
     ----------
@@ -147,7 +103,7 @@ def igmn_stream(X, sw, start, M, P, logdet, sp, age, p_init_diag, params, state)
         Means; rows ``< K`` are live.
     P : ndarray of shape (capacity, D, D)
         Precisions, exactly symmetric (the loop relies on it) and kept so
-        (see Notes).
+        (see :func:`_absorb`).
     logdet, sp, age : ndarray of shape (capacity,)
         ``log |C_k|``, soft counts and ages (weight seen since creation).
     p_init_diag : ndarray of shape (D,)
@@ -155,8 +111,9 @@ def igmn_stream(X, sw, start, M, P, logdet, sp, age, p_init_diag, params, state)
         weight one.
     params : ndarray of shape (8,)
         ``[logdet_init, thr, kmax, sp_min, v_min, igmn, refresh,
-        prior_count]`` (packed: each argument costs dispatch time on every
-        call, which a one-row ``partial_fit`` pays per row):
+        prior_count]`` (packed: each argument of the compiled loop costs
+        dispatch time on every call, which a one-row ``partial_fit`` pays per
+        row):
 
         - ``logdet_init``: ``log |C_init|``;
         - ``thr``: novelty threshold on the squared Mahalanobis distance;
@@ -185,7 +142,134 @@ def igmn_stream(X, sw, start, M, P, logdet, sp, age, p_init_diag, params, state)
     Notes
     -----
     Per sample: ``O(K D^2)`` for the Mahalanobis distances and the
-    rank-one updates, each matrix read in memory order.
+    rank-one updates, each matrix read in memory order; a creation or a
+    pruning adds ``O(K D^2)`` of numpy work and one more call of the loop.
+    """
+    n, D = X.shape
+    cap = M.shape[0]
+    refresh = int(params[6])
+    E, T = np.empty((cap, D)), np.empty((cap, D))
+    d2, post = np.empty(cap), np.empty(cap)
+    i = start
+    while i < n:
+        K, n_seen = int(state[0]), int(state[1])
+        stop = n if refresh <= 0 else min(n, i + refresh - n_seen % refresh)
+        j, event = _absorb(X, sw, i, stop, K, M, P, logdet, sp, age, E, T, d2, post, params)
+        state[1] = n_seen = n_seen + j - i
+        if event == _EVENT_CREATE:
+            if K == cap:
+                return j, _STREAM_GROW
+            _create(X[j], sw[j], M, P, logdet, sp, age, p_init_diag, params, state)
+            state[1] = n_seen = n_seen + 1
+            j += 1
+        if event == _EVENT_PRUNE or (event == _EVENT_CREATE and K > 0):
+            _prune(M, P, logdet, sp, age, params, state)
+        i = j
+        if refresh > 0 and n_seen % refresh == 0:
+            return i, _STREAM_REFRESH
+    return n, _STREAM_DONE
+
+
+def _create(x, s, M, P, logdet, sp, age, p_init_diag, params, state):
+    """Component ``K`` at ``x`` with count ``s``; the others age by ``s``."""
+    K = int(state[0])
+    igmn, prior_count = params[5] != 0.0, params[7]
+    n0 = 1.0 if igmn else prior_count
+    age[:K] += s
+    # n0 C_init / (s + n0 - 1): the prior scatter over the count.
+    f = (s + n0 - 1.0) / n0
+    M[K] = x
+    P[K] = 0.0
+    P[K].flat[::x.shape[0] + 1] = f * p_init_diag
+    logdet[K] = params[0] - x.shape[0] * math.log(f)
+    sp[K] = s
+    age[K] = s
+    state[0] += 1
+    state[2] += 1
+
+
+def _prune(M, P, logdet, sp, age, params, state):
+    """Remove the components older than ``v_min`` with a count below ``sp_min``,
+    keeping the strongest when all would go; compacts the arrays."""
+    K = int(state[0])
+    sp_min, v_min = params[3], params[4]
+    if sp_min <= 0:
+        return
+    drop = (age[:K] > v_min) & (sp[:K] < sp_min)
+    if drop.all():
+        drop[np.argmax(sp[:K])] = False  # keep at least the strongest component
+    if drop.any():
+        keep = np.flatnonzero(~drop)
+        for a in (M, P, logdet, sp, age):
+            a[:keep.size] = a[keep]
+        state[0] = keep.size
+        state[3] += K - keep.size
+
+
+# No fastmath: reassociation and fma contraction make results depend on the
+# CPU's vector width and instruction set. Element loops rather than slice
+# assignments (``M[j, :] = M[k, :]``): numba compiles a formatted shape-mismatch
+# error, with its string machinery, for every array-to-slice assignment (issue
+# 19). Scalar functions from ``math``: cheaper to compile than numpy's ufuncs.
+@njit(cache=True)
+def _absorb(X, sw, start, stop, K, M, P, logdet, sp, age, E, T, d2, post, params):
+    """Absorb rows ``start .. stop - 1`` into the ``K`` components, in place,
+    until a row is novel or a component must be pruned.
+
+    Parameters
+    ----------
+    X, sw, M, P, logdet, sp, age, params
+        As in :func:`igmn_stream`.
+    start, stop : int
+        Rows to process.
+    K : int
+        Live components (``>= 0``).
+    E, T : ndarray of shape (capacity, D)
+        Work space: ``e_k = x - mu_k`` and ``t_k = P_k e_k``.
+    d2, post : ndarray of shape (capacity,)
+        Work space: ``d2_k = e_k^T t_k`` and the posteriors.
+
+    Returns
+    -------
+    next_row : int
+    event : int
+        0: rows done up to ``stop``; 1: row ``next_row`` is novel and a
+        component can be created (``K == 0``, or fewer than ``kmax``), the row
+        not processed yet (the caller creates the component, ages the others
+        and prunes); 2: row ``next_row - 1`` was absorbed and left a component
+        to prune.
+
+    Notes
+    -----
+    The update of component ``k`` by a sample of relative weight ``w`` is
+    ``P_new = alpha P + beta t t^T`` and ``log|C_new| = log|C| + dlogdet``,
+    with ``e = x - mu`` (the mean before the update), ``t = P e`` and
+    ``d2 = e^T P e``.
+
+    **Exact rule** (the weighted running covariance). ``w`` is the weight of
+    the mean update and ``wc`` that of the covariance (``wc = w`` unless the
+    initial covariance counts as several pseudo-samples)::
+
+        C_new = (1 - wc) C + wc (1 - w) e e^T = (1 - wc) (C + g e e^T),
+        g = wc (1 - w) / (1 - wc)
+        alpha = 1 / (1 - wc),  beta = -alpha g / (1 + g d2)
+        dlogdet = D log(1 - wc) + log(1 + g d2)
+
+    It stays positive definite for every ``w, wc`` in ``[0, 1)``.
+
+    **IGMN rule** (Heinen, Engel & Pinto), ``C_new = (1 - w) C + w e* e*^T -
+    dm dm^T`` with ``dm = w e`` and ``e* = (1 - w) e``: a scaling, a rank-one
+    update by ``sqrt(w) e*`` and a rank-one downdate by ``dm``. Both vectors
+    are multiples of ``e``, so the two Sherman-Morrison steps collapse to one::
+
+        a = 1 + w (1 - w) d2            (update factor)
+        g = 1 / (1 - w) - w d2 / a
+        b = 1 - w^2 d2 g                (downdate factor)
+        alpha = 1 / (1 - w),  beta = -w / a + (w g)^2 / b
+        dlogdet = D log(1 - w) + log a + log b
+
+    The rule leaves ``C`` indefinite when ``b <= 0`` (``(1 - w)^2 < w`` and
+    ``d2`` large); there the exact rule is used instead.
 
     The correction ``beta t t^T`` is formed as ``sign(beta) u u^T`` with
     ``u = sqrt(|beta|) t``, so entries ``(a, b)`` and ``(b, a)`` are bitwise
@@ -194,118 +278,88 @@ def igmn_stream(X, sw, start, M, P, logdet, sp, age, p_init_diag, params, state)
     by ``alpha`` at every step and never damped, the instability known from
     recursive least squares with forgetting (Verhaegen, 1989).
     """
-    n, D = X.shape
-    cap = M.shape[0]
-    logdet_init, thr = params[0], params[1]
-    kmax, sp_min, v_min = int(params[2]), params[3], params[4]
-    igmn, refresh, prior_count = params[5] != 0.0, int(params[6]), params[7]
-    K, n_seen = state[0], state[1]
-    n0 = 1.0 if igmn else prior_count
-    E = np.empty((cap, D))
-    T = np.empty((cap, D))
-    d2 = np.empty(cap)
-    logpost = np.empty(cap)
-    for i in range(start, n):
+    D = X.shape[1]
+    thr, kmax, sp_min, v_min = params[1], params[2], params[3], params[4]
+    igmn, prior_count = params[5] != 0.0, params[7]
+    can_create = K == 0 or kmax <= 0 or K < kmax
+    for i in range(start, stop):
         x = X[i]
-        s = sw[i]
         dmin = np.inf
         for k in range(K):
+            e, t, Pk, mk = E[k], T[k], P[k], M[k]
             for a in range(D):
-                E[k, a] = x[a] - M[k, a]
-                T[k, a] = 0.0
+                e[a] = x[a] - mk[a]
+                t[a] = 0.0
             # t = P e as a sum of rows b of P (P[b, a] == P[a, b] bitwise): each
             # t_a still adds its D terms in the order b = 0, 1, ..., so the
             # result is that of the dot products, but the inner loop runs
             # over contiguous memory with independent sums, which the compiler
             # vectorizes without fastmath (no reassociation).
             for b in range(D):
-                eb = E[k, b]
+                eb = e[b]
+                Pb = Pk[b]
                 for a in range(D):
-                    T[k, a] += P[k, b, a] * eb
+                    t[a] += Pb[a] * eb
             s2 = 0.0
             for a in range(D):
-                s2 += T[k, a] * E[k, a]
+                s2 += t[a] * e[a]
             d2[k] = s2
             if s2 < dmin:
                 dmin = s2
-        create = K == 0 or (dmin >= thr and (kmax <= 0 or K < kmax))
-        if create and K == cap:
-            state[0], state[1] = K, n_seen
-            return i, _STREAM_GROW
-        K_old = K
+        if can_create and dmin >= thr:
+            return i, _EVENT_CREATE
+        s = sw[i]
+        lmax = -np.inf
+        for k in range(K):
+            lp = math.log(sp[k]) - 0.5 * (logdet[k] + d2[k])
+            post[k] = lp
+            if lp > lmax:
+                lmax = lp
+        total = 0.0
+        for k in range(K):
+            p = math.exp(post[k] - lmax)
+            post[k] = p
+            total += p
+        n_prune = 0
         for k in range(K):
             age[k] += s
-        if create:
-            # n0 C_init / (s + n0 - 1): the prior scatter over the count.
-            f = (s + n0 - 1.0) / n0
+            q = s * post[k] / total
+            sp[k] += q
+            if age[k] > v_min and sp[k] < sp_min:
+                n_prune += 1
+            w = q / sp[k]
+            wc = w if igmn else q / (sp[k] + prior_count - 1.0)
+            dk = d2[k]
+            if wc * (1.0 + dk) <= 1e-16:
+                continue  # the change would be below rounding
+            exact = True
+            if igmn:
+                a1 = 1.0 + w * (1.0 - w) * dk
+                g = 1.0 / (1.0 - w) - w * dk / a1
+                b1 = 1.0 - w * w * dk * g
+                if b1 > 1e-12:
+                    alpha = 1.0 / (1.0 - w)
+                    beta = -w / a1 + (w * g) ** 2 / b1
+                    dld = D * math.log1p(-w) + math.log(a1) + math.log(b1)
+                    exact = False
+            if exact:
+                g = wc * (1.0 - w) / (1.0 - wc)
+                a1 = 1.0 + g * dk
+                alpha = 1.0 / (1.0 - wc)
+                beta = -alpha * g / a1
+                dld = D * math.log1p(-wc) + math.log(a1)
+            root = math.sqrt(abs(beta))
+            sgn = 1.0 if beta >= 0 else -1.0
+            e, t, Pk, mk = E[k], T[k], P[k], M[k]
             for a in range(D):
-                M[K, a] = x[a]
+                mk[a] += w * e[a]
+                t[a] *= root
+            for a in range(D):
+                ua = sgn * t[a]
+                Pa = Pk[a]
                 for b in range(D):
-                    P[K, a, b] = 0.0
-                P[K, a, a] = f * p_init_diag[a]
-            logdet[K] = logdet_init - D * np.log(f)
-            sp[K] = s
-            age[K] = s
-            K += 1
-            state[2] += 1
-        else:
-            lmax = -np.inf
-            for k in range(K):
-                logpost[k] = np.log(sp[k]) - 0.5 * (logdet[k] + d2[k])
-                if logpost[k] > lmax:
-                    lmax = logpost[k]
-            total = 0.0
-            for k in range(K):
-                logpost[k] = np.exp(logpost[k] - lmax)
-                total += logpost[k]
-            for k in range(K):
-                q = s * logpost[k] / total
-                sp[k] += q
-                w = q / sp[k]
-                wc = w if igmn else q / (sp[k] + prior_count - 1.0)
-                if wc * (1.0 + d2[k]) <= 1e-16:
-                    continue  # the change would be below rounding
-                alpha, beta, dld = _update_coefficients(w, wc, d2[k], D, igmn)
-                root = np.sqrt(abs(beta))
-                sgn = 1.0 if beta >= 0 else -1.0
-                for a in range(D):
-                    M[k, a] += w * E[k, a]
-                    T[k, a] *= root
-                for a in range(D):
-                    ua = sgn * T[k, a]
-                    for b in range(D):
-                        P[k, a, b] = alpha * P[k, a, b] + ua * T[k, b]
-                logdet[k] += dld
-        if sp_min > 0 and K_old > 0:
-            n_prune = 0
-            strongest = 0
-            for k in range(K):
-                if age[k] > v_min and sp[k] < sp_min:
-                    n_prune += 1
-                if sp[k] > sp[strongest]:
-                    strongest = k
-            if n_prune > 0:
-                j = 0
-                for k in range(K):
-                    prune = age[k] > v_min and sp[k] < sp_min
-                    if prune and n_prune == K and k == strongest:
-                        prune = False  # keep at least the strongest component
-                    if prune:
-                        state[3] += 1
-                        continue
-                    if j != k:
-                        for a in range(D):
-                            M[j, a] = M[k, a]
-                            for b in range(D):
-                                P[j, a, b] = P[k, a, b]
-                        logdet[j] = logdet[k]
-                        sp[j] = sp[k]
-                        age[j] = age[k]
-                    j += 1
-                K = j
-        n_seen += 1
-        if refresh > 0 and n_seen % refresh == 0:
-            state[0], state[1] = K, n_seen
-            return i + 1, _STREAM_REFRESH
-    state[0], state[1] = K, n_seen
-    return n, _STREAM_DONE
+                    Pa[b] = alpha * Pa[b] + ua * t[b]
+            logdet[k] += dld
+        if n_prune > (1 if n_prune == K else 0):
+            return i + 1, _EVENT_PRUNE
+    return stop, _EVENT_NONE
