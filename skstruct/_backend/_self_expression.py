@@ -27,6 +27,8 @@ Kernels:
   entries in absolute value.
 """
 
+import math
+
 import numpy as np
 from numba import njit
 from threadpoolctl import threadpool_limits
@@ -57,7 +59,7 @@ def _run_blocks(fn, n, block, n_jobs):
 # ----------------------------------------------------------------------------------------
 # Elastic net with an oracle-guided active set
 # ----------------------------------------------------------------------------------------
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _support_newton(G, q, w, state, l1, l2, sup, L, y):
     """Exact step on the support of ``w`` with its signs fixed, guarded.
 
@@ -69,110 +71,89 @@ def _support_newton(G, q, w, state, l1, l2, sup, L, y):
     moving along it, downhill, to the first zero drops one atom, and the step is
     retried on the smaller support. Updates the Gram-storage state ``G w - q``.
     ``sup``, ``L``, ``y``: work buffers of shapes (s,), (s, s), (s,).
+
+    One flat function with few branches: numba's compile time grows with the
+    basic blocks and typed operations of a function (measured: 0.8 s for this
+    form against 2.0 s for the same step as three functions). ``error_model="numpy"``:
+    no zero-division branches; the one division that can meet a zero, a crossing
+    step ``-w / direction``, gives +-inf there, which reads as no sign change.
     """
     s = w.shape[0]
-    # typed, not literal, integers: a literal 0 or -1 reaching the calls below would
-    # compile a second specialization of each callee during type inference
-    for _ in range(s):
-        k = np.int64(0)
-        for p in range(s):
-            if w[p] != 0.0:
-                sup[k] = p
-                k += 1
-        piv = np.int64(-1)
-        for a in range(k):
-            pa = sup[a]
-            for b in range(a + 1):
-                v = G[pa, sup[b]] + (l2 if a == b else 0.0)
-                for m in range(b):
-                    v -= L[a, m] * L[b, m]
-                if a < b or a > b:
-                    L[a, b] = v / L[b, b]
-                elif v > 1e-12 * (G[pa, pa] + l2):
-                    L[a, a] = np.sqrt(v)
-                else:
-                    piv = a
-            if piv >= 0:
-                break
-        if piv < 0:
-            _sign_fixed_move(G, q, w, state, l1, sup, L, y, k)
-            return
-        if not _null_move(G, w, state, l1, l2, sup, L, y, piv):
-            return
-
-
-@njit(cache=True, nogil=True)
-def _sign_fixed_move(G, q, w, state, l1, sup, L, y, k):
-    """Solve with the Cholesky factor ``L`` of the support and move (see _support_newton)."""
-    for a in range(k):
-        v = q[sup[a]] - (l1 if w[sup[a]] > 0.0 else -l1)
-        for m in range(a):
-            v -= L[a, m] * y[m]
-        y[a] = v / L[a, a]
-    for a in range(k - 1, -1, -1):
-        v = y[a]
-        for m in range(a + 1, k):
-            v -= L[m, a] * y[m]
-        y[a] = v / L[a, a]
-    t = 1.0
-    for a in range(k):
-        c = w[sup[a]]
-        if y[a] * c < 0.0:
-            t = min(t, c / (c - y[a]))
-    for a in range(k):
-        pa = sup[a]
-        c = w[pa]
-        new = 0.0 if y[a] * c < 0.0 and c / (c - y[a]) <= t else c + t * (y[a] - c)
-        if new != c:
-            for r in range(w.shape[0]):
-                state[r] += (new - c) * G[r, pa]
-            w[pa] = new
-
-
-@njit(cache=True, nogil=True)
-def _null_move(G, w, state, l1, l2, sup, L, y, piv):
-    """Move along the null vector of the support's first ``piv + 1`` atoms to a zero.
-
-    ``L[piv, :piv]`` holds ``L11^{-1} G[S1, j]`` for the dependent atom ``j =
-    sup[piv]``, so the null vector is ``(-L11^{-T} L[piv, :piv], 1)``. Returns
-    False (and changes nothing) when no step lowers the objective.
-    """
-    for a in range(piv - 1, -1, -1):  # y[:piv] = -L11^{-T} L[piv, :piv]
-        v = L[piv, a]
-        for m in range(a + 1, piv):
-            v += L[m, a] * y[m]
-        y[a] = -v / L[a, a]
-    y[piv] = 1.0
-    d = 0.0  # directional derivative of the sign-fixed objective
-    for a in range(piv + 1):
-        c = w[sup[a]]
-        d += (state[sup[a]] + (l1 if c > 0.0 else -l1) + l2 * c) * y[a]
-    if d > 0.0:
-        for a in range(piv + 1):
-            y[a] = -y[a]
-    t = np.inf
-    hit = -1
-    for a in range(piv + 1):
-        c = w[sup[a]]
-        if c * y[a] < 0.0 and -c / y[a] < t:
-            t = -c / y[a]
-            hit = a
-    if hit < 0:
-        return False
     curv = 0.0
-    for a in range(piv + 1):
-        for b in range(piv + 1):
-            curv += y[a] * G[sup[a], sup[b]] * y[b]
-        curv += l2 * y[a] * y[a]
-    if -abs(d) * t + 0.5 * curv * t * t >= 0.0:
-        return False
-    for a in range(piv + 1):
-        pa = sup[a]
-        delta = -w[pa] if a == hit else t * y[a]
-        for r in range(w.shape[0]):
-            state[r] += delta * G[r, pa]
-        w[pa] = 0.0 if a == hit else w[pa] + delta
-    return True
+    for _ in range(s):
+        # Cholesky of G_SS + l2 I row by row over the support, fused with the forward
+        # solve y = L^{-1} (q_S - l1 sign(w_S)); stops at the first dependent atom
+        n = s - s  # typed int64, not a literal
+        null = False
+        for pa in range(s):
+            if w[pa] == 0.0:
+                continue
+            sup[n] = pa
+            L[n, n] = 1.0  # the b == n pass below leaves the Schur complement there
+            for b in range(n + 1):
+                v = G[pa, sup[b]] + l2 * (n == b)
+                for m in range(b):
+                    v -= L[n, m] * L[b, m]
+                L[n, b] = v / L[b, b]
+            v = L[n, n]
+            if not v > 1e-12 * (G[pa, pa] + l2):
+                null = True  # atom sup[n] depends on sup[:n]; L[n, :n] = L^{-1} G[S, sup[n]]
+                curv = v  # curvature of the objective along the null vector
+                break
+            d = math.sqrt(v)
+            L[n, n] = d
+            v = q[pa] - math.copysign(l1, w[pa])
+            for m in range(n):
+                v -= L[n, m] * y[m]
+            y[n] = v / d
+            n += 1
+        # back solve: the minimizer y = L^{-T} y, or (null) y = L^{-T} L[n, :n], the null
+        # vector being (-y, 1); slope: derivative of the objective along it
+        slope = 0.0
+        for i in range(n):
+            a = n - 1 - i
+            v = L[n, a] if null else y[a]
+            for m in range(a + 1, n):
+                v -= L[m, a] * y[m]
+            d = v / L[a, a]
+            y[a] = d
+            pa = sup[a]
+            c = w[pa]
+            slope -= (state[pa] + math.copysign(l1, c) + l2 * c) * d
+        # direction y[a] * f1 - w * f2: towards the minimizer (f1 = f2 = 1, step <= 1) or
+        # along the null vector, downhill (f1 = -+1, f2 = 0, step up to the first zero)
+        f1 = 1.0
+        f2 = 1.0
+        t = 1.0
+        if null:
+            pa = sup[n]
+            c = w[pa]
+            slope += state[pa] + math.copysign(l1, c) + l2 * c
+            y[n] = -1.0
+            n += 1
+            f1 = -1.0 + 2.0 * (slope > 0.0)
+            f2 = 0.0
+            t = np.inf
+        for a in range(n):  # t: the first sign change, -w / direction > 0
+            c = w[sup[a]]
+            d = y[a] * f1 - c * f2
+            y[a] = d
+            r = -c / d
+            if (r > 0.0) & (r < t):
+                t = r
+        if null & ((t == np.inf) | (-abs(slope) * t + 0.5 * curv * t * t >= 0.0)):
+            return  # no zero ahead, or no decrease up to it
+        for a in range(n):
+            pa = sup[a]
+            c = w[pa]
+            d = y[a]
+            r = -c / d
+            new = (c + t * d) * ((r <= 0.0) | (r > t))  # exactly 0 where the sign changes
+            for j in range(s):
+                state[j] += (new - c) * G[j, pa]
+            w[pa] = new
+        if not null:
+            return
 
 
 @njit(cache=True, nogil=True)
@@ -484,7 +465,7 @@ def _omp_block(X, start, stop, n_nonzero, tol, n_candidates, noise_factor, n_loc
     # atoms of each point are its n_candidates most correlated other points: one
     # GEMM picks them, then every greedy step works on (B, s, D) candidates only.
     Xb = X[start:stop]
-    B, D = Xb.shape
+    B = Xb.shape[0]
     n = X.shape[0]
     k = n_nonzero
     rows_b = np.arange(B)

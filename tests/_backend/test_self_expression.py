@@ -11,7 +11,11 @@ import pytest
 import scipy.sparse as sp
 from sklearn.linear_model import ElasticNet, Lasso
 
-from skstruct._backend._self_expression import _enet_gram_batch, elastic_net_self_expression
+from skstruct._backend._self_expression import (
+    _enet_gram_batch,
+    _support_newton,
+    elastic_net_self_expression,
+)
 from skstruct.datasets import make_subspaces
 
 
@@ -37,6 +41,61 @@ def _kkt_violation(A, b, c, rho, mu):
     stat = np.abs(g[on] - rho * np.sign(c[on]) - mu * c[on])
     off = np.maximum(np.abs(g[~on]) - rho, 0.0)
     return stat.max(initial=0.0), off.max(initial=0.0)
+
+
+def _support_step(G, q, w, l1, l2):
+    """Run the support step on copies; returns (w, state) after it."""
+    s = w.size
+    w = w.copy()
+    state = G @ w - q
+    _support_newton(G, q, w, state, l1, l2, np.empty(s, np.int64), np.empty((s, s)),
+                    np.empty(s))
+    return w, state
+
+
+def test_support_step_reaches_the_sign_fixed_minimizer():
+    # nonsingular support, minimizer with the signs of w: one step lands on the closed form
+    rng = np.random.default_rng(1)
+    A = rng.standard_normal((8, 20))
+    G = A @ A.T
+    l1, l2 = 0.3, 0.1
+    target = rng.standard_normal(8)
+    target[[2, 5]] = 0.0  # off the support, left alone
+    w0 = 0.5 * target
+    q = (G + l2 * np.eye(8)) @ target + l1 * np.sign(target)
+    q[[2, 5]] = rng.standard_normal(2)
+    w, state = _support_step(G, q, w0, l1, l2)
+    on = target != 0
+    H = G[np.ix_(on, on)] + l2 * np.eye(on.sum())
+    np.testing.assert_allclose(w[on], np.linalg.solve(H, q[on] - l1 * np.sign(target[on])),
+                               rtol=1e-10, atol=1e-12)
+    assert not w[~on].any()
+    np.testing.assert_allclose(state, G @ w - q, atol=1e-10)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_support_step_on_a_singular_support_descends(seed):
+    # more atoms than their rank (lasso, l2 = 0): the step moves along null vectors; it never
+    # raises the objective, never flips a sign (a coefficient keeps its sign or becomes
+    # exactly 0) and keeps the state G w - q
+    rng = np.random.default_rng(seed)
+    s, D = 12, 4
+    A = rng.standard_normal((s, D))
+    A[1] = A[0]  # an exact duplicate, with opposite signs: moving along e_1 - e_0
+    G = A @ A.T  # leaves the fit and lowers the l1 term, a strict descent
+    q = A @ rng.standard_normal(D)
+    l1 = 0.1 * np.abs(q).max()
+    w0 = rng.standard_normal(s)
+    w0[:2] = 1.0, -0.5
+
+    def objective(w):
+        return 0.5 * w @ G @ w - q @ w + l1 * np.abs(w).sum()
+
+    w, state = _support_step(G, q, w0, l1, 0.0)
+    assert objective(w) < objective(w0)
+    assert np.all((np.sign(w) == np.sign(w0)) | (w == 0.0))
+    assert np.count_nonzero(w) < s  # the null moves dropped atoms
+    np.testing.assert_allclose(state, G @ w - q, atol=1e-10)
 
 
 @pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
