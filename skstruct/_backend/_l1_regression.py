@@ -248,8 +248,8 @@ def _vertex_descent(X, V, M, Z, max_steps, delta):
     if rows.size == 0:
         return Z, certified
 
-    def run(sub, data, J, budget, keep=None):
-        return _simplex(data, V, None if M is None else M[sub], J, zt[sub], budget, keep)
+    def run(sub, data, J, budget, keep=None, signs=False):
+        return _simplex(data, V, None if M is None else M[sub], J, zt[sub], budget, keep, signs)
 
     def accept(sub, status, z):
         ok = status == _OPTIMAL
@@ -257,7 +257,7 @@ def _vertex_descent(X, V, M, Z, max_steps, delta):
         certified[sub[ok]] = True
 
     # phase 0: the original data
-    status, used, z, J, sg = run(rows, X[rows], J, np.full(rows.size, max_steps))
+    status, used, z, J, _ = run(rows, X[rows], J, np.full(rows.size, max_steps))
     accept(rows, status, z)
     deg = status == _DEGENERATE
     if not deg.any():
@@ -265,7 +265,7 @@ def _vertex_descent(X, V, M, Z, max_steps, delta):
     # phase 1: the perturbed data, from the basis the degenerate run reached
     rows, J, left = rows[deg], J[deg], max_steps - used[deg]
     Xp = X[rows] + xmax[rows, None] * delta
-    status, used, _, J, sg = run(rows, Xp, J, left)
+    status, used, _, J, sg = run(rows, Xp, J, left, signs=True)
     ok = status == _OPTIMAL
     rows, J, sg, left = rows[ok], J[ok], sg[ok], left[ok] - used[ok]
     # phase 2: the certificate of that basis on the original data (no step)
@@ -323,8 +323,11 @@ def _start_basis(R, V, M):
             k = order[act, pos]
             w = V[k]
             Qc = Qa[:, :ca.max()]
-            for _ in range(2):  # twice is enough (Kahan's rule)
-                w = w - np.einsum("acr,ac->ar", Qc, np.einsum("acr,ar->ac", Qc, w))
+            # classical Gram-Schmidt, once (the strict test keeps the
+            # taken rows well conditioned), twice in the lax pass (Kahan)
+            for _ in range(1 if strict else 2):
+                h = np.matmul(Qc, w[:, :, None])
+                w = w - np.matmul(h.transpose(0, 2, 1), Qc)[:, 0]
             nrm = np.einsum("ar,ar->a", w, w)
             take = live & (pos < n_obs[act]) & (norm2[k] > 0.0)
             if strict:
@@ -368,7 +371,7 @@ def _signs(res, zt, off):
     return s
 
 
-def _simplex(x, V, M, J, zt, budget, keep=None):
+def _simplex(x, V, M, J, zt, budget, keep=None, signs=False):
     """Barrodale-Roberts steps for a batch of rows, each from its basis ``J``.
 
     A step (per row): ``lam = -V_J^{-T} g`` with ``g`` the sum of the
@@ -395,6 +398,8 @@ def _simplex(x, V, M, J, zt, budget, keep=None):
         Steps allowed per row.
     keep : ndarray of shape (m, p), optional
         Signs that the residuals below ``zt`` keep at the start.
+    signs : bool, default=False
+        Return the last residual signs (else ``sg`` is None).
 
     Returns
     -------
@@ -403,7 +408,7 @@ def _simplex(x, V, M, J, zt, budget, keep=None):
         The coefficients (at the optimum for optimal rows).
     J : ndarray of int of shape (m, r)
         The last basis.
-    sg : ndarray of shape (m, p)
+    sg : ndarray of shape (m, p) or None
         The last residual signs.
 
     Notes
@@ -417,7 +422,7 @@ def _simplex(x, V, M, J, zt, budget, keep=None):
     out_steps = np.zeros(m, np.int64)
     out_z = np.zeros((m, r))
     out_J = J.copy()
-    out_sg = np.zeros((m, p))
+    out_sg = np.zeros((m, p)) if signs else None
     # per-row state; rows that are done stay (stepped, unused) until a
     # quarter of the rows are done, then every array drops them at once
     s = {"ids": np.arange(m), "x": x, "zt": zt, "budget": budget, "J": J.copy(),
@@ -485,7 +490,9 @@ def _simplex(x, V, M, J, zt, budget, keep=None):
             if done.any():
                 i = s["ids"][done]
                 out_status[i], out_steps[i] = status[done], s["steps"][done]
-                out_z[i], out_J[i], out_sg[i] = s["z"][done], s["J"][done], s["sg"][done]
+                out_z[i], out_J[i] = s["z"][done], s["J"][done]
+                if signs:
+                    out_sg[i] = s["sg"][done]
                 live &= ~done
             n_live = np.count_nonzero(live)
             if n_live == 0:
@@ -539,14 +546,18 @@ def _edge_minimum(res, sg, rate, off, need, n_scan=8, n_part=64):
     """
     m, p = res.shape
     arate = np.abs(rate)
-    zero = sg == 0.0
-    t = res / rate
+    nz = sg * sg  # 1 where the residual has a sign, else 0 (float: no casts)
+    t = res * nz
+    t /= rate  # 0 for a zero residual
+    zero = nz == 0.0
     valid = zero | (t > 0)
     valid &= arate > 1e-12
     valid &= ~off
-    t = np.where(valid, np.where(zero, 0.0, t), np.inf)
+    # inf where not valid (fmax skips the NaN of 0 * inf; arithmetic, not
+    # masked writes: those are several times slower on random masks)
+    t = np.fmax(t, ~valid * np.inf)
     inc = arate
-    inc *= 2.0 - zero
+    inc *= 1.0 + nz
     ent = np.full(m, -1)
     tstar = np.zeros(m)
     rows = np.arange(m)  # the rows of t, inc and slope
