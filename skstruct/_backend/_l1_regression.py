@@ -18,6 +18,12 @@ objective) and the optimal basis found there is certified on the original
 data. Iteratively reweighted least squares is the fallback for rows where
 that fails (fewer independent observed entries than ``r``, or the step
 budget exhausted).
+
+The steps run in numpy, batched over the rows (each row its own basis,
+inverse and step; a row leaves the batch when it is done). Compile cost
+(issue 19): the same walk as a numba kernel cost 9.4 s of compile CPU on
+first use; batched numpy costs none, at about 3x the time of the compiled
+kernel on warm runs (digits, 1797 rows, 5 to 27 components).
 """
 
 import numpy as np
@@ -44,8 +50,8 @@ def l1_regression_rows(X, V, *, mask=None, max_steps=None, n_jobs=None):
     max_steps : int, optional
         Vertex steps per row before falling back to IRLS; default ``10 p``.
     n_jobs : int, optional
-        Threads over blocks of rows (the compiled loop releases the GIL);
-        None or 1: serial.
+        Threads over blocks of rows (numpy releases the GIL in the large
+        array operations); None or 1: serial.
 
     Returns
     -------
