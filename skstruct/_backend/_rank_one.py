@@ -76,10 +76,10 @@ def refresh_precision(P, min_eig=1e-12):
 # its first compile costs about half of the former all-in-one loop's).
 
 _STREAM_DONE, _STREAM_GROW, _STREAM_REFRESH = 0, 1, 2
-_EVENT_NONE, _EVENT_CREATE, _EVENT_PRUNE = 0, 1, 2
+_EVENT_NONE, _EVENT_CREATE, _EVENT_PRUNE, _EVENT_GROW = 0, 1, 2, 4
 
 
-def igmn_stream(X, sw, start, M, P, logdet, sp, age, p_init_diag, params, state):
+def igmn_stream(X, sw, start, M, P, logdet, sp, age, p_init_diag, params, state, work=None):
     """Run the IGMN per-sample procedure on ``X[start:]``, in place.
 
     Each sample ``x`` of weight ``s`` either creates a component (it is novel:
@@ -130,6 +130,9 @@ def igmn_stream(X, sw, start, M, P, logdet, sp, age, p_init_diag, params, state)
     state : ndarray of int64 of shape (4,)
         ``[K, n_seen, created, pruned]``: live components, samples seen before
         ``X[start]``, components created and pruned so far; updated in place.
+    work : tuple of arrays, default=None
+        :func:`stream_work` of the capacity and ``D``, reused across calls
+        (``None``: allocated here).
 
     Returns
     -------
@@ -148,62 +151,69 @@ def igmn_stream(X, sw, start, M, P, logdet, sp, age, p_init_diag, params, state)
     n, D = X.shape
     cap = M.shape[0]
     refresh = int(params[6])
-    E, T = np.empty((cap, D)), np.empty((cap, D))
-    d2, post = np.empty(cap), np.empty(cap)
-    i = start
+    E, T, d2, post = stream_work(cap, D) if work is None else work
+    K, n_seen = int(state[0]), int(state[1])
+    i, status = start, _STREAM_DONE
     while i < n:
-        K, n_seen = int(state[0]), int(state[1])
         stop = n if refresh <= 0 else min(n, i + refresh - n_seen % refresh)
         j, event = _absorb(X, sw, i, stop, K, M, P, logdet, sp, age, E, T, d2, post, params)
-        state[1] = n_seen = n_seen + j - i
-        if event == _EVENT_CREATE:
-            if K == cap:
-                return j, _STREAM_GROW
-            _create(X[j], sw[j], M, P, logdet, sp, age, p_init_diag, params, state)
-            state[1] = n_seen = n_seen + 1
+        n_seen += j - i
+        if event == _EVENT_GROW:
+            i, status = j, _STREAM_GROW
+            break
+        if event & _EVENT_CREATE:
+            _create(K, X[j], sw[j], M, P, logdet, sp, age, p_init_diag, params)
+            K += 1
+            state[2] += 1
+            n_seen += 1
             j += 1
-        if event == _EVENT_PRUNE or (event == _EVENT_CREATE and K > 0):
-            _prune(M, P, logdet, sp, age, params, state)
         i = j
+        if event & _EVENT_PRUNE:
+            kept = _prune(K, M, P, logdet, sp, age, params[3], params[4])
+            state[3] += K - kept
+            K = kept
         if refresh > 0 and n_seen % refresh == 0:
-            return i, _STREAM_REFRESH
-    return n, _STREAM_DONE
+            status = _STREAM_REFRESH
+            break
+    state[0], state[1] = K, n_seen
+    return i, status
 
 
-def _create(x, s, M, P, logdet, sp, age, p_init_diag, params, state):
-    """Component ``K`` at ``x`` with count ``s``; the others age by ``s``."""
-    K = int(state[0])
-    igmn, prior_count = params[5] != 0.0, params[7]
-    n0 = 1.0 if igmn else prior_count
-    age[:K] += s
+def stream_work(cap, D):
+    """Work space of :func:`igmn_stream` for ``cap`` components in ``D``
+    dimensions: ``(E, T, d2, post)`` of shapes ``(cap, D)``, ``(cap, D)``,
+    ``(cap,)``, ``(cap,)``."""
+    return np.empty((cap, D)), np.empty((cap, D)), np.empty(cap), np.empty(cap)
+
+
+def _create(K, x, s, M, P, logdet, sp, age, p_init_diag, params):
+    """Component ``K`` at ``x`` with count and age ``s``."""
+    n0 = 1.0 if params[5] != 0.0 else params[7]
     # n0 C_init / (s + n0 - 1): the prior scatter over the count.
     f = (s + n0 - 1.0) / n0
     M[K] = x
-    P[K] = 0.0
-    P[K].flat[::x.shape[0] + 1] = f * p_init_diag
+    P[K] = np.diag(f * p_init_diag)
     logdet[K] = params[0] - x.shape[0] * math.log(f)
     sp[K] = s
     age[K] = s
-    state[0] += 1
-    state[2] += 1
 
 
-def _prune(M, P, logdet, sp, age, params, state):
+def _prune(K, M, P, logdet, sp, age, sp_min, v_min):
     """Remove the components older than ``v_min`` with a count below ``sp_min``,
-    keeping the strongest when all would go; compacts the arrays."""
-    K = int(state[0])
-    sp_min, v_min = params[3], params[4]
-    if sp_min <= 0:
-        return
-    drop = (age[:K] > v_min) & (sp[:K] < sp_min)
-    if drop.all():
-        drop[np.argmax(sp[:K])] = False  # keep at least the strongest component
-    if drop.any():
-        keep = np.flatnonzero(~drop)
+    keeping the strongest when all would go; compacts the arrays (in order)
+    and returns the number of components kept."""
+    drop = np.flatnonzero((age[:K] > v_min) & (sp[:K] < sp_min))
+    if drop.size == K:
+        drop = drop[drop != np.argmax(sp[:K])]  # keep at least the strongest component
+    if drop.size == 1:  # the usual case: shift the tail down by one
+        j = drop[0]
+        for a in (M, P, logdet, sp, age):
+            a[j:K - 1] = a[j + 1:K]
+    else:
+        keep = np.delete(np.arange(K), drop)
         for a in (M, P, logdet, sp, age):
             a[:keep.size] = a[keep]
-        state[0] = keep.size
-        state[3] += K - keep.size
+    return K - drop.size
 
 
 # No fastmath: reassociation and fma contraction make results depend on the
@@ -214,7 +224,8 @@ def _prune(M, P, logdet, sp, age, params, state):
 @njit(cache=True)
 def _absorb(X, sw, start, stop, K, M, P, logdet, sp, age, E, T, d2, post, params):
     """Absorb rows ``start .. stop - 1`` into the ``K`` components, in place,
-    until a row is novel or a component must be pruned.
+    until a row is novel or a component must be pruned: the part of
+    :func:`igmn_stream` that runs per sample.
 
     Parameters
     ----------
@@ -234,10 +245,11 @@ def _absorb(X, sw, start, stop, K, M, P, logdet, sp, age, E, T, d2, post, params
     next_row : int
     event : int
         0: rows done up to ``stop``; 1: row ``next_row`` is novel and a
-        component can be created (``K == 0``, or fewer than ``kmax``), the row
-        not processed yet (the caller creates the component, ages the others
-        and prunes); 2: row ``next_row - 1`` was absorbed and left a component
-        to prune.
+        component can be created (``K == 0``, or fewer than ``kmax``): the
+        others have aged, the caller creates the component at index ``K``;
+        2: a component must be pruned (after row ``next_row - 1``, or, with 1
+        added, after the creation); 4: row ``next_row`` is novel but the arrays
+        are full (nothing done).
 
     Notes
     -----
@@ -306,60 +318,69 @@ def _absorb(X, sw, start, stop, K, M, P, logdet, sp, age, E, T, d2, post, params
             d2[k] = s2
             if s2 < dmin:
                 dmin = s2
-        if can_create and dmin >= thr:
-            return i, _EVENT_CREATE
         s = sw[i]
-        lmax = -np.inf
-        for k in range(K):
-            lp = math.log(sp[k]) - 0.5 * (logdet[k] + d2[k])
-            post[k] = lp
-            if lp > lmax:
-                lmax = lp
-        total = 0.0
-        for k in range(K):
-            p = math.exp(post[k] - lmax)
-            post[k] = p
-            total += p
-        n_prune = 0
+        novel = can_create and dmin >= thr
+        if novel and K == M.shape[0]:
+            return i, _EVENT_GROW
+        if not novel:
+            lmax = -np.inf
+            for k in range(K):
+                lp = math.log(sp[k]) - 0.5 * (logdet[k] + d2[k])
+                post[k] = lp
+                if lp > lmax:
+                    lmax = lp
+            total = 0.0
+            for k in range(K):
+                p = math.exp(post[k] - lmax)
+                post[k] = p
+                total += p
+            for k in range(K):
+                q = s * post[k] / total
+                sp[k] += q
+                w = q / sp[k]
+                wc = w if igmn else q / (sp[k] + prior_count - 1.0)
+                dk = d2[k]
+                if wc * (1.0 + dk) <= 1e-16:
+                    continue  # the change would be below rounding
+                exact = True
+                if igmn:
+                    a1 = 1.0 + w * (1.0 - w) * dk
+                    g = 1.0 / (1.0 - w) - w * dk / a1
+                    b1 = 1.0 - w * w * dk * g
+                    if b1 > 1e-12:
+                        alpha = 1.0 / (1.0 - w)
+                        beta = -w / a1 + (w * g) ** 2 / b1
+                        dld = D * math.log1p(-w) + math.log(a1) + math.log(b1)
+                        exact = False
+                if exact:
+                    g = wc * (1.0 - w) / (1.0 - wc)
+                    a1 = 1.0 + g * dk
+                    alpha = 1.0 / (1.0 - wc)
+                    beta = -alpha * g / a1
+                    dld = D * math.log1p(-wc) + math.log(a1)
+                root = math.sqrt(abs(beta))
+                sgn = 1.0 if beta >= 0 else -1.0
+                e, t, Pk, mk = E[k], T[k], P[k], M[k]
+                for a in range(D):
+                    mk[a] += w * e[a]
+                    t[a] *= root
+                for a in range(D):
+                    ua = sgn * t[a]
+                    Pa = Pk[a]
+                    for b in range(D):
+                        Pa[b] = alpha * Pa[b] + ua * t[b]
+                logdet[k] += dld
+        # Ages, and what to prune after this sample (a new component has age
+        # and count s); the strongest stays when all would go.
+        n_prune = 1 if novel and v_min < s < sp_min else 0
         for k in range(K):
             age[k] += s
-            q = s * post[k] / total
-            sp[k] += q
             if age[k] > v_min and sp[k] < sp_min:
                 n_prune += 1
-            w = q / sp[k]
-            wc = w if igmn else q / (sp[k] + prior_count - 1.0)
-            dk = d2[k]
-            if wc * (1.0 + dk) <= 1e-16:
-                continue  # the change would be below rounding
-            exact = True
-            if igmn:
-                a1 = 1.0 + w * (1.0 - w) * dk
-                g = 1.0 / (1.0 - w) - w * dk / a1
-                b1 = 1.0 - w * w * dk * g
-                if b1 > 1e-12:
-                    alpha = 1.0 / (1.0 - w)
-                    beta = -w / a1 + (w * g) ** 2 / b1
-                    dld = D * math.log1p(-w) + math.log(a1) + math.log(b1)
-                    exact = False
-            if exact:
-                g = wc * (1.0 - w) / (1.0 - wc)
-                a1 = 1.0 + g * dk
-                alpha = 1.0 / (1.0 - wc)
-                beta = -alpha * g / a1
-                dld = D * math.log1p(-wc) + math.log(a1)
-            root = math.sqrt(abs(beta))
-            sgn = 1.0 if beta >= 0 else -1.0
-            e, t, Pk, mk = E[k], T[k], P[k], M[k]
-            for a in range(D):
-                mk[a] += w * e[a]
-                t[a] *= root
-            for a in range(D):
-                ua = sgn * t[a]
-                Pa = Pk[a]
-                for b in range(D):
-                    Pa[b] = alpha * Pa[b] + ua * t[b]
-            logdet[k] += dld
-        if n_prune > (1 if n_prune == K else 0):
+        n_live = K + 1 if novel else K
+        prune = K > 0 and n_prune > (1 if n_prune == n_live else 0)
+        if novel:
+            return i, _EVENT_CREATE + (_EVENT_PRUNE if prune else 0)
+        if prune:
             return i + 1, _EVENT_PRUNE
     return stop, _EVENT_NONE
