@@ -54,6 +54,7 @@ issue 19): the driver passes buffers, the visiting order and the working set.
 
 import itertools
 import math
+from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
@@ -61,7 +62,8 @@ from numba import njit
 from scipy.linalg import cho_factor, cho_solve, solve_triangular
 from scipy.special import xlog1py, xlogy
 
-from ._penalties import pen_sum, pen_value_1d, prox_1d, subdiff_distance_1d
+from ._penalties import ENET, MCP_CODE, PEN_SUM, SCAD_CODE, pen_value_1d, prox_1d, \
+    subdiff_distance_1d
 from ._threads import blas_limit
 from ._working_set import anderson_weights, top_indices
 
@@ -79,15 +81,13 @@ _BLAS_ONE_THREAD = 100_000
 
 # ----------------------------------------------------------------------------- epoch kernels
 @njit(cache=True, inline="always")
-def _coord_step(kind, a, gamma, old, g, step, unit, positive, kws, dw, wm):
-    """Prox step of one coordinate: new value and the epoch's running (violation,
-    largest move, largest value), the violation scored just before the update."""
-    sc = subdiff_distance_1d(kind, a, gamma, old, g, positive) * unit
-    new = prox_1d(kind, a, gamma, old - g * step, step, positive)
+def _track(sc, old, new, kws, dw, wm):
+    """The epoch's running (largest violation, largest move, largest value) after the
+    step ``old -> new`` of a coordinate whose violation before it was ``sc``."""
     d = abs(new - old)
     an = abs(new)
     # (written out: numba's max overload is a compile of its own)
-    return new, sc if sc > kws else kws, d if d > dw else dw, an if an > wm else wm
+    return sc if sc > kws else kws, d if d > dw else dw, an if an > wm else wm
 
 
 @njit(cache=True, inline="always")
@@ -104,225 +104,251 @@ def _epoch_end(kws, dw, wm, inner_tol, tol, gap_met, buffer_full):
     return 0
 
 
-@njit(cache=True, no_cpython_wrapper=True)
-def _logistic_r(y_i, sw_i, z_i):
-    """Negative loss derivative of one sample, ``sw_i y_i / (1 + exp(y_i z_i))``."""
-    return sw_i * y_i / (1.0 + math.exp(y_i * z_i))
+@njit(cache=True, inline="always")
+def logistic_r(y, sw, z):
+    """Negative loss derivative ``sw y / (1 + exp(y z))`` of a sample (numba, inlined
+    in the kernels) or of every sample (numpy arrays through ``logistic_r.py_func``)."""
+    return sw * y / (1.0 + np.exp(y * z))
 
 
-@njit(cache=True)
-def logistic_residuals(y, sw, lin, out):
-    """:func:`_logistic_r` of every sample into ``out``."""
-    for i in range(lin.shape[0]):
-        out[i] = _logistic_r(y[i], sw[i], lin[i])
+def _kernels_for(kind):
+    """The compiled kernels of the penalty code ``kind`` (see :data:`KERNELS`).
 
-
-@njit(cache=True, nogil=True)
-def _epochs_dense(df, XT, y, sw, w, r, lin, ws, perms, steps, unit, kind, alpha, gamma,
-                  weights, positive, max_epochs, inner_tol, tol, gap_met, wbuf, sbuf, out):
-    """Up to ``max_epochs`` CD epochs over ``ws`` with dense ``XT`` (p, n).
-
-    ``df`` 0: ``r`` is the residual; 1 (logistic): ``lin = X w`` and ``r`` its
-    :func:`_logistic_r`. Epoch ``e`` visits ``ws[perms[e % len(perms)]]``. With
-    ``wbuf`` (K+1, |ws|) and ``sbuf`` (K+1, n) non-empty, each epoch's ``w[ws]`` and
-    linear state are stored and the kernel returns when they are full.
-    ``out[:3]`` receives (epochs run, stop code, last epoch moved <= tol max|w|).
+    ``kind`` is a constant of these closures: numba removes the other penalties'
+    branches of the inlined 1-D penalty functions before typing, so a Lasso fit
+    compiles no MCP or SCAD code (issue 19), and each kernel is cached on disk.
     """
-    n = r.shape[0]
-    m = ws.shape[0]
-    nbuf = wbuf.shape[0]
-    pos = 0
-    for e in range(max_epochs):
-        kws, dw, wm = 0.0, 0.0, 0.0
-        perm = perms[e % perms.shape[0]]
-        for kp in range(m):
-            j = ws[perm[kp]]
-            acc = 0.0
-            for i in range(n):
-                acc += XT[j, i] * r[i]
-            old = w[j]
-            new, kws, dw, wm = _coord_step(kind, alpha * weights[j], gamma, old, -acc / n,
-                                           steps[j], unit[j], positive, kws, dw, wm)
-            if new != old:
-                w[j] = new
-                delta = new - old
-                if df == 0:
-                    for i in range(n):
-                        r[i] -= delta * XT[j, i]
-                else:
-                    for i in range(n):
-                        lin[i] += delta * XT[j, i]
-                        r[i] = _logistic_r(y[i], sw[i], lin[i])
-        if nbuf:
-            for k in range(m):
-                wbuf[pos, k] = w[ws[k]]
-            for i in range(n):
-                sbuf[pos, i] = r[i] if df == 0 else lin[i]
-            pos += 1
-        out[2] = dw <= tol * wm
-        code = _epoch_end(kws, dw, wm, inner_tol, tol, gap_met, nbuf > 0 and pos == nbuf)
-        if code:
-            out[0] = e + 1
-            out[1] = code
-            return
-    out[0] = max_epochs
-    out[1] = 0
 
+    @njit(cache=True, nogil=True)
+    def epochs_dense(df, XT, y, sw, w, r, lin, ws, perms, steps, unit, alpha, gamma, weights,
+                     positive, max_epochs, inner_tol, tol, gap_met, wbuf, sbuf, out):
+        """Up to ``max_epochs`` CD epochs over ``ws`` with dense ``XT`` (p, n).
 
-@njit(cache=True, nogil=True)
-def _epochs_csc(df, data, indices, indptr, off, uX, y, sw, w, r, extra, lin, ws, perms, steps,
-                unit, kind, alpha, gamma, weights, positive, max_epochs, inner_tol, tol, gap_met,
-                wbuf, sbuf, ebuf, out):
-    """:func:`_epochs_dense` for CSC ``X`` with implicit centring (``extra``: the shift
-    ``s``, ``u^T R``, ``u^T u``; column ``j`` is ``Xs_j - off_j u``); ``ebuf`` (K+1, 2)
-    stores the first two extras."""
-    n = r.shape[0]
-    m = ws.shape[0]
-    nbuf = wbuf.shape[0]
-    pos = 0
-    for e in range(max_epochs):
-        kws, dw, wm = 0.0, 0.0, 0.0
-        perm = perms[e % perms.shape[0]]
-        for kp in range(m):
-            j = ws[perm[kp]]
-            # (Xs_j - off_j u)^T (R + s u) = Xs_j^T R + s uX_j - off_j (u^T R + s u^T u)
-            acc = 0.0
-            for k in range(indptr[j], indptr[j + 1]):
-                acc += data[k] * r[indices[k]]
-            acc += extra[0] * uX[j] - off[j] * (extra[1] + extra[0] * extra[2])
-            old = w[j]
-            new, kws, dw, wm = _coord_step(kind, alpha * weights[j], gamma, old, -acc / n,
-                                           steps[j], unit[j], positive, kws, dw, wm)
-            if new != old:
-                w[j] = new
-                delta = new - old
-                if df == 0:
-                    for k in range(indptr[j], indptr[j + 1]):
-                        r[indices[k]] -= delta * data[k]
-                    extra[1] -= delta * uX[j]
-                    extra[0] += delta * off[j]
-                else:
-                    for k in range(indptr[j], indptr[j + 1]):
-                        i = indices[k]
-                        lin[i] += delta * data[k]
-                        r[i] = _logistic_r(y[i], sw[i], lin[i])
-        if nbuf:
-            for k in range(m):
-                wbuf[pos, k] = w[ws[k]]
-            for i in range(n):
-                sbuf[pos, i] = r[i] if df == 0 else lin[i]
-            ebuf[pos, 0] = extra[0]
-            ebuf[pos, 1] = extra[1]
-            pos += 1
-        out[2] = dw <= tol * wm
-        code = _epoch_end(kws, dw, wm, inner_tol, tol, gap_met, nbuf > 0 and pos == nbuf)
-        if code:
-            out[0] = e + 1
-            out[1] = code
-            return
-    out[0] = max_epochs
-    out[1] = 0
+        ``df`` 0: ``r`` is the residual; 1 (logistic): ``lin = X w`` and ``r`` its
+        :func:`logistic_r`. Epoch ``e`` visits ``ws[perms[e % len(perms)]]``. With
+        ``wbuf`` (K+1, |ws|) and ``sbuf`` (K+1, n) non-empty, each epoch's ``w[ws]`` and
+        linear state are stored and the kernel returns when they are full.
+        ``out[:3]`` receives (epochs run, stop code, last epoch moved <= tol max|w|).
+        """
+        n = r.shape[0]
+        m = ws.shape[0]
+        nbuf = wbuf.shape[0]
+        pos = 0
+        for e in range(max_epochs):
+            kws, dw, wm = 0.0, 0.0, 0.0
+            perm = perms[e % perms.shape[0]]
+            for kp in range(m):
+                j = ws[perm[kp]]
+                acc = 0.0
+                for i in range(n):
+                    acc += XT[j, i] * r[i]
+                # prox step of the coordinate, its violation scored just before it
+                old, g, a = w[j], -acc / n, alpha * weights[j]
+                sc = subdiff_distance_1d(kind, a, gamma, old, g, positive) * unit[j]
+                new = prox_1d(kind, a, gamma, old - g * steps[j], steps[j], positive)
+                kws, dw, wm = _track(sc, old, new, kws, dw, wm)
+                if new != old:
+                    w[j] = new
+                    delta = new - old
+                    if df == 0:
+                        for i in range(n):
+                            r[i] -= delta * XT[j, i]
+                    else:
+                        for i in range(n):
+                            lin[i] += delta * XT[j, i]
+                            r[i] = logistic_r(y[i], sw[i], lin[i])
+            if nbuf:
+                for k in range(m):
+                    wbuf[pos, k] = w[ws[k]]
+                for i in range(n):
+                    sbuf[pos, i] = r[i] if df == 0 else lin[i]
+                pos += 1
+            out[2] = dw <= tol * wm
+            code = _epoch_end(kws, dw, wm, inner_tol, tol, gap_met, nbuf > 0 and pos == nbuf)
+            if code:
+                out[0] = e + 1
+                out[1] = code
+                return
+        out[0] = max_epochs
+        out[1] = 0
 
+    @njit(cache=True, nogil=True)
+    def epochs_csc(df, data, indices, indptr, off, uX, y, sw, w, r, extra, lin, ws, perms,
+                   steps, unit, alpha, gamma, weights, positive, max_epochs, inner_tol, tol,
+                   gap_met, wbuf, sbuf, ebuf, out):
+        """``epochs_dense`` for CSC ``X`` with implicit centring (``extra``: the shift
+        ``s``, ``u^T R``, ``u^T u``; column ``j`` is ``Xs_j - off_j u``); ``ebuf`` (K+1, 2)
+        stores the first two extras."""
+        n = r.shape[0]
+        m = ws.shape[0]
+        nbuf = wbuf.shape[0]
+        pos = 0
+        for e in range(max_epochs):
+            kws, dw, wm = 0.0, 0.0, 0.0
+            perm = perms[e % perms.shape[0]]
+            for kp in range(m):
+                j = ws[perm[kp]]
+                # (Xs_j - off_j u)^T (R + s u) = Xs_j^T R + s uX_j - off_j (u^T R + s u^T u)
+                acc = 0.0
+                for k in range(indptr[j], indptr[j + 1]):
+                    acc += data[k] * r[indices[k]]
+                acc += extra[0] * uX[j] - off[j] * (extra[1] + extra[0] * extra[2])
+                # prox step of the coordinate, its violation scored just before it
+                old, g, a = w[j], -acc / n, alpha * weights[j]
+                sc = subdiff_distance_1d(kind, a, gamma, old, g, positive) * unit[j]
+                new = prox_1d(kind, a, gamma, old - g * steps[j], steps[j], positive)
+                kws, dw, wm = _track(sc, old, new, kws, dw, wm)
+                if new != old:
+                    w[j] = new
+                    delta = new - old
+                    if df == 0:
+                        for k in range(indptr[j], indptr[j + 1]):
+                            r[indices[k]] -= delta * data[k]
+                        extra[1] -= delta * uX[j]
+                        extra[0] += delta * off[j]
+                    else:
+                        for k in range(indptr[j], indptr[j + 1]):
+                            i = indices[k]
+                            lin[i] += delta * data[k]
+                            r[i] = logistic_r(y[i], sw[i], lin[i])
+            if nbuf:
+                for k in range(m):
+                    wbuf[pos, k] = w[ws[k]]
+                for i in range(n):
+                    sbuf[pos, i] = r[i] if df == 0 else lin[i]
+                ebuf[pos, 0] = extra[0]
+                ebuf[pos, 1] = extra[1]
+                pos += 1
+            out[2] = dw <= tol * wm
+            code = _epoch_end(kws, dw, wm, inner_tol, tol, gap_met, nbuf > 0 and pos == nbuf)
+            if code:
+                out[0] = e + 1
+                out[1] = code
+                return
+        out[0] = max_epochs
+        out[1] = 0
 
-@njit(cache=True, nogil=True)
-def epochs_gram(G, w, g, ws, perms, steps, unit, kind, alpha, gamma, weights, positive,
-                max_epochs, inner_tol, tol, gap_met, wbuf, sbuf, out):
-    """:func:`_epochs_dense` for the Gram storage (quadratic datafit): ``g = G w - q``
-    is the gradient, ``sbuf`` (K+1, p). Callable from numba (the self-expression
-    solver uses it with these exact types)."""
-    p = g.shape[0]
-    m = ws.shape[0]
-    nbuf = wbuf.shape[0]
-    pos = 0
-    for e in range(max_epochs):
-        kws, dw, wm = 0.0, 0.0, 0.0
-        perm = perms[e % perms.shape[0]]
-        for kp in range(m):
-            j = ws[perm[kp]]
-            old = w[j]
-            new, kws, dw, wm = _coord_step(kind, alpha * weights[j], gamma, old, g[j],
-                                           steps[j], unit[j], positive, kws, dw, wm)
-            if new != old:
-                w[j] = new
-                delta = new - old
+    @njit(cache=True, nogil=True)
+    def epochs_gram(G, w, g, ws, perms, steps, unit, alpha, gamma, weights, positive,
+                    max_epochs, inner_tol, tol, gap_met, wbuf, sbuf, out):
+        """``epochs_dense`` for the Gram storage (quadratic datafit): ``g = G w - q`` is
+        the gradient, ``sbuf`` (K+1, p). Callable from numba (the self-expression
+        solver uses the elastic-net one with these exact types)."""
+        p = g.shape[0]
+        m = ws.shape[0]
+        nbuf = wbuf.shape[0]
+        pos = 0
+        for e in range(max_epochs):
+            kws, dw, wm = 0.0, 0.0, 0.0
+            perm = perms[e % perms.shape[0]]
+            for kp in range(m):
+                j = ws[perm[kp]]
+                old, a = w[j], alpha * weights[j]
+                sc = subdiff_distance_1d(kind, a, gamma, old, g[j], positive) * unit[j]
+                new = prox_1d(kind, a, gamma, old - g[j] * steps[j], steps[j], positive)
+                kws, dw, wm = _track(sc, old, new, kws, dw, wm)
+                if new != old:
+                    w[j] = new
+                    delta = new - old
+                    for i in range(p):
+                        g[i] += delta * G[j, i]
+            if nbuf:
+                for k in range(m):
+                    wbuf[pos, k] = w[ws[k]]
                 for i in range(p):
-                    g[i] += delta * G[j, i]
-        if nbuf:
-            for k in range(m):
-                wbuf[pos, k] = w[ws[k]]
-            for i in range(p):
-                sbuf[pos, i] = g[i]
-            pos += 1
-        out[2] = dw <= tol * wm
-        code = _epoch_end(kws, dw, wm, inner_tol, tol, gap_met, nbuf > 0 and pos == nbuf)
-        if code:
-            out[0] = e + 1
-            out[1] = code
-            return
-    out[0] = max_epochs
-    out[1] = 0
+                    sbuf[pos, i] = g[i]
+                pos += 1
+            out[2] = dw <= tol * wm
+            code = _epoch_end(kws, dw, wm, inner_tol, tol, gap_met, nbuf > 0 and pos == nbuf)
+            if code:
+                out[0] = e + 1
+                out[1] = code
+                return
+        out[0] = max_epochs
+        out[1] = 0
+
+    @njit(cache=True)
+    def outer_terms(alpha, gamma, weights, positive, w, grad, unit, usable, lips, with_gap,
+                    scores):
+        """What the outer iteration needs from the penalty, in one pass over the features.
+
+        Fills ``scores`` with the working-set scores (``inf``: nonzero or unpenalised,
+        ``-1``: unusable, else the violation ``dist(-grad_j, ∂pen_j(w_j))``). With
+        ``with_gap``, the penalty's share of the elastic-net duality gap: feature levels
+        ``l1_j = alpha weights_j gamma``, ``l2_j = alpha weights_j (1 - gamma)``, dual point
+        ``theta = c r / n`` with the largest ``c <= 1`` that makes it feasible; the gap is
+        ``F(w) + pen(w) - (D_F(c) - conj)`` with ``D_F(c) = -F^*(-theta)`` the datafit's
+        part (:meth:`Design.dual`).
+
+        Returns ``(kkt, n_inf, n_unpen, c, pen, conj)``: the largest violation times
+        ``unit_j``, the number of ``inf`` scores, of usable unpenalised features
+        (``weights_j == 0``; the gap is not the stopping rule then), and the gap terms
+        (zeros without ``with_gap``).
+        """
+        kkt = 0.0
+        n_inf = 0
+        n_unpen = 0
+        c = 1.0
+        for j in range(w.shape[0]):
+            a = alpha * weights[j]
+            if with_gap and lips[j] > 0.0 and a * (1.0 - gamma) == 0.0:
+                v = -grad[j] if positive else abs(grad[j])
+                if v > a * gamma:
+                    c = a * gamma / v if a * gamma / v < c else c
+            if not usable[j]:
+                scores[j] = -1.0
+                continue
+            if weights[j] == 0.0:
+                n_unpen += 1
+            sc = subdiff_distance_1d(kind, a, gamma, w[j], grad[j], positive)
+            if sc * unit[j] > kkt:
+                kkt = sc * unit[j]
+            if w[j] != 0.0 or a == 0.0:
+                scores[j] = np.inf
+                n_inf += 1
+            else:
+                scores[j] = sc
+        pen = 0.0
+        conj = 0.0
+        if with_gap:
+            for j in range(w.shape[0]):
+                a = alpha * weights[j]
+                if w[j] != 0.0:
+                    pen += pen_value_1d(kind, a, gamma, w[j])
+                l2 = a * (1.0 - gamma)
+                if l2 > 0.0 and lips[j] > 0.0:
+                    v = -c * grad[j]
+                    v = v if positive else abs(v)
+                    e = v - a * gamma
+                    if e > 0.0:
+                        conj += e * e / (2.0 * l2)
+        return kkt, n_inf, n_unpen, c, pen, conj
+
+    return Kernels(epochs_dense, epochs_csc, epochs_gram, outer_terms, PEN_SUM[kind])
+
+
+class Kernels(NamedTuple):
+    """The compiled kernels of one penalty code (made by ``_kernels_for``)."""
+
+    epochs_dense: object
+    epochs_csc: object
+    epochs_gram: object
+    outer_terms: object
+    pen_sum: object
+
+
+#: the kernels of each penalty code: ``KERNELS[spec.kind]``
+KERNELS = tuple(_kernels_for(kind) for kind in (ENET, MCP_CODE, SCAD_CODE))
+#: the elastic-net kernels the self-expression batch calls from numba
+enet_epochs_gram = KERNELS[ENET].epochs_gram
+enet_outer_terms = KERNELS[ENET].outer_terms
 
 
 # ----------------------------------------------------------------------------- outer-loop helpers
-@njit(cache=True)
-def outer_terms(kind, alpha, gamma, weights, positive, w, grad, unit, usable, lips, with_gap,
-                scores):
-    """What the outer iteration needs from the penalty, in one pass over the features.
-
-    Fills ``scores`` with the working-set scores (``inf``: nonzero or unpenalised, ``-1``:
-    unusable, else the violation ``dist(-grad_j, ∂pen_j(w_j))``). With ``with_gap``, the
-    penalty's share of the elastic-net duality gap: feature levels ``l1_j = alpha weights_j
-    gamma``, ``l2_j = alpha weights_j (1 - gamma)``, dual point ``theta = c r / n`` with the
-    largest ``c <= 1`` that makes it feasible; the gap is ``F(w) + pen(w) - (D_F(c) - conj)``
-    with ``D_F(c) = -F^*(-theta)`` the datafit's part (:meth:`Design.dual`).
-
-    Returns ``(kkt, n_inf, n_unpen, c, pen, conj)``: the largest violation times ``unit_j``,
-    the number of ``inf`` scores, of usable unpenalised features (``weights_j == 0``; the
-    gap is not the stopping rule then), and the gap terms (zeros without ``with_gap``).
-    """
-    kkt = 0.0
-    n_inf = 0
-    n_unpen = 0
-    c = 1.0
-    for j in range(w.shape[0]):
-        a = alpha * weights[j]
-        if with_gap and lips[j] > 0.0 and a * (1.0 - gamma) == 0.0:
-            v = -grad[j] if positive else abs(grad[j])
-            if v > a * gamma:
-                c = a * gamma / v if a * gamma / v < c else c
-        if not usable[j]:
-            scores[j] = -1.0
-            continue
-        if weights[j] == 0.0:
-            n_unpen += 1
-        sc = subdiff_distance_1d(kind, a, gamma, w[j], grad[j], positive)
-        if sc * unit[j] > kkt:
-            kkt = sc * unit[j]
-        if w[j] != 0.0 or a == 0.0:
-            scores[j] = np.inf
-            n_inf += 1
-        else:
-            scores[j] = sc
-    pen = 0.0
-    conj = 0.0
-    if with_gap:
-        for j in range(w.shape[0]):
-            a = alpha * weights[j]
-            if w[j] != 0.0:
-                pen += pen_value_1d(kind, a, gamma, w[j])
-            l2 = a * (1.0 - gamma)
-            if l2 > 0.0 and lips[j] > 0.0:
-                v = -c * grad[j]
-                v = v if positive else abs(v)
-                e = v - a * gamma
-                if e > 0.0:
-                    conj += e * e / (2.0 * l2)
-    return kkt, n_inf, n_unpen, c, pen, conj
-
-
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def quadratic_dual(c, F, aux):
-    """``-F^*(-theta)`` of the quadratic datafit at ``theta = c R / n`` (``aux = y^T R / n``)."""
+    """``-F^*(-theta)`` of the quadratic datafit at ``theta = c R / n`` (``aux = y^T R / n``);
+    inlined in numba callers, Python calls ``quadratic_dual.py_func``."""
     return c * aux - c * c * F
 
 
@@ -337,11 +363,16 @@ def gram_value(q, w, g, yty_n):
             wg += w[j] * g[j]
     return 0.5 * (yty_n - qw + wg), yty_n - qw
 
-
 # ----------------------------------------------------------------------------- Python side
 _EMPTY2 = np.zeros((0, 0))  # every 2-D array reaching numba is C-contiguous: one signature
 _EMPTYF = np.zeros(0)
 _EMPTYI = np.zeros(0, dtype=np.int32)
+
+
+def _logistic_residuals(y, sw, lin):
+    """:func:`logistic_r` of every sample, shape (n,) (``exp`` overflows to inf: r = 0)."""
+    with np.errstate(over="ignore"):
+        return logistic_r.py_func(y, sw, lin)
 
 
 class Design:
@@ -409,7 +440,7 @@ class Design:
     def dual(self, c, F, aux, state):
         """``-F^*(-theta)`` at ``theta = c r / n`` (``0 < c <= 1``)."""
         if self.datafit == 0:
-            return quadratic_dual(c, F, aux)
+            return quadratic_dual.py_func(c, F, aux)
         # logistic: F^* is the negative binary entropy of t_i = c sigma(-y_i z_i) in [0, 1]
         m = self.sw > 0.0
         t = np.minimum(c * state[m] * self.y[m] / self.sw[m], 1.0)
@@ -418,18 +449,19 @@ class Design:
     def epochs(self, w, state, extra, lin, ws, perms, steps, unit, kernel, max_epochs, inner_tol,
                tol, gap_met, bufs, out):
         """Up to ``max_epochs`` CD epochs over ``ws`` by this storage's kernel (see
-        :func:`_epochs_dense`); ``kernel`` = (kind, alpha, gamma, weights, positive) of
-        the penalty (int, float, float, ndarray, bool); ``bufs`` = (wbuf, sbuf, ebuf)
-        for Anderson."""
-        args = (ws, perms, steps, unit, *kernel, max_epochs, inner_tol, tol, gap_met)
+        ``epochs_dense`` of :data:`KERNELS`); ``kernel`` = (kind, alpha, gamma, weights,
+        positive) of the penalty (int, float, float, ndarray, bool); ``bufs`` = (wbuf,
+        sbuf, ebuf) for Anderson."""
+        ks = KERNELS[kernel[0]]
+        args = (ws, perms, steps, unit, *kernel[1:], max_epochs, inner_tol, tol, gap_met)
         if self.mode == 0:
-            _epochs_dense(int(self.datafit), self.X, self.y, self.sw, w, state, lin, *args,
-                          bufs[0], bufs[1], out)
+            ks.epochs_dense(int(self.datafit), self.X, self.y, self.sw, w, state, lin, *args,
+                            bufs[0], bufs[1], out)
         elif self.mode == 1:
-            _epochs_csc(int(self.datafit), self.data, self.indices, self.indptr, self.off,
-                        self.uX, self.y, self.sw, w, state, extra, lin, *args, *bufs, out)
+            ks.epochs_csc(int(self.datafit), self.data, self.indices, self.indptr, self.off,
+                          self.uX, self.y, self.sw, w, state, extra, lin, *args, *bufs, out)
         else:
-            epochs_gram(self.X, w, state, *args, bufs[0], bufs[1], out)
+            ks.epochs_gram(self.X, w, state, *args, bufs[0], bufs[1], out)
 
     def solver_constants(self):
         """(usable (lipschitz > 0), steps ``1 / L_j``, units ``1 / sqrt(L_j)``, the cyclic
@@ -453,9 +485,7 @@ class Design:
             return (*self.initial_state(w), _EMPTYF)
         lin = np.ascontiguousarray(self.X.T @ w if self.mode == 0 else self._csc() @ w,
                                    dtype=np.float64)
-        state = np.empty_like(lin)
-        logistic_residuals(self.y, self.sw, lin, state)
-        return state, np.zeros(4), lin
+        return _logistic_residuals(self.y, self.sw, lin), np.zeros(4), lin
 
     def _csc(self):
         if self._Xs is None:
@@ -766,14 +796,14 @@ def _solve(d, spec, w0, state, tol, max_iter, max_epochs, p0, screen, anderson, 
     # the step rule is as the caller says
     ko = np.array([0.0, 0.0, float(bool(trust_start) or w0 is None)])
     kernel = (kind, alpha, gamma, weights, positive)
+    outer = KERNELS[kind].outer_terms
     n_av = d.n_usable
     ws_all = None
     n_epochs, gap, kkt, gap_met, it = 0, np.nan, np.inf, False, 0
     for it in range(max_iter):
         grad = d.gradient(st, extra)
-        kkt, n_inf, n_unpen, c, pen, conj = outer_terms(kind, alpha, gamma, weights, positive, w,
-                                                        grad, unit, usable, d.lipschitz,
-                                                        use_gap, scores)
+        kkt, n_inf, n_unpen, c, pen, conj = outer(alpha, gamma, weights, positive, w, grad, unit,
+                                                  usable, d.lipschitz, use_gap, scores)
         if use_gap and n_unpen:
             use_gap = safe = False
         if use_gap:
@@ -858,7 +888,8 @@ def _extrapolate(d, kernel, w, ws, st, extra, lin, wbuf, sbuf, ebuf):
         return
     wts = weights[ws]
     w_old = w[ws]
-    P_old = d.value(w, st, extra, lin)[0] + pen_sum(kind, alpha, gamma, wts, w_old)
+    pen_sum = KERNELS[kind].pen_sum
+    P_old = d.value(w, st, extra, lin)[0] + pen_sum(alpha, gamma, wts, w_old)
     lin_acc = cf @ sbuf[1:]
     extra_acc = extra.copy()
     if d.mode == 1:
@@ -866,10 +897,9 @@ def _extrapolate(d, kernel, w, ws, st, extra, lin, wbuf, sbuf, ebuf):
     if d.datafit == 0:
         st_acc, lin_acc = lin_acc, lin
     else:
-        st_acc = np.empty_like(st)
-        logistic_residuals(d.y, d.sw, lin_acc, st_acc)
+        st_acc = _logistic_residuals(d.y, d.sw, lin_acc)
     w[ws] = w_acc
-    P_new = d.value(w, st_acc, extra_acc, lin_acc)[0] + pen_sum(kind, alpha, gamma, wts, w_acc)
+    P_new = d.value(w, st_acc, extra_acc, lin_acc)[0] + pen_sum(alpha, gamma, wts, w_acc)
     if P_new < P_old:
         st[:] = st_acc
         lin[:] = lin_acc

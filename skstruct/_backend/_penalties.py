@@ -4,12 +4,14 @@ Every penalty is ``sum_j pen(w_j; a_j)`` with a per-feature level
 ``a_j = alpha * weights[j]`` (``weights[j] == 0`` leaves feature ``j``
 unpenalised) and one shape parameter ``gamma``. The coordinate-descent solver
 of :mod:`skstruct._backend._cd` never asks which penalty it has: it calls the
-1-D functions below (value, prox, subdifferential distance; :func:`pen_sum` over
-a vector), which dispatch on an integer code. They are numba
-functions compiled once (one signature each), which keeps the compile time of
-a clean checkout small; numba jitclasses (skglm's design) cannot be cached on
-disk, which is why the penalty is a ``(kind, alpha, gamma, weights,
-positive)`` tuple here and not an object inside the kernel.
+1-D functions below (value, prox, subdifferential distance; ``pen_sum`` over
+a vector), which dispatch on an integer code. Each penalty's functions are
+compiled for its code alone (:func:`_functions_for`), and the switches on the
+code are inlined in kernels that :mod:`._cd` also compiles per code, so the
+constant code prunes them before typing: a Lasso fit compiles no MCP or SCAD
+code (issue 19). numba jitclasses (skglm's design) cannot be cached on disk,
+which is why the penalty is a ``(kind, alpha, gamma, weights, positive)`` tuple
+here and not an object inside the kernel.
 
 The Python classes (:class:`L1`, :class:`ElasticNetPenalty`, :class:`MCP`,
 :class:`SCAD`) carry those five fields, give their ``value`` on arrays, and
@@ -45,128 +47,178 @@ MCP_CODE = 1
 SCAD_CODE = 2
 
 
-@njit(cache=True)
-def pen_value_1d(kind, a, gamma, x):
-    """Value of the 1-D penalty ``pen(x; a)`` (see the module table)."""
-    ax = abs(x)
-    if kind == 0:
-        return a * (gamma * ax + 0.5 * (1.0 - gamma) * x * x)
-    if kind == 1:
+def _functions_for(kind):
+    """The 1-D functions of penalty code ``kind``, compiled for that code alone.
+
+    ``kind`` is a constant of these closures: numba drops the other penalties'
+    branches before typing (a Lasso fit compiles no MCP or SCAD code; issue 19).
+    """
+
+    @njit(cache=True, no_cpython_wrapper=True)
+    def value(a, gamma, x):
+        """Value of the 1-D penalty ``pen(x; a)`` (see the module table)."""
+        ax = abs(x)
+        if kind == 0:
+            return a * (gamma * ax + 0.5 * (1.0 - gamma) * x * x)
+        if kind == 1:
+            if ax <= a * gamma:
+                return a * ax - x * x / (2.0 * gamma)
+            return 0.5 * gamma * a * a
+        # SCAD
+        if ax <= a:
+            return a * ax
         if ax <= a * gamma:
-            return a * ax - x * x / (2.0 * gamma)
-        return 0.5 * gamma * a * a
-    # SCAD
-    if ax <= a:
-        return a * ax
-    if ax <= a * gamma:
-        return (2.0 * gamma * a * ax - x * x - a * a) / (2.0 * (gamma - 1.0))
-    return 0.5 * a * a * (gamma + 1.0)
+            return (2.0 * gamma * a * ax - x * x - a * a) / (2.0 * (gamma - 1.0))
+        return 0.5 * a * a * (gamma + 1.0)
 
+    @njit(cache=True, no_cpython_wrapper=True)
+    def prox(a, gamma, z, step, positive):
+        """``argmin_x (x - z)^2 / (2 step) + pen(x; a)`` (and ``x >= 0`` if positive).
 
-@njit(cache=True)
-def pen_sum(kind, alpha, gamma, weights, w):
-    """``sum_j pen(w_j; alpha * weights_j)`` over the nonzero entries of ``w``."""
-    tot = 0.0
-    for j in range(w.shape[0]):
-        if w[j] != 0.0:
-            tot += pen_value_1d(kind, alpha * weights[j], gamma, w[j])
-    return tot
-
-
-@njit(cache=True, no_cpython_wrapper=True)
-def _obj_1d(kind, a, gamma, x, z, step):
-    d = x - z
-    return d * d / (2.0 * step) + pen_value_1d(kind, a, gamma, x)
-
-
-@njit(cache=True)
-def prox_1d(kind, a, gamma, z, step, positive):
-    """``argmin_x (x - z)^2 / (2 step) + pen(x; a)`` (and ``x >= 0`` if positive).
-
-    For MCP and SCAD the 1-D problem may be nonconvex (``gamma <= step`` for
-    MCP, ``gamma <= 1 + step`` for SCAD): the candidates of every region
-    (stationary points clipped to the region, region edges, 0) are compared
-    and the best is returned, so the result is the exact global minimiser in
-    every case. Cost O(1).
-    """
-    if positive and z <= 0.0:
-        return 0.0
-    if a == 0.0:
-        return z
-    s = 1.0 if z > 0 else -1.0
-    az = abs(z)
-    if kind == 0:
-        m = az - step * a * gamma
-        if m <= 0.0:
+        For MCP and SCAD the 1-D problem may be nonconvex (``gamma <= step`` for
+        MCP, ``gamma <= 1 + step`` for SCAD): the candidates of every region
+        (stationary points clipped to the region, region edges, 0) are compared
+        and the best is returned, so the result is the exact global minimiser in
+        every case. Cost O(1).
+        """
+        if positive and z <= 0.0:
             return 0.0
-        return s * m / (1.0 + step * a * (1.0 - gamma))
-    # candidates: 0, then per region its stationary point clipped to the region
-    # (region edges when the 1-D problem is concave there); keep the best.
-    best = 0.0
-    best_obj = _obj_1d(kind, a, gamma, 0.0, z, step)
-    edge = a * gamma
-    # (clips written out: numba's min / max overloads are a compile of their own)
-    m = az - step * a
-    m = 0.0 if m < 0.0 else m
-    if kind == 1:
-        c1 = edge if m > edge else m
-        den = 1.0 - step / gamma
-        c2 = edge
-        if den > 0.0:
-            c2 = m / den
-            c2 = edge if c2 > edge else c2
-        c3 = az if az > edge else edge
-        c4 = c3
-    else:
-        c1 = a if m > a else m
-        den = gamma - 1.0 - step
-        c2 = a
-        if den > 0.0:
-            c2 = ((gamma - 1.0) * az - step * gamma * a) / den
-            c2 = a if c2 < a else (edge if c2 > edge else c2)
-        c3 = edge
-        c4 = az if az > edge else edge
-    for c in (c1, c2, c3, c4):
-        x = s * c
-        o = _obj_1d(kind, a, gamma, x, z, step)
-        if o < best_obj:
-            best_obj = o
-            best = x
-    if positive and best < 0.0:
-        return 0.0
-    return best
+        if a == 0.0:
+            return z
+        s = 1.0 if z > 0 else -1.0
+        az = abs(z)
+        if kind == 0:
+            m = az - step * a * gamma
+            if m <= 0.0:
+                return 0.0
+            return s * m / (1.0 + step * a * (1.0 - gamma))
+        # candidates: 0, then per region its stationary point clipped to the region
+        # (region edges when the 1-D problem is concave there); keep the best.
+        best = 0.0
+        best_obj = z * z / (2.0 * step)
+        edge = a * gamma
+        # (clips written out: numba's min / max overloads are a compile of their own)
+        m = az - step * a
+        m = 0.0 if m < 0.0 else m
+        if kind == 1:
+            c1 = edge if m > edge else m
+            den = 1.0 - step / gamma
+            c2 = edge
+            if den > 0.0:
+                c2 = m / den
+                c2 = edge if c2 > edge else c2
+            c3 = az if az > edge else edge
+            c4 = c3
+        else:
+            c1 = a if m > a else m
+            den = gamma - 1.0 - step
+            c2 = a
+            if den > 0.0:
+                c2 = ((gamma - 1.0) * az - step * gamma * a) / den
+                c2 = a if c2 < a else (edge if c2 > edge else c2)
+            c3 = edge
+            c4 = az if az > edge else edge
+        for c in (c1, c2, c3, c4):
+            x = s * c
+            d = x - z
+            o = d * d / (2.0 * step) + value(a, gamma, x)
+            if o < best_obj:
+                best_obj = o
+                best = x
+        if positive and best < 0.0:
+            return 0.0
+        return best
 
+    @njit(cache=True, no_cpython_wrapper=True)
+    def subdiff(a, gamma, w, g, positive):
+        """Violation of the first-order condition of a coordinate.
 
-@njit(cache=True, no_cpython_wrapper=True)
-def subdiff_distance_1d(kind, a, gamma, w, g, positive):
-    """Violation of the first-order condition of coordinate ``j``.
-
-    ``dist(-g, ∂pen(w))`` (the limiting subdifferential for MCP and SCAD), with
-    ``g`` the datafit gradient at ``w``; zero iff the coordinate is stationary.
-    With ``positive`` a negative ``w`` scores ``inf``. Cost O(1).
-    """
-    if positive and w < 0.0:
-        return np.inf
-    if a == 0.0:
-        return abs(g) if not (positive and w == 0.0) else (-g if g < 0.0 else 0.0)
-    a1 = a * gamma if kind == 0 else a
-    if w == 0.0:
-        v = -g - a1 if positive else abs(g) - a1
-        return v if v > 0.0 else 0.0
-    s = 1.0 if w > 0 else -1.0
-    aw = abs(w)
-    if kind == 0:
-        return abs(g + a1 * s + a * (1.0 - gamma) * w)
-    if kind == 1:
-        if aw < a * gamma:
-            return abs(g + a * s - w / gamma)
+        ``dist(-g, ∂pen(w))`` (the limiting subdifferential for MCP and SCAD), with
+        ``g`` the datafit gradient at ``w``; zero iff the coordinate is stationary.
+        With ``positive`` a negative ``w`` scores ``inf``. Cost O(1).
+        """
+        if positive and w < 0.0:
+            return np.inf
+        if a == 0.0:
+            return abs(g) if not (positive and w == 0.0) else (-g if g < 0.0 else 0.0)
+        a1 = a * gamma if kind == 0 else a
+        if w == 0.0:
+            v = -g - a1 if positive else abs(g) - a1
+            return v if v > 0.0 else 0.0
+        s = 1.0 if w > 0 else -1.0
+        aw = abs(w)
+        if kind == 0:
+            return abs(g + a1 * s + a * (1.0 - gamma) * w)
+        if kind == 1:
+            if aw < a * gamma:
+                return abs(g + a * s - w / gamma)
+            return abs(g)
+        # SCAD
+        if aw <= a:
+            return abs(g + a * s)
+        if aw <= a * gamma:
+            return abs(g + (a * gamma * s - w) / (gamma - 1.0))
         return abs(g)
-    # SCAD
-    if aw <= a:
-        return abs(g + a * s)
-    if aw <= a * gamma:
-        return abs(g + (a * gamma * s - w) / (gamma - 1.0))
-    return abs(g)
+
+    @njit(cache=True)
+    def pen_sum(alpha, gamma, weights, w):
+        """``sum_j pen(w_j; alpha * weights_j)`` over the nonzero entries of ``w``."""
+        tot = 0.0
+        for j in range(w.shape[0]):
+            if w[j] != 0.0:
+                tot += _value(kind, alpha * weights[j], gamma, w[j])
+        return tot
+
+    return value, prox, subdiff, pen_sum
+
+
+# (module globals: a compiled kernel refers to them by name; a closure holding a
+# compiled function could not be cached on disk)
+_enet_value, _enet_prox, _enet_subdiff, _enet_sum = _functions_for(ENET)
+_mcp_value, _mcp_prox, _mcp_subdiff, _mcp_sum = _functions_for(MCP_CODE)
+_scad_value, _scad_prox, _scad_subdiff, _scad_sum = _functions_for(SCAD_CODE)
+#: ``PEN_SUM[kind](alpha, gamma, weights, w)``: the penalty of ``w`` (p,)
+PEN_SUM = (_enet_sum, _mcp_sum, _scad_sum)
+
+
+# The switches on the code, inlined in the kernels: with a constant ``kind`` (the
+# kernels of :mod:`._cd` are compiled per code) only the one call remains.
+@njit(cache=True, inline="always")
+def _value(kind, a, gamma, x):
+    if kind == 0:
+        return _enet_value(a, gamma, x)
+    if kind == 1:
+        return _mcp_value(a, gamma, x)
+    return _scad_value(a, gamma, x)
+
+
+@njit(cache=True, inline="always")
+def pen_value_1d(kind, a, gamma, x):
+    """Value of the 1-D penalty ``pen(x; a)`` of code ``kind`` (see the module table)."""
+    return _value(kind, a, gamma, x)
+
+
+@njit(cache=True, inline="always")
+def prox_1d(kind, a, gamma, z, step, positive):
+    """``argmin_x (x - z)^2 / (2 step) + pen(x; a)`` (and ``x >= 0`` if positive),
+    the exact global minimiser also where MCP / SCAD make it nonconvex."""
+    if kind == 0:
+        return _enet_prox(a, gamma, z, step, positive)
+    if kind == 1:
+        return _mcp_prox(a, gamma, z, step, positive)
+    return _scad_prox(a, gamma, z, step, positive)
+
+
+@njit(cache=True, inline="always")
+def subdiff_distance_1d(kind, a, gamma, w, g, positive):
+    """``dist(-g, ∂pen(w))`` for the datafit gradient ``g`` at ``w`` (the limiting
+    subdifferential for MCP and SCAD): zero iff the coordinate is stationary;
+    ``inf`` for a negative ``w`` with ``positive``."""
+    if kind == 0:
+        return _enet_subdiff(a, gamma, w, g, positive)
+    if kind == 1:
+        return _mcp_subdiff(a, gamma, w, g, positive)
+    return _scad_subdiff(a, gamma, w, g, positive)
 
 
 class Spec(NamedTuple):
@@ -207,8 +259,8 @@ class _Penalty:
     def value(self, w):
         """Penalty value ``sum_j pen(w_j; a_j)`` of ``w`` of shape (p,)."""
         wts = self.spec(w.shape[0]).weights
-        return float(pen_sum(self.code, self.alpha, self.gamma, wts,
-                             np.ascontiguousarray(w, dtype=np.float64)))
+        return float(PEN_SUM[self.code](self.alpha, self.gamma, wts,
+                                        np.ascontiguousarray(w, dtype=np.float64)))
 
 
 class L1(_Penalty):

@@ -34,8 +34,7 @@ from numba import njit
 from threadpoolctl import threadpool_limits
 
 from ..utils._parallel import threaded_map
-from ._cd import epochs_gram, gram_value, outer_terms, quadratic_dual
-from ._penalties import ENET
+from ._cd import enet_epochs_gram, enet_outer_terms, gram_value, quadratic_dual
 from ._subspaces import _dim_from_spectrum
 from ._svd import svt
 from ._working_set import top_k
@@ -191,7 +190,6 @@ def _enet_gram_batch(G, Q, yty, W, lips, alpha, gamma, tol, max_rounds, n_epochs
     sup = np.empty(s, dtype=np.int64)
     L = np.empty((s, s))
     y = np.empty(s)
-    kind = ENET + (s - s)  # typed, not a literal: the kernels' one specialization
     no, yes = s < 0, s >= 0
     for k in range(B):
         Gk = G[k]
@@ -212,16 +210,16 @@ def _enet_gram_batch(G, Q, yty, W, lips, alpha, gamma, tol, max_rounds, n_epochs
             state[r] = acc
         done[k] = False
         for _ in range(max_rounds):
-            kkt, n_inf, _, c, pen, conj = outer_terms(kind, alpha[k], gamma, weights, no, wk,
-                                                      state, unit, usable, lips[k], yes, scores)
+            kkt, n_inf, _, c, pen, conj = enet_outer_terms(alpha[k], gamma, weights, no, wk, state,
+                                                           unit, usable, lips[k], yes, scores)
             F, aux = gram_value(Q[k], wk, state, yty[k])
             ws_size = min(n_av, max(10, 2 * n_inf))
             if F + pen - quadratic_dual(c, F, aux) + conj <= tol or ws_size == 0:
                 done[k] = True
                 break
             ws = top_k(scores, ws_size)
-            epochs_gram(Gk, wk, state, ws, perms, steps, unit, kind, alpha[k], gamma, weights,
-                        no, n_epochs, 0.3 * kkt, tol, no, nobuf, nobuf, out)
+            enet_epochs_gram(Gk, wk, state, ws, perms, steps, unit, alpha[k], gamma, weights, no,
+                             n_epochs, 0.3 * kkt, tol, no, nobuf, nobuf, out)
             _support_newton(Gk, Q[k], wk, state, alpha[k] * gamma, alpha[k] * (1.0 - gamma),
                             sup, L, y)
 
