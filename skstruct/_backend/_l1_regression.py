@@ -211,8 +211,8 @@ def _polish(X, V, Z, M, scale, ridge, n_rounds=5):
 # status codes of _simplex
 _OPTIMAL, _BUDGET, _DEGENERATE, _STUCK = 0, 1, 2, 3
 # rows solved together: bounds the (rows, r, r) basis inverses and the
-# (rows, p) work arrays to about 2**22 floats each
-_BLOCK = 2 ** 22
+# (rows, p) work arrays to about 2**20 floats (8 MB) each
+_BLOCK = 2 ** 20
 
 
 def _vertex_descent(X, V, M, Z, max_steps, delta):
@@ -531,7 +531,7 @@ def _simplex(x, V, M, J, zt, budget, keep=None, signs=False):
     return out_status, out_steps, out_z, out_J, out_sg
 
 
-def _edge_minimum(res, sg, rate, off, need, n_scan=8, n_part=64):
+def _edge_minimum(res, sg, rate, off, need, n_scan=8):
     """The exact minimum along each row's edge: the breakpoint where the slope turns >= 0.
 
     Breakpoints: entries not ``off`` (on the basis or unobserved) with
@@ -540,8 +540,8 @@ def _edge_minimum(res, sg, rate, off, need, n_scan=8, n_part=64):
     The slope starts at ``-need``; the breakpoints are passed in increasing
     ``t`` (ties by entry while scanning; a tie elsewhere gives the same
     step): the first ``n_scan`` by repeated minima (usually enough), then
-    the next ``n_part`` smallest sorted, then all of them, each stage for
-    the rows the one before did not settle.
+    the 64, 512, 4096 smallest sorted, then all of them, each stage for the
+    rows the one before did not settle (a far start can pass thousands).
 
     Returns
     -------
@@ -585,7 +585,7 @@ def _edge_minimum(res, sg, rate, off, need, n_scan=8, n_part=64):
         if 2 * n < pending.size:
             t, inc, slope, rows = t[pending], inc[pending], slope[pending], rows[pending]
             pending = np.ones(n, np.bool_)
-    for k in (n_part, p):
+    for k in [k for k in (64, 512, 4096) if k < p] + [p]:
         if not pending.any():
             break
         t, inc, slope, rows = t[pending], inc[pending], slope[pending], rows[pending]
