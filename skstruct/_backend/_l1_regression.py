@@ -18,16 +18,11 @@ objective) and the optimal basis found there is certified on the original
 data. Iteratively reweighted least squares is the fallback for rows where
 that fails (fewer independent observed entries than ``r``, or the step
 budget exhausted).
-
-The steps run in numpy, batched over the rows (each row its own basis,
-inverse and step; a row leaves the batch when it is done). Compile cost
-(issue 19): the same walk as a numba kernel cost 9.4 s of compile CPU on
-first use; batched numpy costs none, at about 3x the time of the compiled
-kernel on warm runs (digits, 1797 rows, 5 to 27 components).
 """
 
 import numpy as np
 from joblib import effective_n_jobs
+from numba import njit
 from sklearn.utils import gen_even_slices
 
 from ..utils._parallel import threaded_map
@@ -50,8 +45,8 @@ def l1_regression_rows(X, V, *, mask=None, max_steps=None, n_jobs=None):
     max_steps : int, optional
         Vertex steps per row before falling back to IRLS; default ``10 p``.
     n_jobs : int, optional
-        Threads over blocks of rows (numpy releases the GIL in the large
-        array operations); None or 1: serial.
+        Threads over blocks of rows (the compiled loop releases the GIL);
+        None or 1: serial.
 
     Returns
     -------
@@ -86,16 +81,13 @@ def l1_regression_rows(X, V, *, mask=None, max_steps=None, n_jobs=None):
         return np.vstack(parts)
     if mask is None:
         Z = X @ np.linalg.pinv(V).T  # least squares start
+        obs = np.ones((1, 1), dtype=np.bool_)
     else:
         obs = np.ascontiguousarray(mask, dtype=np.bool_)
         Z = _solve_subset(obs.astype(np.float64), X, V, _ridge(V))
-    steps = 10 * p if max_steps is None else int(max_steps)
-    M = None if mask is None else obs.astype(np.float64)
-    delta = _perturbation(p)
     certified = np.zeros(n, dtype=np.bool_)
-    for sl in gen_even_slices(n, -(-n * max(r * r, p) // _BLOCK)):
-        Z[sl], certified[sl] = _vertex_descent(X[sl], V, None if M is None else M[sl], Z[sl],
-                                               steps, delta)
+    steps = 10 * p if max_steps is None else int(max_steps)
+    _vertex_descent(X, V, obs, mask is None, Z, steps, _perturbation(p), certified)
     rest = np.flatnonzero(~certified)
     if rest.size:
         Z[rest] = l1_regression_irls(X[rest], V, mask=None if mask is None else obs[rest])
@@ -208,399 +200,383 @@ def _polish(X, V, Z, M, scale, ridge, n_rounds=5):
     return Z
 
 
-# status codes of _simplex
+# status codes of _simplex_row
 _OPTIMAL, _BUDGET, _DEGENERATE, _STUCK = 0, 1, 2, 3
-# rows solved together: bounds the (rows, r, r) basis inverses and the
-# (rows, p) work arrays to about 2**20 floats (8 MB) each
-_BLOCK = 2 ** 20
+# a typed zero: a literal 0 passed on (or starting a counter that is passed
+# on) makes numba compile the callee once more for the literal
+_I0 = np.int64(0)
 
 
-def _vertex_descent(X, V, M, Z, max_steps, delta):
-    """Simplex steps from the start ``Z`` for a block of rows, batched over rows.
-
-    Per row: a vertex (``r`` observed entries fitted exactly, rows of ``V``
-    independent) near the start, then Barrodale-Roberts steps until the dual
-    certificate ``|lam| <= 1`` holds. A run of degenerate (zero-length)
-    steps, which can cycle, moves the row to the data perturbed by
-    ``delta`` (every step then strictly decreases the objective); the
-    optimal basis found there is accepted for the original data when its
-    certificate holds there, a zero residual keeping its perturbed sign (any
-    value in ``[-1, 1]`` is a subgradient), and the simplex otherwise
-    continues from it on the original data.
-
-    Parameters
-    ----------
-    X : ndarray of shape (n, p)
-    V : ndarray of shape (p, r)
-    M : ndarray of shape (n, p) of float (0 or 1), or None (all observed)
-    Z : ndarray of shape (n, r)
-        Start (least squares fit).
-    max_steps : int
-    delta : ndarray of shape (p,)
-        Relative perturbation.
-
-    Returns
-    -------
-    Z : ndarray of shape (n, r)
-        The certified optimum where ``certified``, else the start.
-    certified : ndarray of bool of shape (n,)
-    """
+# Compile cost (issue 19): four compiled functions, each called from one to
+# three places (numba compiles a callee on its own and again inside every
+# caller), no slice assignment and no literal arguments. Cold first call:
+# 12 s of compile CPU before, about 7 s now.
+@njit(cache=True, nogil=True)
+def _vertex_descent(X, V, M, full, Z, max_steps, delta, certified):
+    # Per row: a vertex (r observed entries fitted exactly, rows of V
+    # independent) from the start Z, then simplex steps until the dual
+    # certificate |lam| <= 1 holds; Z[i] and certified[i] are set on success.
+    # A run of degenerate (zero-length) steps, which can cycle, switches the
+    # row to the data perturbed by delta (every step then strictly decreases
+    # the objective); the optimal basis found there is accepted for the
+    # original data when its certificate holds there, a zero residual
+    # keeping its perturbed sign (any value in [-1, 1] is a subgradient), and
+    # the simplex otherwise continues from it on the original data. The q
+    # observed rows of V are stored transposed, Vt[:, :q], so that the loops
+    # over entries run on contiguous memory.
     n, p = X.shape
-    Z = Z.copy()
-    certified = np.zeros(n, dtype=np.bool_)
-    xmax = np.abs(X if M is None else X * M).max(axis=1)
-    zt = 1e-12 * xmax  # residuals below this count as zero
-    rows, J = _start_basis(X - Z @ V.T, V, M)
-    if rows.size == 0:
-        return Z, certified
-
-    def run(sub, data, J, budget, keep=None, signs=False):
-        return _simplex(data, V, None if M is None else M[sub], J, zt[sub], budget, keep, signs)
-
-    def accept(sub, status, z):
-        ok = status == _OPTIMAL
-        Z[sub[ok]] = z[ok]
-        certified[sub[ok]] = True
-
-    # phase 0: the original data
-    status, used, z, J, _ = run(rows, X[rows], J, np.full(rows.size, max_steps))
-    accept(rows, status, z)
-    deg = status == _DEGENERATE
-    if not deg.any():
-        return Z, certified
-    # phase 1: the perturbed data, from the basis the degenerate run reached
-    rows, J, left = rows[deg], J[deg], max_steps - used[deg]
-    Xp = X[rows] + xmax[rows, None] * delta
-    status, used, _, J, sg = run(rows, Xp, J, left, signs=True)
-    ok = status == _OPTIMAL
-    rows, J, sg, left = rows[ok], J[ok], sg[ok], left[ok] - used[ok]
-    # phase 2: the certificate of that basis on the original data (no step)
-    status, _, z, _, _ = run(rows, X[rows], J, np.zeros(rows.size, np.int64), keep=sg)
-    accept(rows, status, z)
-    # phase 3: the simplex on the original data from that basis
-    fail = status != _OPTIMAL
-    if fail.any():
-        rows = rows[fail]
-        status, _, z, _, _ = run(rows, X[rows], J[fail], left[fail])
-        accept(rows, status, z)
-    return Z, certified
-
-
-def _start_basis(R, V, M):
-    """Start bases: per row, the ``r`` entries with the smallest ``|R|`` whose rows of V are independent.
-
-    Gram-Schmidt over the candidates in increasing ``|R|`` (ties by entry),
-    batched over rows: a candidate is taken when the part of its row of V
-    orthogonal to the rows taken before keeps a squared norm above ``1e-8``
-    times the largest squared row norm (near-null rows, e.g. pixels the
-    components ignore, would start from a near-singular basis that many
-    steps then undo); rows of X that do not find ``r`` of those make a
-    second pass that takes any part above ``1e-16`` of the row's own norm.
-
-    Returns
-    -------
-    rows : ndarray of int
-        The rows with a basis (at least ``r`` observed entries, ``r``
-        independent rows of V among them).
-    J : ndarray of int of shape (rows.size, r)
-    """
-    n, p = R.shape
     r = V.shape[1]
-    norm2 = np.einsum("jk,jk->j", V, V)
-    key = np.abs(R)
-    if M is None:
-        vmax = np.full(n, norm2.max())
-        n_obs = np.full(n, p)
-    else:
-        vmax = (M * norm2).max(axis=1)
-        n_obs = M.sum(axis=1).astype(np.int64)
-        key[M == 0] = np.inf
-    order = np.argsort(key, axis=1, kind="stable")
-    Q = np.zeros((n, r, r))
-    J = np.zeros((n, r), np.int64)
-    c = np.zeros(n, np.int64)
-    for strict in (True, False):
-        act = np.flatnonzero((c < r) & (n_obs >= r))
-        Qa, Ja, ca = Q[act], J[act], c[act]
-        live = np.ones(act.size, np.bool_)
-        for pos in range(p):
-            if act.size == 0:
+    idx = np.empty(p, np.int64)
+    Vt = np.empty((r, p))
+    x = np.empty(p)
+    xp = np.empty(p)
+    res = np.empty(p)
+    sg = np.empty(p)
+    off = np.empty(p)
+    rate = np.empty(p)
+    tb = np.empty(p)
+    inc = np.empty(p)
+    kk = np.empty(p, np.int64)
+    heap = np.empty(p, np.int64)
+    Q = np.empty((r, r))
+    VJ = np.empty((r, r))
+    B = np.empty((r, r))
+    J = np.empty(r, np.int64)
+    w = np.empty(r)
+    g = np.empty(r)
+    lam = np.empty(r)
+    d = np.empty(r)
+    z = np.empty(r)
+    for i in range(n):
+        q = _I0
+        for j in range(p):
+            if full or M[i, j]:
+                idx[q] = j
+                q += 1
+        if q < r:
+            continue
+        xmax = 0.0
+        for a in range(q):
+            x[a] = X[i, idx[a]]
+            xmax = max(xmax, abs(x[a]))
+            res[a] = x[a]
+        for a in range(q):
+            xp[a] = x[a] + xmax * delta[idx[a]]
+        for b in range(r):
+            zb = Z[i, b]
+            for a in range(q):
+                Vt[b, a] = V[idx[a], b]
+                res[a] -= Vt[b, a] * zb
+        zt = 1e-12 * xmax  # residuals below this count as zero
+        # start basis: the entries with the smallest residuals whose rows of
+        # V are independent (Gram-Schmidt; candidates popped from a heap on
+        # |res|). Only rows that keep a part of norm >= 1e-4 of the largest
+        # row are taken (near-null rows, e.g. pixels the components ignore,
+        # would start from a near-singular basis that many steps then undo),
+        # unless there are not r of those; the row is skipped if there are
+        # not r independent rows.
+        vmax = 0.0
+        for a in range(q):
+            acc = 0.0
+            for b in range(r):
+                acc += Vt[b, a] * Vt[b, a]
+            vmax = max(vmax, acc)
+            off[a] = 1.0
+        c = 0
+        for strict in range(2):
+            if c == r:
                 break
-            k = order[act, pos]
-            w = V[k]
-            Qc = Qa[:, :ca.max()]
-            # classical Gram-Schmidt, once (the strict test keeps the
-            # taken rows well conditioned), twice in the lax pass (Kahan)
-            for _ in range(1 if strict else 2):
-                h = np.matmul(Qc, w[:, :, None])
-                w = w - np.matmul(h.transpose(0, 2, 1), Qc)[:, 0]
-            nrm = np.einsum("ar,ar->a", w, w)
-            take = live & (pos < n_obs[act]) & (norm2[k] > 0.0)
-            if strict:
-                take &= nrm > 1e-8 * vmax[act]
-            else:
-                take &= (nrm > 1e-16 * norm2[k]) & ~np.any(
-                    (Ja == k[:, None]) & (np.arange(r) < ca[:, None]), axis=1)
-            i = np.flatnonzero(take)
-            Qa[i, ca[i]] = w[i] / np.sqrt(nrm[i, None])
-            Ja[i, ca[i]] = k[i]
-            ca[i] += 1
-            live &= (ca < r) & (pos + 1 < n_obs[act])
-            if pos + 1 == p or 4 * (~live).sum() >= live.size:  # hand back the rows done
-                Q[act], J[act], c[act] = Qa, Ja, ca
-                act, Qa, Ja, ca = act[live], Qa[live], Ja[live], ca[live]
-                live = live[live]
-    rows = np.flatnonzero(c == r)
-    return rows, J[rows]
-
-
-def _inverse(A):
-    """Inverses of a stack of square matrices; ok is False where one is singular."""
-    try:
-        B = np.linalg.inv(A)
-    except np.linalg.LinAlgError:  # one singular matrix fails the whole stack
-        B = np.empty_like(A)
-        for i, a in enumerate(A):
-            try:
-                B[i] = np.linalg.inv(a)
-            except np.linalg.LinAlgError:
-                B[i] = 0.0
-    ok = np.all(np.isfinite(B), axis=(1, 2)) & np.any(B != 0.0, axis=(1, 2))
-    return B, ok
-
-
-def _signs(res, zt, off):
-    # sign of each residual, 0 below zt and off (on the basis or unobserved)
-    s = (res > zt[:, None]).astype(np.float64)
-    s -= res < -zt[:, None]
-    s[off] = 0.0
-    return s
-
-
-def _simplex(x, V, M, J, zt, budget, keep=None, signs=False):
-    """Barrodale-Roberts steps for a batch of rows, each from its basis ``J``.
-
-    A step (per row): ``lam = -V_J^{-T} g`` with ``g`` the sum of the
-    residual signs times the rows of V; if ``|lam| <= 1 + 1e-9`` the row is
-    optimal (``u`` with ``u_J = lam`` and the signs elsewhere is a
-    subgradient with ``V^T u = 0``: ``u / (1 + 1e-9)`` is dual feasible,
-    the relative duality gap is at most ``1e-9``), accepted only right after
-    ``z``, the residuals and ``g`` were recomputed from a fresh inverse.
-    Otherwise the edge that frees the basis entry of the largest ``|lam|``
-    is followed to the exact minimum of the piecewise-linear objective on
-    it (the breakpoints in increasing order, ties by entry, until the slope
-    turns >= 0), the entry there enters the basis, and ``B = V_J^{-1}`` is
-    updated by Sherman-Morrison (recomputed every 32 steps).
-
-    Parameters
-    ----------
-    x : ndarray of shape (m, p)
-    V : ndarray of shape (p, r)
-    M : ndarray of shape (m, p) of float, or None
-    J : ndarray of int of shape (m, r)
-    zt : ndarray of shape (m,)
-        Residuals below count as zero.
-    budget : ndarray of int of shape (m,)
-        Steps allowed per row.
-    keep : ndarray of shape (m, p), optional
-        Signs that the residuals below ``zt`` keep at the start.
-    signs : bool, default=False
-        Return the last residual signs (else ``sg`` is None).
-
-    Returns
-    -------
-    status, steps : ndarray of int of shape (m,)
-    z : ndarray of shape (m, r)
-        The coefficients (at the optimum for optimal rows).
-    J : ndarray of int of shape (m, r)
-        The last basis.
-    sg : ndarray of shape (m, p) or None
-        The last residual signs.
-
-    Notes
-    -----
-    A step costs ``O(p r + r^2)`` per row and about 40 numpy calls for the
-    batch; about ``r`` steps per row are typical.
-    """
-    m, p = x.shape
-    r = V.shape[1]
-    out_status = np.full(m, _STUCK)
-    out_steps = np.zeros(m, np.int64)
-    out_z = np.zeros((m, r))
-    out_J = J.copy()
-    out_sg = np.zeros((m, p)) if signs else None
-    # per-row state; rows that are done stay (stepped, unused) until a
-    # quarter of the rows are done, then every array drops them at once
-    s = {"ids": np.arange(m), "x": x, "zt": zt, "budget": budget, "J": J.copy(),
-         "B": np.empty((m, r, r)), "z": np.empty((m, r)), "res": np.empty((m, p)),
-         "sg": np.empty((m, p)), "g": np.empty((m, r)), "steps": np.zeros(m, np.int64),
-         "since": np.zeros(m, np.int64), "streak": np.zeros(m, np.int64),
-         "live": np.ones(m, np.bool_), "fresh": np.ones(m, np.bool_)}
-    # entries on the basis or unobserved: no sign, no breakpoint
-    s["off"] = np.zeros((m, p), np.bool_) if M is None else M == 0
-    np.put_along_axis(s["off"], s["J"], True, axis=1)
-    limit = 2 * r + 8
-
-    def refresh(f, keep=None):
-        # B, z, residuals, signs and g from a fresh inverse of V_J, rows f;
-        # False where V_J is singular
-        J = s["J"][f]
-        B, ok = _inverse(V[J])
-        xf = s["x"][f]
-        z = np.einsum("kbe,ke->kb", B, np.take_along_axis(xf, J, axis=1))
-        res = xf - z @ V.T
-        sg = _signs(res, s["zt"][f], s["off"][f])
-        if keep is not None:
-            small = np.abs(res) <= s["zt"][f, None]
-            sg[small] = keep[f][small]
-        s["B"][f], s["z"][f], s["res"][f], s["sg"][f] = B, z, res, sg
-        s["g"][f] = sg @ V
-        s["since"][f] = 0
-        return ok
-
-    def multipliers():
-        lam = -np.einsum("mb,mbe->me", s["g"], s["B"])
-        jb = np.abs(lam).argmax(axis=1)
-        return lam, jb, np.abs(lam[np.arange(lam.shape[0]), jb])
-
-    with np.errstate(all="ignore"):  # rows that are done step on garbage
+            for a in range(q):
+                tb[a] = abs(res[a])
+                kk[a] = a
+                heap[a] = a
+            _heapify(heap, q, tb, kk)
+            size = q
+            while size > 0 and c < r:
+                k = heap[0]
+                size -= 1
+                heap[0] = heap[size]
+                _sift_down(heap, _I0, size, tb, kk)
+                if off[k] == 0.0:
+                    continue
+                nrm0 = 0.0
+                for b in range(r):
+                    w[b] = Vt[b, k]
+                    nrm0 += w[b] * w[b]
+                if nrm0 == 0.0:
+                    continue
+                for e in range(c):
+                    dot = 0.0
+                    for b in range(r):
+                        dot += Q[e, b] * w[b]
+                    for b in range(r):
+                        w[b] -= dot * Q[e, b]
+                nrm = 0.0
+                for b in range(r):
+                    nrm += w[b] * w[b]
+                if nrm > (1e-8 * vmax if strict == 0 else 1e-16 * nrm0):
+                    nrm = np.sqrt(nrm)
+                    for b in range(r):
+                        Q[c, b] = w[b] / nrm
+                    J[c] = k
+                    off[k] = 0.0
+                    c += 1
+        if c < r:
+            continue
+        # phases, one call site of _simplex_row: 0 on x (from a fresh
+        # inverse); 1 on xp after a degenerate run; 2 the certificate of
+        # phase 1's basis on x (no step, zero residuals keep their signs);
+        # 3 on x from that basis when the certificate fails
+        data = x
+        budget = max_steps
+        phase = 0
         while True:
-            live = s["live"]
-            stuck = np.zeros(live.size, np.bool_)
-            f = np.flatnonzero(s["fresh"] & live)
-            if f.size:
-                stuck[f] = ~refresh(f, keep)
-                keep = None
-            lam, jb, big = multipliers()
-            opt = (big <= 1.0 + 1e-9) & ~stuck & live
-            again = np.flatnonzero(opt & (s["since"] > 0))
-            if again.size:  # confirm with a fresh inverse
-                stuck[again] = ~refresh(again)
-                lam, jb, big = multipliers()
-                opt = (big <= 1.0 + 1e-9) & ~stuck & live
-            status = np.full(live.size, -1)
-            status[s["streak"] > limit] = _DEGENERATE
-            status[s["steps"] >= s["budget"]] = _BUDGET
-            status[stuck] = _STUCK
-            status[opt] = _OPTIMAL
-            status[~live] = -2
-            # the edge that frees entry J[jb]: V_J d = sgn e_jb, slope 1 - |lam_jb| < 0
-            ar = np.arange(live.size)
-            sgn = np.where(lam[ar, jb] > 0, -1.0, 1.0)
-            d = sgn[:, None] * s["B"][ar, :, jb]
-            rate = d @ V.T
-            ent, tstar = _edge_minimum(s["res"], s["sg"], rate, s["off"],
-                                       np.where(status == -1, big - 1.0, 0.0))
-            status[(status == -1) & (ent < 0)] = _STUCK
-            done = status >= 0
-            if done.any():
-                i = s["ids"][done]
-                out_status[i], out_steps[i] = status[done], s["steps"][done]
-                out_z[i], out_J[i] = s["z"][done], s["J"][done]
-                if signs:
-                    out_sg[i] = s["sg"][done]
-                live &= ~done
-            n_live = np.count_nonzero(live)
-            if n_live == 0:
+            status, steps = _simplex_row(data, q, zt, budget, phase == 0, phase == 2,
+                                         Vt, J, off, B, VJ, z, res, sg, g, lam, d, w, rate,
+                                         tb, inc, kk, heap)
+            budget -= steps
+            if phase == 0 and status == _DEGENERATE:
+                data = xp
+                phase = 1
+            elif phase == 1 and status == _OPTIMAL:
+                data = x
+                phase = 2
+                budget_left = budget
+                budget = _I0
+            elif phase == 2 and status != _OPTIMAL:
+                budget = budget_left
+                phase = 3
+            else:
                 break
-            if 4 * (live.size - n_live) >= live.size:  # drop the rows done
-                for k, v in s.items():
-                    s[k] = v[live]
-                d, rate, ent, tstar, jb = d[live], rate[live], ent[live], tstar[live], jb[live]
-                ar = np.arange(n_live)
-            s["z"] += tstar[:, None] * d
-            res = s["res"]
-            res -= tstar[:, None] * rate
-            res[ar, ent] = 0.0
-            # row jb of V_J becomes V[ent]: Sherman-Morrison on B = V_J^{-1}
-            B = s["B"]
-            w = np.einsum("mb,mbe->me", V[ent], B)
-            piv = w[ar, jb]
-            w[ar, jb] -= 1.0
-            B -= np.einsum("mb,me->mbe", B[ar, :, jb] / piv[:, None], w)
-            J, off = s["J"], s["off"]
-            off[ar, J[ar, jb]] = False
-            J[ar, jb] = ent
-            off[ar, ent] = True
-            s["sg"] = _signs(res, s["zt"], off)
-            s["g"] = s["sg"] @ V
-            s["streak"] = np.where(tstar == 0.0, s["streak"] + 1, 0)
-            s["since"] += 1
-            s["steps"] += 1
-            s["fresh"] = s["since"] >= 32
-    return out_status, out_steps, out_z, out_J, out_sg
+        if status != _OPTIMAL:
+            continue
+        certified[i] = True
+        for b in range(r):
+            Z[i, b] = z[b]
 
 
-def _edge_minimum(res, sg, rate, off, need, n_scan=8):
-    """The exact minimum along each row's edge: the breakpoint where the slope turns >= 0.
+@njit(cache=True, nogil=True)
+def _simplex_row(x, q, zt, max_steps, invert, keep_signs, Vt, J, off, B, VJ, z, res, sg, g,
+                 lam, d, w, rate, tb, inc, kk, heap):
+    # Barrodale-Roberts steps for one row from the basis J, with B = V_J^{-1}
+    # (computed first when invert). Returns (status, steps). The
+    # certificate: lam = -B^T g with |lam| <= 1 + 1e-9 is a subgradient u
+    # (u_J = lam, sign(res) elsewhere) with V^T u = 0, so u / (1 + 1e-9) is
+    # dual feasible and the relative duality gap is at most 1e-9; it is only
+    # accepted right after z, res and g were recomputed from a fresh
+    # inverse. keep_signs: at the start, residuals below zt keep the sign
+    # in sg (else they count as zero).
+    r = Vt.shape[0]
+    steps = 0
+    streak = 0
+    since = 0
+    fresh = True  # z, res, sg and g to compute from B
+    while True:
+        if invert:
+            # B = inverse of V_J (rows J of V) by Gauss-Jordan elimination
+            # with partial pivoting (VJ is overwritten); stuck if the rows
+            # are dependent
+            for a in range(r):
+                for b in range(r):
+                    VJ[a, b] = Vt[b, J[a]]
+                    B[a, b] = 1.0 if a == b else 0.0
+            for c in range(r):
+                piv = c
+                for a in range(c + 1, r):
+                    if abs(VJ[a, c]) > abs(VJ[piv, c]):
+                        piv = a
+                if abs(VJ[piv, c]) <= 1e-300:
+                    return _STUCK, steps
+                if piv != c:
+                    for b in range(r):
+                        VJ[c, b], VJ[piv, b] = VJ[piv, b], VJ[c, b]
+                        B[c, b], B[piv, b] = B[piv, b], B[c, b]
+                f = 1.0 / VJ[c, c]
+                for b in range(c + 1, r):  # columns <= c of VJ are done
+                    VJ[c, b] *= f
+                for b in range(r):
+                    B[c, b] *= f
+                for a in range(r):
+                    if a != c and VJ[a, c] != 0.0:
+                        f = VJ[a, c]
+                        for b in range(c + 1, r):
+                            VJ[a, b] -= f * VJ[c, b]
+                        for b in range(r):
+                            B[a, b] -= f * B[c, b]
+            since = 0
+            invert = False
+            fresh = True
+        if fresh:
+            # z from the basis (V_J z = x_J), all residuals, their signs (0
+            # on the basis and below zt) and g = sum of sign * row of V
+            for b in range(r):
+                acc = 0.0
+                for e in range(r):
+                    acc += B[b, e] * x[J[e]]
+                z[b] = acc
+            for a in range(q):
+                res[a] = x[a]
+            for b in range(r):
+                zb = z[b]
+                for a in range(q):
+                    res[a] -= Vt[b, a] * zb
+            for a in range(q):
+                ra = res[a]
+                if not keep_signs or abs(ra) > zt:
+                    sg[a] = off[a] * ((ra > zt) - (ra < -zt))
+            keep_signs = False
+            for b in range(r):
+                acc = 0.0
+                for a in range(q):
+                    acc += sg[a] * Vt[b, a]
+                g[b] = acc
+            fresh = False
+        for e in range(r):
+            lam[e] = 0.0
+        for b in range(r):
+            gb = g[b]
+            for e in range(r):
+                lam[e] -= gb * B[b, e]
+        jb = 0
+        big = 0.0
+        for e in range(r):
+            if abs(lam[e]) > big:
+                big = abs(lam[e])
+                jb = e
+        if big <= 1.0 + 1e-9:
+            if since == 0:
+                return _OPTIMAL, steps
+            invert = True  # confirm with a fresh inverse
+            continue
+        if steps >= max_steps:
+            return _BUDGET, steps
+        if streak > 2 * r + 8:
+            return _DEGENERATE, steps
+        # the edge that frees entry J[jb]: V_J d = sgn e_jb, slope 1 - |lam_jb| < 0
+        sgn = -1.0 if lam[jb] > 0 else 1.0
+        for b in range(r):
+            d[b] = sgn * B[b, jb]
+        for a in range(q):
+            rate[a] = 0.0
+        for b in range(r):
+            db = d[b]
+            for a in range(q):
+                rate[a] += Vt[b, a] * db
+        nb = _I0
+        for a in range(q):
+            ra = rate[a]
+            if off[a] == 0.0 or abs(ra) <= 1e-12:
+                continue
+            if sg[a] == 0.0:
+                tb[nb] = 0.0
+                inc[nb] = abs(ra)
+                kk[nb] = a
+                nb += 1
+            else:
+                t = res[a] / ra
+                if t > 0:
+                    tb[nb] = t
+                    inc[nb] = 2.0 * abs(ra)
+                    kk[nb] = a
+                    nb += 1
+        # the exact minimum of the piecewise-linear objective along the edge:
+        # breakpoints in increasing t (ties by entry) until the slope turns
+        # >= 0. A few are usually passed: the first 8 by linear scans, the
+        # rest from a binary heap. tb of the passed breakpoints is overwritten.
+        slope = 1.0 - big
+        u = -1
+        for _ in range(min(nb, 8)):
+            v0 = 0
+            tu = tb[0]
+            for v in range(1, nb):  # kk increases with the position: ties go to the first
+                if tb[v] < tu:
+                    tu = tb[v]
+                    v0 = v
+            slope += inc[v0]
+            if slope >= 0.0:
+                u = v0
+                break
+            tb[v0] = np.inf
+        if u < 0:
+            size = _I0
+            for v in range(nb):
+                if tb[v] < np.inf:
+                    heap[size] = v
+                    size += 1
+            _heapify(heap, size, tb, kk)
+            while size > 0:
+                v0 = heap[0]
+                slope += inc[v0]
+                if slope >= 0.0:
+                    u = v0
+                    break
+                size -= 1
+                heap[0] = heap[size]
+                _sift_down(heap, _I0, size, tb, kk)
+        if u < 0:
+            return _STUCK, steps
+        ent = kk[u]
+        tstar = tb[u]
+        for b in range(r):
+            z[b] += tstar * d[b]
+        # row jb of V_J becomes V[ent]: Sherman-Morrison on B = V_J^{-1}
+        for e in range(r):
+            w[e] = 0.0
+        for b in range(r):
+            vb = Vt[b, ent]
+            for e in range(r):
+                w[e] += vb * B[b, e]
+        piv = w[jb]
+        w[jb] -= 1.0
+        for b in range(r):
+            cb = B[b, jb] / piv
+            for e in range(r):
+                B[b, e] -= cb * w[e]
+        off[J[jb]] = 1.0
+        J[jb] = ent
+        off[ent] = 0.0
+        # new residuals; the signs that changed (crossed breakpoints, the
+        # entering and the leaving entry) update g
+        for a in range(q):
+            ra = res[a] - tstar * rate[a]
+            res[a] = ra
+            s = off[a] * ((ra > zt) - (ra < -zt))
+            if s != sg[a]:
+                ds = s - sg[a]
+                for b in range(r):
+                    g[b] += ds * Vt[b, a]
+                sg[a] = s
+        res[ent] = 0.0
+        streak = streak + 1 if tstar == 0.0 else 0
+        since += 1
+        steps += 1
+        if since >= 32:
+            invert = True
 
-    Breakpoints: entries not ``off`` (on the basis or unobserved) with
-    ``rate != 0``; a zero residual at ``t = 0`` (slope increment
-    ``|rate|``), else at ``t = res / rate > 0`` (increment ``2 |rate|``).
-    The slope starts at ``-need``; the breakpoints are passed in increasing
-    ``t`` (ties by entry while scanning; a tie elsewhere gives the same
-    step): the first ``n_scan`` by repeated minima (usually enough), then
-    the 64, 512, 4096 smallest sorted, then all of them, each stage for the
-    rows the one before did not settle (a far start can pass thousands).
 
-    Returns
-    -------
-    ent : ndarray of int of shape (m,)
-        The entering entry, -1 where the slope never turns (stuck).
-    tstar : ndarray of shape (m,)
-        The step length.
-    """
-    m, p = res.shape
-    arate = np.abs(rate)
-    nz = sg * sg  # 1 where the residual has a sign, else 0 (float: no casts)
-    t = res * nz
-    t /= rate  # 0 for a zero residual
-    zero = nz == 0.0
-    valid = zero | (t > 0)
-    valid &= arate > 1e-12
-    valid &= ~off
-    # inf where not valid (fmax skips the NaN of 0 * inf; arithmetic, not
-    # masked writes: those are several times slower on random masks)
-    t = np.fmax(t, ~valid * np.inf)
-    inc = arate
-    inc *= 1.0 + nz
-    ent = np.full(m, -1)
-    tstar = np.zeros(m)
-    rows = np.arange(m)  # the rows of t, inc and slope
-    slope = -need
-    pending = np.ones(m, np.bool_)
-    for _ in range(min(n_scan, p)):
-        loc = np.arange(rows.size)
-        u = t.argmin(axis=1)  # the first minimum: ties by entry
-        tu = t[loc, u]
-        slope += inc[loc, u]
-        hit = pending & (slope >= 0.0) & (tu < np.inf)
-        ent[rows[hit]] = u[hit]
-        tstar[rows[hit]] = tu[hit]
-        t[loc, u] = np.inf
-        pending &= ~hit & (tu < np.inf)  # no breakpoint left: stuck
-        n = np.count_nonzero(pending)
-        if n == 0:
-            return ent, tstar
-        if 2 * n < pending.size:
-            t, inc, slope, rows = t[pending], inc[pending], slope[pending], rows[pending]
-            pending = np.ones(n, np.bool_)
-    for k in [k for k in (64, 512, 4096) if k < p] + [p]:
-        if not pending.any():
+@njit(cache=True, nogil=True)
+def _heapify(heap, size, tb, kk):
+    for start in range(size // 2 - 1, -1, -1):
+        _sift_down(heap, start, size, tb, kk)
+
+
+@njit(cache=True, nogil=True)
+def _sift_down(heap, pos, size, tb, kk):
+    # min-heap on (tb, kk) of the positions in heap[:size]
+    item = heap[pos]
+    while True:
+        child = 2 * pos + 1
+        if child >= size:
             break
-        t, inc, slope, rows = t[pending], inc[pending], slope[pending], rows[pending]
-        loc = np.arange(rows.size)
-        cand = np.argpartition(t, k - 1, axis=1)[:, :k] if k < p else None
-        tc = t if cand is None else np.take_along_axis(t, cand, axis=1)
-        order = np.argsort(tc, axis=1)
-        if cand is not None:
-            order = np.take_along_axis(cand, order, axis=1)
-        ts = np.take_along_axis(t, order, axis=1)
-        hit = slope[:, None] + np.cumsum(np.take_along_axis(inc, order, axis=1), axis=1) >= 0.0
-        hit &= ts < np.inf
-        u = hit.argmax(axis=1)
-        found = hit[loc, u]
-        ent[rows[found]] = order[loc, u][found]
-        tstar[rows[found]] = ts[loc, u][found]
-        pending = ~found
-    return ent, tstar
+        c = heap[child]
+        if child + 1 < size:
+            c2 = heap[child + 1]
+            if tb[c2] < tb[c] or (tb[c2] == tb[c] and kk[c2] < kk[c]):
+                child += 1
+                c = c2
+        if tb[c] < tb[item] or (tb[c] == tb[item] and kk[c] < kk[item]):
+            heap[pos] = c
+            pos = child
+        else:
+            break
+    heap[pos] = item
