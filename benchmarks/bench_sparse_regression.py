@@ -14,6 +14,8 @@ Cases (full sizes; quick mode shrinks them):
    at equal duality gap; skglm, liblinear and saga alongside).
 7. (``--only 7``) Multi-task Lasso path, dense n=500, p=2000, T=10, 20 alphas (goal: >= 1x celer
    MultiTaskLasso and scikit-learn's), and a group-lasso path against skglm's GroupLasso.
+8. (``--only 8``) Multi-task Lasso path on sparse CSC X, n=2000, p=5000, density 1%, T=5,
+   20 alphas (goal: >= 1x scikit-learn's; skglm alongside; celer's is dense only).
 
 Every solution is scored by the same code: the relative duality gap
 ``gap / (||y||^2 / n)`` for the Lasso (largest over the path), the objective
@@ -449,6 +451,53 @@ def multitask_case(n, p, T, n_alphas, tol, repeats, seed=3):
     return txt, rows + grows
 
 
+def sparse_multitask_case(n, p, T, density, n_alphas, tol, repeats, seed=4):
+    """Multi-task Lasso path on sparse CSC X, one grid for every library.
+
+    celer is left out: its multi-task solver (``celer_mtl``) takes a dense Fortran X
+    only. skglm's ``tol`` bounds its largest block violation: ``tol / 100`` for a gap
+    near ours.
+    """
+    from sklearn.linear_model import lasso_path as sk_path
+
+    from skstruct.linear_model import lasso_path
+
+    rng = np.random.RandomState(seed)
+    X = sp.random(n, p, density=density, random_state=rng, format="csc")
+    W = np.zeros((T, p))
+    W[:, rng.choice(p, 20, replace=False)] = 3 * rng.randn(T, 20)
+    Y = np.asarray(X @ W.T) + 0.5 * rng.randn(n, T)
+    Y = (Y - Y.mean(0)) / Y.std(0)
+    alphas = lasso_path(X, Y, alphas=n_alphas, eps=1e-2, max_iter=1)[0]
+
+    def gap_of(coefs):
+        return max(_mtl_gap(X, Y, coefs[:, :, i], a) for i, a in enumerate(alphas))
+
+    rows = []
+    t_ours, res = best_of(lambda: lasso_path(X, Y, alphas=alphas, tol=tol)[1], repeats)
+    rows.append(["skstruct lasso_path (2-D y)", _fmt(t_ours), "1.00", f"{gap_of(res):.1e}"])
+    t, res = best_of(lambda: sk_path(X, Y, alphas=alphas, tol=tol, max_iter=100_000)[1],
+                     repeats)
+    rows.append(["scikit-learn lasso_path (2-D y)", _fmt(t), f"{t / t_ours:.2f}",
+                 f"{gap_of(res):.1e}"])
+    if _anchor("skglm") is not None:
+        from skglm import MultiTaskLasso as GMTL
+
+        def run_skglm():
+            est = GMTL(fit_intercept=False, tol=tol * 1e-2, warm_start=True)
+            out = np.zeros((T, p, len(alphas)))
+            for i, a in enumerate(alphas):
+                out[:, :, i] = est.set_params(alpha=a).fit(X, Y).coef_
+            return out
+
+        GMTL(alpha=alphas[5], fit_intercept=False).fit(X[:50, :100], Y[:50])  # jit, untimed
+        t, res = best_of(run_skglm, repeats)
+        rows.append(["skglm MultiTaskLasso (warm-started fits)", _fmt(t), f"{t / t_ours:.2f}",
+                     f"{gap_of(res):.1e}"])
+    rows.append(["celer", "-", "-", "dense X only"])
+    return table(["library", "time (s)", "anchor / skstruct", "max rel. duality gap"], rows), rows
+
+
 def _warm_up():
     """Compile the numba kernels outside the timings (cached on disk afterwards)."""
     from skstruct.linear_model import Lasso, MCPRegressor, lasso_path
@@ -484,12 +533,14 @@ def main(quick=False, only=None):
         sizes = dict(logit=(200, 1000, 10), logit_sparse=(1000, 4000, 10),
                      path=(200, 1000, 20), tall=(2000, 200, 20), sparse=(2000, 4000, 20),
                      nonconvex=(300, 600), l0=(2000, 200), multitask=(200, 500, 5, 10),
+                     multitask_sparse=(1000, 2000, 5, 10),
                      repeats=1)
     else:
         sizes = dict(logit=(1000, 5000, 10), logit_sparse=(5000, 20000, 10),
                      path=(1000, 5000, 30), tall=(10000, 1000, 30), sparse=(5000, 20000, 30),
                      nonconvex=(1000, 5000), l0=(10000, 1000),
-                     multitask=(500, 2000, 10, 20), repeats=3)
+                     multitask=(500, 2000, 10, 20),
+                     multitask_sparse=(2000, 5000, 5, 20), repeats=3)
     r = sizes["repeats"]
     notes = ("Machine shared with other jobs (2 cores, load varying): timings are noisy; "
              "compare ratios within one run. ")
@@ -522,6 +573,10 @@ def main(quick=False, only=None):
     cases.append((f"Multi-task Lasso path, dense n={n}, p={p}, {T} tasks, {na} alphas "
                   "(eps 1e-2), tol 1e-6", lambda n=n, p=p, T=T, na=na:
                   multitask_case(n, p, T, na, 1e-6, r)))
+    n, p, T, na = sizes["multitask_sparse"]
+    cases.append((f"Multi-task Lasso path on sparse CSC X, n={n}, p={p}, density 1%, {T} tasks, "
+                  f"{na} alphas (eps 1e-2), tol 1e-6", lambda n=n, p=p, T=T, na=na:
+                  sparse_multitask_case(n, p, T, 0.01, na, 1e-6, r)))
     out = None
     previous = dict(_previous_sections(quick)) if only else {}
     for i, (heading, run) in enumerate(cases):

@@ -22,8 +22,9 @@ orthant, then shrinks the block (the prox of ``a ||.|| + indicator(>= 0)``).
 Storage (``mode``), as in :mod:`skstruct._backend._cd`: 0 dense (``X``
 transposed, (p, n)), 1 CSC with implicit centring (true residual of task t is
 ``state[t] + extra[t, 0] * u``), 2 Gram (``state = W G - Q``). The state has
-shape (T, n) (modes 0, 1) or (T, p) (mode 2), so the per-task loops are
-contiguous.
+shape (T, n) (modes 0, 1) or (T, p) (mode 2); dense and Gram store it
+task-major (a task's loop contiguous), CSC sample-major (Fortran order: a stored
+entry of X meets the T residuals of its sample side by side).
 
 Algorithm (the scalar driver's working-set scheme, lifted to blocks):
 
@@ -39,8 +40,9 @@ Algorithm (the scalar driver's working-set scheme, lifted to blocks):
    ``max(p0, 2 * #nonzero)``;
 5. inner loop: block updates ``W_b <- prox(W_b - G_b / L_b)`` with
    ``L_b = ||X_b||_2^2 / n``, Anderson extrapolation every 6 epochs (kept only
-   when it lowers the objective), until the largest violation seen in a sweep
-   is below 0.3 x the outer one.
+   when it lowers the objective; its history kept across outer iterations on
+   the same working set), until the largest violation seen in a sweep is below
+   0.3 x the outer one (0.1 x when the working set holds every usable block).
 
 Only the epochs of step 5 are compiled (numba, one small kernel per storage
 mode, so a call compiles only its own); steps 1-4 and the extrapolation are
@@ -160,10 +162,12 @@ def _epoch_dense(XT, R, W, ptr, idx, blocks, lips, a1, a2, positive, G, Z):
 @njit(cache=True, error_model="numpy")
 def _epoch_csc(data, indices, indptr, off, uX, S, extra, W, ptr, idx, blocks, lips, a1, a2,
                positive, G, Z):
-    """:func:`_epoch_dense` for CSC X with implicit centring: residual of task t is
-    ``S[t] + extra[t, 0] * u``, ``extra[t] = (off @ W[t], u @ S[t], u @ u, u @ Y[t])``."""
-    T = S.shape[0]
-    n = S.shape[1]
+    """:func:`_epoch_dense` for CSC X with implicit centring. ``S`` (n, T), sample-major
+    (the T residuals of a sample adjacent, so each stored entry of X is read once per
+    pass): the residual of task t is ``S[:, t] + extra[t, 0] * u``, ``extra[t] =
+    (off @ W[t], u @ S[:, t], u @ u, u @ Y[t])``."""
+    n = S.shape[0]
+    T = S.shape[1]
     kws = 0.0
     dw = 0.0
     wm = 0.0
@@ -173,11 +177,15 @@ def _epoch_csc(data, indices, indptr, off, uX, S, extra, W, ptr, idx, blocks, li
         for k in range(s1 - s0):
             j = idx[s0 + k]
             for t in range(T):
-                acc = 0.0
-                for kk in range(indptr[j], indptr[j + 1]):
-                    acc += data[kk] * S[t, indices[kk]]
+                G[k, t] = 0.0
+            for kk in range(indptr[j], indptr[j + 1]):
+                v = data[kk]
+                i = indices[kk]
+                for t in range(T):
+                    G[k, t] += v * S[i, t]
+            for t in range(T):
                 s = extra[t, 0]
-                acc += s * uX[j] - off[j] * (extra[t, 1] + s * extra[t, 2])
+                acc = G[k, t] + s * uX[j] - off[j] * (extra[t, 1] + s * extra[t, 2])
                 G[k, t] = -acc / n
         sc = _prox_block(W, idx, s0, s1, G, 1.0 / lips[b], a1[b], a2[b], positive, Z)
         if sc > kws:
@@ -186,17 +194,24 @@ def _epoch_csc(data, indices, indptr, off, uX, S, extra, W, ptr, idx, blocks, li
         zn = 0.0
         for k in range(s1 - s0):
             j = idx[s0 + k]
+            moved = False
             for t in range(T):
                 z = Z[k, t]
                 d = z - W[t, j]
                 zn += z * z
+                Z[k, t] = d  # Z now holds the move
                 if d != 0.0:
+                    moved = True
                     dn += d * d
                     W[t, j] = z
-                    for kk in range(indptr[j], indptr[j + 1]):
-                        S[t, indices[kk]] -= d * data[kk]
                     extra[t, 1] -= d * uX[j]
                     extra[t, 0] += d * off[j]
+            if moved:
+                for kk in range(indptr[j], indptr[j + 1]):
+                    v = data[kk]
+                    i = indices[kk]
+                    for t in range(T):
+                        S[i, t] -= Z[k, t] * v
         if dn > dw:
             dw = dn
         if zn > wm:
@@ -276,29 +291,45 @@ class BlockDesign:
         self._single = d
 
     def initial_state(self, W):
-        """State (T, n) or (T, p) and extras (T, 4) for coefficients ``W`` (T, p)."""
+        """State (T, n) or (T, p) and extras (T, 4) for coefficients ``W`` (T, p).
+
+        CSC: the state is stored sample-major (Fortran order, ``state.T`` C-contiguous),
+        the layout :func:`_epoch_csc` reads; copies keep it (``np.copy``, order K).
+        """
         extra = np.zeros((self.n_tasks, 4))
-        if self.mode == 0:
-            state = self.Y - W @ self.X if W.any() else self.Y.copy()
-        elif self.mode == 1:
-            state = self.Y - np.asarray(self._Xs @ W.T).T
+        if self.mode == 1:
+            S = np.ascontiguousarray(self.Y.T - np.asarray(self._Xs @ W.T), dtype=np.float64)
+            state = S.T
             extra[:, 0] = W @ self.off
             extra[:, 1] = state @ self.u
             extra[:, 2] = self.u @ self.u
             extra[:, 3] = self.yu
+            return state, extra
+        if self.mode == 0:
+            state = self.Y - W @ self.X if W.any() else self.Y.copy()
         else:
             state = W @ self.X - self.Y
         return np.ascontiguousarray(state, dtype=np.float64), extra
 
+    def columns(self, feats):
+        """The design restricted to ``feats``, for :meth:`gradient` to reuse (dense:
+        ``X[feats]``; CSC: the column slice, whose scipy indexing costs about one full
+        product; Gram: None)."""
+        if self.mode == 0:
+            return self.X[feats]
+        return self._Xs[:, feats] if self.mode == 1 else None
+
     def gradient(self, state, extra, feats=None, X_feats=None):
         """Datafit gradient ``-X^T R / n`` of the features ``feats`` (all if None), shape
-        (T, |feats|); ``X_feats`` (mode 0): ``X[feats]``, if the caller keeps it."""
+        (T, |feats|); ``X_feats``: ``columns(feats)``, if the caller keeps it."""
+        if feats is not None and X_feats is None and self.mode != 2:
+            X_feats = self.columns(feats)
         if self.mode == 0:
-            Xf = self.X if feats is None else (self.X[feats] if X_feats is None else X_feats)
+            Xf = self.X if feats is None else X_feats
             return state @ Xf.T / -self.n_samples
         if self.mode == 1:
             f = slice(None) if feats is None else feats
-            Xs = self._Xs if feats is None else self._Xs[:, feats]
+            Xs = self._Xs if feats is None else X_feats
             s = extra[:, :1]
             acc = np.asarray(Xs.T @ state.T).T + s * self.uX[f] \
                 - (extra[:, 1:2] + s * extra[:, 2:3]) * self.off[f]
@@ -356,7 +387,7 @@ class BlockDesign:
         if self.mode == 0:
             return _epoch_dense(self.X, state, *args)
         if self.mode == 1:
-            return _epoch_csc(self.data, self.indices, self.indptr, self.off, self.uX, state,
+            return _epoch_csc(self.data, self.indices, self.indptr, self.off, self.uX, state.T,
                               extra, *args)
         return _epoch_gram(self.X, state, *args)
 
@@ -460,7 +491,7 @@ def _try_anderson(d, spec, W, state, extra, feats, wbuf, sbuf, ebuf, a1, a2):
     if spec.positive and np.any(W_acc < 0.0):
         return
     W_old = W[:, feats]
-    s_old, e_old = state.copy(), extra.copy()
+    s_old, e_old = np.copy(state), extra.copy()
     state[...] = np.tensordot(c, sbuf[1:], axes=1)
     extra[:, :2] = np.tensordot(c, ebuf[1:, :, :2], axes=1)
     dF = d.datafit_change(s_old, e_old, state, extra, feats, W_acc - W_old)
@@ -606,7 +637,7 @@ def _bcd_solve(d, spec, W0, state, tol, max_iter, max_epochs, p0, screen, anders
     if state is None:
         st, extra = d.initial_state(W)
     else:
-        st, extra = state[0].copy(), state[1].copy()
+        st, extra = np.copy(state[0]), state[1].copy()
         if len(state) > 2 and state[2] is not None:
             grad = state[2]
     tol = float(tol)
@@ -629,13 +660,14 @@ def _bcd_solve(d, spec, W0, state, tol, max_iter, max_epochs, p0, screen, anders
     # tol * max_b ||W_b|| (before any epoch: the start is trusted)
     step_ok, gap_met = True, False
     it = 0
+    aa_feats, pos = None, 0  # Anderson history: its working set, its length
     for it in range(max_iter):
         if grad is None:
             if f_us is None:
                 grad = d.gradient(st, extra)
             else:  # screened blocks have no use for their gradient
-                if X_us is None and d.mode == 0:
-                    X_us = d.X[f_us]
+                if X_us is None:
+                    X_us = d.columns(f_us)
                 grad = np.zeros((T, p))
                 grad[:, f_us] = d.gradient(st, extra, f_us, X_us)
         viol, wn, gn, dn = _violations(spec, W, grad, a1, a2)
@@ -665,7 +697,7 @@ def _bcd_solve(d, spec, W0, state, tol, max_iter, max_epochs, p0, screen, anders
                     usable &= ~drop
                     scores[drop] = -1.0
                     if _zero_blocks(d, spec, W, st, extra, drop):
-                        grad = None
+                        grad = aa_feats = None
                     if np.count_nonzero(usable) < 0.8 * spec.n_blocks:
                         f_us = spec.features(np.flatnonzero(usable))
                         X_us = None
@@ -677,17 +709,24 @@ def _bcd_solve(d, spec, W0, state, tol, max_iter, max_epochs, p0, screen, anders
         if ws_size == 0:
             break
         ws = _top(scores, ws_size, usable).astype(np.int64, copy=False)
-        inner_tol = 0.3 * kkt
+        # inner stop: the violation down to 0.3 x the outer one; 0.1 x when the working set
+        # holds every usable block (the next outer iteration brings no new block, only the
+        # gap; measured on the sparse multi-task path: 20% fewer epochs, 25% fewer outer)
+        inner_tol = (0.1 if ws_size == n_av else 0.3) * kkt
         if ws_size == n_av and not use_gap:
             inner_tol = min(inner_tol, tol_kkt)
         feats = spec.features(ws)
         # Anderson with sparse X only when an epoch costs more than the state copies
         use_aa = anderson and (d.mode != 1 or d.nnz(feats) >= st.shape[1])
-        if use_aa:
+        # the stored iterates stay those of one affine map while the working set and the
+        # coefficients outside it do not change: the history carries over
+        if use_aa and not (aa_feats is not None and aa_feats.size == feats.size
+                           and np.array_equal(aa_feats, feats)):
             wbuf = np.zeros((K + 1, T, feats.size))
             sbuf = np.zeros((K + 1,) + st.shape)
             ebuf = np.zeros((K + 1,) + extra.shape)
-        pos = 0
+            pos = 0
+            aa_feats = feats
         done = 0
         while done < max_epochs:
             blocks = ws if rng is None else ws[rng.permutation(ws.size)]
@@ -701,7 +740,7 @@ def _bcd_solve(d, spec, W0, state, tol, max_iter, max_epochs, p0, screen, anders
                 # them is decided by rounding (dense and sparse storage would part ways)
                 pos = 0
             elif use_aa:
-                wbuf[pos] = W[:, feats]
+                np.take(W, feats, axis=1, out=wbuf[pos], mode="clip")  # unbuffered
                 sbuf[pos] = st
                 ebuf[pos] = extra
                 if pos < K:
