@@ -67,6 +67,8 @@ def test_one_epoch_matches_the_block_update(mode, positive):
     W0 = np.abs(rng.randn(d.n_tasks, d.n_features)) * 0.2
     W = W0.copy()
     st, extra = d.initial_state(W)
+    if mode == 1:  # sample-major: the C layout _epoch_csc is compiled for
+        assert st.T.flags.c_contiguous
     G = np.zeros((spec.max_size, d.n_tasks))
     Z = np.zeros_like(G)
     blocks = np.arange(len(groups), dtype=np.int64)
@@ -120,6 +122,8 @@ def test_rows_match_sklearn_multitask_lasso(mode):
     d = _designs(X, Y, mode)
     alpha = 0.05
     res = bcd_solve(d, row_spec(d).at(alpha), tol=1e-14, max_iter=1000)
+    if mode == 1:  # the layout survives the solve (copies, Anderson)
+        assert res.states[0].T.flags.c_contiguous
     ref = skl.MultiTaskLasso(alpha=alpha, tol=1e-14, max_iter=100_000).fit(X, Y)
     # both at a relative gap ~1e-14: ||W - W*||^2 <= 2 gap / mu with mu the smallest
     # eigenvalue of the centred Gram (n > p, so mu > 0)

@@ -16,6 +16,7 @@ from skstruct.linear_model import (
     enet_path,
     lasso_path,
 )
+from skstruct.linear_model._multitask import multitask_enet_path
 
 
 def _data(seed=0, n=60, p=30, T=3):
@@ -83,6 +84,30 @@ def test_matches_sklearn_within_the_gap_bound(l1_ratio, fmt):
     assert np.linalg.norm(ours.coef_ - ref.coef_) <= bound
     assert np.abs(ours.intercept_ - ref.intercept_).max() <= bound * np.linalg.norm(X.mean(0))
     assert ours.coef_.shape == (3, 30) and ours.intercept_.shape == (3,)
+
+
+@pytest.mark.parametrize("fmt", ["csc", "csr"])
+def test_sparse_and_dense_routes_agree_within_the_gap_bound(fmt):
+    # zeros in off-centre X (the CSC route centres implicitly), 3 tasks, a warm-started
+    # path (working sets, screening, Anderson): at each alpha both routes are within
+    # sqrt(2 gap / mu) of the one solution (n > p: mu > 0), gaps measured here
+    X, Y = _data(7, n=80, p=40)
+    X[np.random.RandomState(7).rand(*X.shape) < 0.6] = 0.0
+    Xs = sp.csc_matrix(X) if fmt == "csc" else sp.csr_matrix(X)
+    tol = 1e-10
+    alphas, dense, _ = multitask_enet_path(X, Y, l1_ratio=1.0, alphas=6, eps=0.05, tol=tol,
+                                           fit_intercept=True)
+    _, sparse, _ = multitask_enet_path(Xs, Y, l1_ratio=1.0, alphas=alphas, tol=tol,
+                                       fit_intercept=True)
+    mu = _strong_convexity(X, 0.0, 1.0)
+    yty_n = ((Y - Y.mean(0)) ** 2).sum() / len(X)
+    for i, a in enumerate(alphas):
+        g_d, g_s = (_gap(X, Y, C[:, :, i], a, 1.0) for C in (dense, sparse))
+        assert max(g_d, g_s) <= tol * yty_n * (1 + 1e-6) + 1e-15
+        slack = 1e-14 * yty_n  # rounding of the objectives (each <= yty_n / 2)
+        bound = np.sqrt(2 * (max(g_d, 0) + slack) / mu) + np.sqrt(2 * (max(g_s, 0) + slack) / mu)
+        assert np.linalg.norm(dense[:, :, i] - sparse[:, :, i]) <= bound
+    assert np.count_nonzero(np.any(sparse[:, :, -1] != 0, axis=0)) >= 5
 
 
 def test_one_task_is_the_lasso():
