@@ -668,8 +668,9 @@ def prepare_logistic_designs(X, Y, *, sample_weight=None, fit_intercept=True, gr
         sq_max = np.einsum("ji,ji->j", XT, XT) * sw.max()
         XtV = lambda v: XT @ v  # noqa: E731
     p = sq.shape[0]
+    # (no centring here, so no cancellation: only an all-zero column is unusable; a
+    # threshold relative to the largest column dropped the intercept beside 1e10 columns)
     lips = sq / (4.0 * n)
-    lips[lips < 1e-14 * max(1.0, lips.max(initial=0.0))] = 0.0
     slips = np.where(lips > 0.0, sq_max / (4.0 * n), 0.0)
     scale = float(np.log(2.0) * sw.sum() / n)
     out = []

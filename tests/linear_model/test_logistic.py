@@ -252,6 +252,23 @@ def test_huge_scale_fits():
     assert est.score(X * 1e150, t) > 0.9
 
 
+@pytest.mark.parametrize("scale", [1e10, 1e-10])
+@pytest.mark.parametrize("solver", ["auto", "cd"])
+def test_intercept_fitted_beside_columns_of_any_scale(scale, solver):
+    # the unpenalised intercept's stationarity: the mean predicted probability is the
+    # share of the positive class (its column of ones used to be dropped as "below
+    # rounding" beside columns of scale 1e10)
+    rng = np.random.RandomState(0)
+    X = rng.randn(200, 5)
+    t = (X[:, 0] + 1.0 + 0.5 * rng.randn(200) > 0).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est = SparseLogisticRegression(alpha=0.01, solver=solver, tol=1e-8).fit(X * scale, t)
+    assert est.intercept_[0] != 0.0
+    p = est.predict_proba(X * scale)[:, 1]
+    assert abs(p.mean() - t.mean()) < 1e-4
+
+
 @pytest.mark.parametrize("penalty", ["l1", "elasticnet"])
 @pytest.mark.parametrize("fit_intercept", [True, False])
 def test_solvers_agree(penalty, fit_intercept):
