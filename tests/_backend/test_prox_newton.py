@@ -8,33 +8,16 @@ import warnings
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from scipy.optimize import minimize
 from scipy.special import expit, xlog1py, xlogy
 
+from _logistic_problems import make_data as _data
+from _logistic_problems import objective as _objective
+from _logistic_problems import scipy_optimum
 from skstruct._backend._cd import prepare_logistic_design
 from skstruct._backend._penalties import L1, MCP, ElasticNetPenalty
 from skstruct._backend._prox_newton import logistic_gap, prox_newton_solve
 
 LOG2 = np.log(2.0)
-
-
-def _data(n=120, p=30, seed=0, weights=False):
-    rng = np.random.RandomState(seed)
-    X = rng.randn(n, p)
-    w = np.zeros(p)
-    w[:4] = [2.0, -1.5, 1.0, 0.5]
-    y = np.where(X @ w + 0.3 + 0.7 * rng.randn(n) > 0, 1.0, -1.0)
-    sw = rng.uniform(0.2, 3.0, n) if weights else None
-    if sw is not None:
-        sw *= n / sw.sum()
-    return X, y, sw
-
-
-def _objective(X, y, sw, w, b, alpha, l1_ratio=1.0):
-    n = X.shape[0]
-    sw = np.ones(n) if sw is None else sw
-    loss = sw @ np.logaddexp(0.0, -y * (X @ w + b)) / n
-    return loss + alpha * (l1_ratio * np.abs(w).sum() + 0.5 * (1 - l1_ratio) * w @ w)
 
 
 def _violation(X, y, sw, w, b, alpha, l1_ratio, fit_intercept):
@@ -54,29 +37,6 @@ def _spec(pen, m, fit_intercept):
         wts[-1] = 0.0
     pen.weights = wts
     return pen.spec(m)
-
-
-def _scipy_optimum(X, y, sw, alpha, l1_ratio=1.0, fit_intercept=True):
-    """min of the objective by L-BFGS-B on w = u - v (u, v >= 0): smooth, bounded."""
-    n, p = X.shape
-    sw = np.ones(n) if sw is None else sw
-    a1, a2 = alpha * l1_ratio, alpha * (1 - l1_ratio)
-
-    def f(x):
-        u, v, b0 = x[:p], x[p:2 * p], (x[-1] if fit_intercept else 0.0)
-        w = u - v
-        m = X @ w + b0
-        s = sw * y * expit(-y * m) / n
-        val = sw @ np.logaddexp(0, -y * m) / n + a1 * (u.sum() + v.sum()) + 0.5 * a2 * w @ w
-        g = -X.T @ s + a2 * w
-        grad = np.r_[g + a1, -g + a1]
-        return val, (np.r_[grad, -s.sum()] if fit_intercept else grad)
-
-    x0 = np.zeros(2 * p + fit_intercept)
-    bounds = [(0, None)] * (2 * p) + [(None, None)] * fit_intercept
-    opt = minimize(f, x0, jac=True, method="L-BFGS-B", bounds=bounds,
-                   options=dict(ftol=1e-15, gtol=1e-13, maxiter=20_000, maxcor=30))
-    return opt.fun
 
 
 def _gap_by_hand(X, y, sw, w, b, alpha, l1_ratio, fit_intercept):
@@ -145,7 +105,7 @@ def test_gap_with_intercept_against_scipy(sparse, l1_ratio):
     assert res.converged and res.dual_gap <= tol * LOG2
     w, b = res.coef[:p], res.coef[p]
     P = _objective(X, y, sw, w, b, alpha, l1_ratio)
-    P_ref = _scipy_optimum(X, y, sw, alpha, l1_ratio)
+    P_ref = scipy_optimum(X, y, sw, alpha, l1_ratio).fun
     assert P - P_ref <= res.dual_gap + 1e-15
     assert _gap_by_hand(X, y, sw, w, b, alpha, l1_ratio, True) == pytest.approx(
         res.dual_gap, abs=1e-13)
@@ -163,7 +123,7 @@ def test_gap_is_an_upper_bound_anywhere(l1_ratio):
     X, y, sw = _data(n=50, p=5, seed=2, weights=True)
     n, p = X.shape
     alpha = 0.03
-    P_star = _scipy_optimum(X, y, sw, alpha, l1_ratio)
+    P_star = scipy_optimum(X, y, sw, alpha, l1_ratio).fun
     d = prepare_logistic_design(X, y, sample_weight=sw)
     a = alpha * np.r_[np.ones(p), 0.0]
     l1, l2 = a * l1_ratio, a * (1 - l1_ratio)
@@ -253,4 +213,4 @@ def test_far_from_origin_with_intercept():
                             tol=tol)
     assert res.converged and res.dual_gap <= tol * LOG2 and res.n_epochs < 1000
     P = _objective(X, y, None, res.coef[:2], res.coef[2], alpha)
-    assert P - _scipy_optimum(X, y, None, alpha) <= res.dual_gap + 1e-15
+    assert P - scipy_optimum(X, y, None, alpha).fun <= res.dual_gap + 1e-15

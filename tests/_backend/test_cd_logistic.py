@@ -8,31 +8,13 @@ scipy's L-BFGS on a smooth reformulation for tiny problems with an intercept.
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from scipy.optimize import minimize
 from scipy.special import expit
 
+from _logistic_problems import make_data as _data
+from _logistic_problems import objective as _objective
+from _logistic_problems import scipy_optimum
 from skstruct._backend._cd import cd_solve, prepare_design, prepare_logistic_design
 from skstruct._backend._penalties import MCP, L1, ElasticNetPenalty
-
-
-def _data(n=120, p=30, seed=0, weights=False):
-    rng = np.random.RandomState(seed)
-    X = rng.randn(n, p)
-    w = np.zeros(p)
-    w[:4] = [2.0, -1.5, 1.0, 0.5]
-    y = np.where(X @ w + 0.3 + 0.7 * rng.randn(n) > 0, 1.0, -1.0)
-    sw = rng.uniform(0.2, 3.0, n) if weights else None
-    if sw is not None:
-        sw *= n / sw.sum()
-    return X, y, sw
-
-
-def _objective(X, y, sw, w, b, alpha, l1_ratio=1.0):
-    n = X.shape[0]
-    sw = np.ones(n) if sw is None else sw
-    z = X @ w + b
-    loss = sw @ np.logaddexp(0.0, -y * z) / n
-    return loss + alpha * (l1_ratio * np.abs(w).sum() + 0.5 * (1 - l1_ratio) * w @ w)
 
 
 def _kkt(X, y, sw, w, b, alpha, fit_intercept, scaled=False):
@@ -107,19 +89,7 @@ def test_l1_with_intercept_matches_scipy(sparse):
     assert res.converged
     w, b = res.coef[:p], res.coef[p]
 
-    def f(z):
-        u, v, b0 = z[:p], z[p:2 * p], z[-1]
-        ww = u - v
-        m = X @ ww + b0
-        s = sw * y * expit(-y * m) / n
-        val = sw @ np.logaddexp(0, -y * m) / n + alpha * (u.sum() + v.sum())
-        g = -X.T @ s
-        return val, np.r_[g + alpha, -g + alpha, -s.sum()]
-
-    z0 = np.zeros(2 * p + 1)
-    opt = minimize(f, z0, jac=True, method="L-BFGS-B",
-                   bounds=[(0, None)] * (2 * p) + [(None, None)],
-                   options=dict(ftol=1e-15, gtol=1e-12, maxiter=10_000))
+    opt = scipy_optimum(X, y, sw, alpha, gtol=1e-12)
     P = _objective(X, y, sw, w, b, alpha)
     assert P <= opt.fun + 1e-10
     # the stopping rule holds at the returned point (recomputed here up to rounding)
