@@ -36,7 +36,8 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.special import expit, xlog1py, xlogy
 
-from ._cd import cd_solve, prepare_design
+from ._cd import KERNELS, cd_solve, prepare_design
+from ._penalties import ENET
 from ._threads import blas_limit
 
 # Stationarity of the Newton model solve, relative to the current violation of the
@@ -222,10 +223,13 @@ def logistic_gap(F, g, t, y, sw, n, w, l1, l2, xsw=None, xt=None):
     return F + _pen(w, l1, l2) - dual
 
 
-def _violation(w, g, l1, l2):
-    """``dist(-g, subdifferential of the elastic net at w)`` per coordinate."""
-    return np.where(w != 0.0, np.abs(g + l1 * np.sign(w) + l2 * w),
-                    np.maximum(np.abs(g) - l1, 0.0))
+def _kkt(spec, weights, w, grad, unit, usable):
+    """Largest ``dist(-grad_j, ∂pen_j(w_j)) * unit_j`` over the ``usable`` coordinates,
+    by the CD driver's :func:`outer_terms` (the one home of the subdifferential
+    distance; same compiled signature as the driver's call)."""
+    m = w.shape[0]
+    return KERNELS[ENET].outer_terms(spec.alpha, spec.gamma, weights, False, w, grad, unit,
+                                     usable, unit, False, np.empty(m))[0]
 
 
 def prox_newton_solve(design, spec, w0=None, *, fit_intercept=False, tol=1e-4, max_iter=100,
@@ -284,6 +288,7 @@ def _solve(design, spec, w0, fit_intercept, tol, max_iter, max_newton, max_epoch
     if fit_intercept and not unpen[-1]:
         raise ValueError("With fit_intercept the last coordinate must be unpenalised.")
     norms = np.sqrt(np.where(usable, design.lipschitz, 1.0))
+    units = 1.0 / norms
     w = np.zeros(m) if w0 is None else np.array(w0, dtype=np.float64)
     w[~usable] = 0.0
     tol_gap = tol * design.yty_n
@@ -303,9 +308,7 @@ def _solve(design, spec, w0, fit_intercept, tol, max_iter, max_newton, max_epoch
         t = expit(-y * z)
         g = D.t_times(D.all, sw * y * t) / n
         grad = -g
-        viol = _violation(w, grad, l1, l2)
-        viol[~usable] = 0.0
-        kkt = float(np.max(viol / norms))
+        kkt = _kkt(spec, spec.weights, w, grad, units, usable)
         if has_gap:
             gap = logistic_gap(_loss(z, y, sw, n), g, t, y, sw, n, w, l1, l2, xsw,
                                lambda v: D.t_times(D.all, v) / n)
@@ -328,7 +331,7 @@ def _solve(design, spec, w0, fit_intercept, tol, max_iter, max_newton, max_epoch
             target = tol_gap if full else max(INNER_RATIO * gap, tol_gap)
         else:
             target = tol_kkt if full else max(INNER_RATIO * kkt, tol_kkt)
-        w_ws, k_newton, k_epochs = _newton_on(D, spec, w[ws], ws, z, l1[ws], l2[ws], norms[ws],
+        w_ws, k_newton, k_epochs = _newton_on(D, spec, w[ws], ws, z, l1[ws], l2[ws], units[ws],
                                               xsw[ws] if with_b and ws[-1] == m - 1 else None,
                                               has_gap,
                                               target, max_newton, max_epochs)
@@ -343,31 +346,31 @@ def _solve(design, spec, w0, fit_intercept, tol, max_iter, max_newton, max_epoch
                             converged)
 
 
-def _newton_on(D, spec, w, ws, z, l1, l2, norms, xsw, has_gap, target, max_newton,
+def _newton_on(D, spec, w, ws, z, l1, l2, units, xsw, has_gap, target, max_newton,
                max_epochs):
     """Prox-Newton steps on the working set ``ws`` from ``w`` (its coefficients) and
-    ``z = X w``, until the working-set problem's gap (or stationarity violation) is at
-    most ``target``. ``xsw``: ``X_ws^T sw / n`` with an intercept (the last of ``ws``),
-    else None. Returns (w, Newton steps, CD epochs)."""
+    ``z = X w``, until the working-set problem's gap (or stationarity violation, each
+    coordinate's times ``units``) is at most ``target``. ``xsw``: ``X_ws^T sw / n`` with
+    an intercept (the last of ``ws``), else None. Returns (w, Newton steps, CD epochs)."""
     n, y, sw = D.n, D.y, D.sw
     cols = D.columns(ws)
     icpt = xsw is not None
     k = ws.size - icpt  # the penalised coordinates (the intercept, last, is eliminated)
     fcols = (cols[:, :k] if D.sparse else cols[:k]) if icpt else cols
-    sub_spec = spec._replace(weights=np.ascontiguousarray(spec.weights[ws[:k]]),
-                             has_gap=False, safe_screen=False)
+    ws_weights = np.ascontiguousarray(spec.weights[ws])
+    sub_spec = spec._replace(weights=ws_weights[:k], has_gap=False, safe_screen=False)
+    every = np.ones(ws.size, dtype=bool)
     n_epochs = n_steps = 0
     for _ in range(max_newton):
         t = expit(-y * z)
         r = sw * y * t
         g = D.t_times(cols, r) / n
         grad = -g
-        viol = _violation(w, grad, l1, l2)
         if has_gap:
             crit = logistic_gap(_loss(z, y, sw, n), g, t, y, sw, n, w, l1, l2, xsw,
                                 lambda v: D.t_times(cols, v) / n)
         else:
-            crit = float(np.max(viol / norms))
+            crit = _kkt(spec, ws_weights, w, grad, units, every)
         if crit <= target:
             break
         # the Newton model as a weighted least squares in w' (its gradient at w is grad):
@@ -383,8 +386,9 @@ def _newton_on(D, spec, w, ws, z, l1, l2, norms, xsw, has_gap, target, max_newto
             sub, state = D.model(fcols, z + ratio, u, u * (ratio + shift), xbar, ybar)
         else:
             sub, state = D.model(cols, z + ratio, u, u * ratio)
-        scale = np.sqrt(np.where(sub.lipschitz > 0, sub.lipschitz, 1.0))
-        v0 = float(np.max(viol[:k] / scale)) if k else 0.0
+        v0 = _kkt(spec, sub_spec.weights, w[:k], grad[:k],
+                  1.0 / np.sqrt(np.where(sub.lipschitz > 0, sub.lipschitz, 1.0)),
+                  every[:k]) if k else 0.0
         if not v0 > 0.0 and not icpt:
             break
         wf = w[:k]
