@@ -369,6 +369,86 @@ _EMPTYF = np.zeros(0)
 _EMPTYI = np.zeros(0, dtype=np.int32)
 
 
+def _sigma_minus(r, y, sw):
+    """``t_i = sigma(-y_i z_i)`` from the residuals ``r_i = sw_i y_i t_i`` (0 where sw_i = 0)."""
+    return np.divide(r * y, sw, out=np.zeros_like(r), where=sw > 0.0)
+
+
+def logistic_dual(t, sw, n):
+    """``-F^*(-theta)`` of the logistic loss at ``theta_i = sw_i y_i t_i / n``: minus the
+    binary entropy ``sum_i sw_i (t_i log t_i + (1 - t_i) log(1 - t_i)) / n`` (``t`` in
+    [0, 1], clipped there against rounding)."""
+    m = sw > 0.0
+    tm = np.minimum(t[m], 1.0)
+    return -float(sw[m] @ (xlogy(tm, tm) + xlog1py(1.0 - tm, -tm))) / n
+
+
+def balance_dual_point(g, t, y, sw, n, xsw, xt):
+    """A point ``t'`` in [0, 1]^n with ``sum_i sw_i y_i t'_i = 0`` near ``t``, and
+    ``X^T (sw y t') / n`` from ``g = X^T (sw y t) / n``: the dual point meets the
+    constraint of an unpenalised intercept (its column of ones).
+
+    With ``s = sum_i sw_i y_i t_i / n``: the shift ``t' = t - y s`` (``X^T`` of the
+    change is ``-s X^T sw / n``, ``xsw``: no product with X) where it stays in [0, 1],
+    the usual case near the optimum; otherwise the class with the larger weighted sum
+    of ``t`` is scaled down to balance the other (one product ``xt(v) = X^T v / n``).
+    """
+    s = float(sw @ (y * t)) / n
+    if s == 0.0:
+        return t, g
+    tt = t - y * s
+    if tt.min() >= 0.0 and tt.max() <= 1.0:
+        return tt, g - s * xsw
+    heavy = (y > 0) if s > 0 else (y < 0)
+    sh = float(sw[heavy] @ t[heavy])
+    f = 1.0 - abs(s) * n / sh
+    v = np.where(heavy, sw * y * t, 0.0)
+    return np.where(heavy, f * t, t), g - (1.0 - f) * xt(v)
+
+
+def logistic_gap(F, g, t, y, sw, n, w, alpha, gamma, weights, xsw=None, xt=None,
+                 positive=False):
+    """Duality gap of the elastic-net logistic regression (normalised by n).
+
+    Dual (Fenchel) of ``P``: ``D(theta) = -sum_i sw_i H(t_i) / n - sum_j
+    (|X_j^T theta| - l1_j)_+^2 / (2 l2_j)`` with ``t_i = n y_i theta_i / sw_i in [0, 1]``
+    and ``H(t) = t log t + (1 - t) log(1 - t)``; feasibility: ``|X_j^T theta| <= l1_j``
+    where ``l2_j = 0``, and ``sum_i theta_i = 0`` with an unpenalised intercept. The
+    point: ``theta = c sw y t' / n`` from ``t_i = sigma(-y_i z_i)``, balanced
+    (:func:`balance_dual_point`) when ``xsw`` is given, and ``c <= 1`` the largest scale
+    meeting the box constraints; the box and conjugate terms are :func:`outer_terms`'s
+    (the CD driver's), the entropy :func:`logistic_dual`.
+
+    Parameters
+    ----------
+    F : float
+        Loss value at ``w``.
+    g : ndarray of shape (m,)
+        ``X^T (sw y t) / n`` of the coordinates concerned.
+    t, y, sw : ndarray of shape (n,)
+    n : int
+    w, weights : ndarray of shape (m,)
+        Coefficients and penalty weights (levels ``alpha weights_j``, l1 ratio
+        ``gamma``); unpenalised coordinates (weight 0) are left out of the box.
+    xsw : ndarray of shape (m,), optional
+        ``X^T sw / n`` of the same coordinates: the intercept's constraint applies.
+    xt : callable, optional
+        ``v -> X^T v / n`` of the same coordinates (needed with ``xsw``).
+
+    Returns
+    -------
+    gap : float
+    """
+    if xsw is not None:
+        t, g = balance_dual_point(g, t, y, sw, n, xsw, xt)
+    m = w.shape[0]
+    ones = np.ones(m)
+    _, _, _, c, pen, conj = KERNELS[ENET].outer_terms(
+        alpha, gamma, weights, positive, w, -g, ones, ones > 0.0,
+        (weights > 0.0).astype(np.float64), True, np.empty(m))
+    return F + pen + conj - logistic_dual(c * t, sw, n)
+
+
 def _logistic_residuals(y, sw, lin):
     """:func:`logistic_r` of every sample, shape (n,) (``exp`` overflows to inf: r = 0)."""
     with np.errstate(over="ignore"):
@@ -411,6 +491,8 @@ class Design:
         self.sw = _EMPTYF if sw is None else sw
         self.screen_lipschitz = lips if screen_lipschitz is None else screen_lipschitz
         self._Xs = self._XsT = self._constants = None
+        self.intercept = False  # logistic: the last coordinate is an intercept (ones)
+        self.xsw = None
 
     def gradient(self, state, extra):
         """Datafit gradient ``-X^T r / n`` of every coordinate at the state, shape (p,)."""
@@ -441,10 +523,16 @@ class Design:
         """``-F^*(-theta)`` at ``theta = c r / n`` (``0 < c <= 1``)."""
         if self.datafit == 0:
             return quadratic_dual.py_func(c, F, aux)
-        # logistic: F^* is the negative binary entropy of t_i = c sigma(-y_i z_i) in [0, 1]
-        m = self.sw > 0.0
-        t = np.minimum(c * state[m] * self.y[m] / self.sw[m], 1.0)
-        return -float(self.sw[m] @ (xlogy(t, t) + xlog1py(1.0 - t, -t))) / self.n_samples
+        return logistic_dual(c * _sigma_minus(state, self.y, self.sw), self.sw, self.n_samples)
+
+    def intercept_gap(self, alpha, gamma, weights, positive, w, grad, F, state):
+        """Logistic duality gap with the intercept's constraint (:func:`logistic_gap`)."""
+        def xt(v):
+            return (self.X @ v if self.mode == 0 else self._csc_t() @ v) / self.n_samples
+        if self.xsw is None:
+            self.xsw = xt(self.sw)
+        return logistic_gap(F, -grad, _sigma_minus(state, self.y, self.sw), self.y, self.sw,
+                            self.n_samples, w, alpha, gamma, weights, self.xsw, xt, positive)
 
     def epochs(self, w, state, extra, lin, ws, perms, steps, unit, kernel, max_epochs, inner_tol,
                tol, gap_met, bufs, out):
@@ -688,6 +776,7 @@ def prepare_logistic_designs(X, Y, *, sample_weight=None, fit_intercept=True, gr
         else:
             d = Design(0, XT, _EMPTYF, _EMPTYI, _EMPTYI, _EMPTYF, np.ones(n), _EMPTYF, y, scale,
                        0.0, n, p, lips, Xty_n, datafit=1, sw=sw, screen_lipschitz=slips)
+        d.intercept = bool(fit_intercept)
         out.append(d)
     return out
 
@@ -787,7 +876,10 @@ def _solve(d, spec, w0, state, tol, max_iter, max_epochs, p0, screen, anderson, 
     weights, positive = spec.weights, bool(spec.positive)
     # (with an unpenalised feature the gap is not the rule: outer_terms says so)
     use_gap = bool(spec.has_gap)
-    safe = bool(screen) and bool(spec.safe_screen) and use_gap
+    # a logistic intercept (last, unpenalised, usable): its constraint enters the gap
+    # (the dual point balanced); no screening then (its sphere's centre moves)
+    icpt = d.intercept and use_gap and weights[-1] == 0.0 and bool(usable[-1])
+    safe = bool(screen) and bool(spec.safe_screen) and use_gap and not icpt
     levels = alpha * weights if safe else None
     tol = float(tol)
     tol_gap, tol_kkt = tol * d.yty_n, tol * math.sqrt(d.yty_n)
@@ -805,11 +897,14 @@ def _solve(d, spec, w0, state, tol, max_iter, max_epochs, p0, screen, anderson, 
         grad = d.gradient(st, extra)
         kkt, n_inf, n_unpen, c, pen, conj = outer(alpha, gamma, weights, positive, w, grad, unit,
                                                   usable, d.lipschitz, use_gap, scores)
-        if use_gap and n_unpen:
+        if use_gap and n_unpen and not (icpt and n_unpen == 1):
             use_gap = safe = False
         if use_gap:
             F, aux = d.value(w, st, extra, lin)
-            gap = F + pen - d.dual(c, F, aux, st) + conj
+            if icpt:
+                gap = d.intercept_gap(alpha, gamma, weights, positive, w, grad, F, st)
+            else:
+                gap = F + pen - d.dual(c, F, aux, st) + conj
             gap_met = gap <= tol_gap
             if gap_met and ko[2]:
                 break

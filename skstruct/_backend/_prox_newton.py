@@ -12,7 +12,7 @@ Algorithm (the proximal Newton of Lee, Sun & Saunders 2014 on working sets, as i
 celer's and skglm's ``ProxNewton``; Massias et al. 2020, Johnson & Guestrin 2015):
 
 1. Outer iteration: full gradient ``-X^T r / n`` with ``r_i = sw_i y_i sigma(-y_i z_i)``
-   (one product with X), duality gap (see :func:`logistic_gap`): stop when
+   (one product with X), duality gap (:func:`~skstruct._backend._cd.logistic_gap`): stop when
    ``gap <= tol log 2`` (the loss at zero). Working set: every nonzero and unpenalised
    coordinate plus the zero coordinates nearest to entering, ranked by
    ``(|grad_j| - alpha_j rho) / ||X_j||`` (celer's distance to the dual constraint),
@@ -34,9 +34,9 @@ one full product ``X^T r`` (O(n p) dense, O(nnz) sparse). No numba code of its o
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.special import expit, xlog1py, xlogy
+from scipy.special import expit
 
-from ._cd import KERNELS, cd_solve, prepare_design
+from ._cd import KERNELS, cd_solve, logistic_gap, prepare_design
 from ._penalties import ENET
 from ._threads import blas_limit
 
@@ -134,10 +134,6 @@ def _loss(z, y, sw, n):
     return float(sw @ np.logaddexp(0.0, -y * z)) / n
 
 
-def _pen(w, l1, l2):
-    return float(l1 @ np.abs(w) + 0.5 * (l2 @ (w * w)))
-
-
 def _change(t, y, sw, n, dz):
     """Loss change when ``z`` moves by ``dz`` (``t = sigma(-y z)``), summed from the
     per-sample changes ``log1p(t_i expm1(-y_i dz_i))``: accurate near the optimum,
@@ -149,78 +145,6 @@ def _pen_change(w, step, s, l1, l2):
     """``pen(w + s step) - pen(w)``, coordinate by coordinate."""
     ds = s * step
     return float(l1 @ (np.abs(w + ds) - np.abs(w)) + 0.5 * (l2 @ (ds * (2.0 * w + ds))))
-
-
-def _balance(g, t, y, sw, n, xsw, xt):
-    """A point ``t'`` in [0, 1]^n with ``sum_i sw_i y_i t'_i = 0`` near ``t``, and
-    ``X^T (sw y t') / n`` from ``g = X^T (sw y t) / n``.
-
-    With ``s = sum_i sw_i y_i t_i / n``: the shift ``t' = t - y s`` (``X^T`` of the
-    change is ``-s X^T sw / n``, ``xsw``: no product with X) where it stays in [0, 1],
-    the usual case near the optimum; otherwise the class with the larger weighted sum
-    of ``t`` is scaled down to balance the other (one product ``xt(v) = X^T v / n``).
-    """
-    s = float(sw @ (y * t)) / n
-    if s == 0.0:
-        return t, g
-    tt = t - y * s
-    if tt.min() >= 0.0 and tt.max() <= 1.0:
-        return tt, g - s * xsw
-    heavy = (y > 0) if s > 0 else (y < 0)
-    sh = float(sw[heavy] @ t[heavy])
-    f = 1.0 - abs(s) * n / sh
-    v = np.where(heavy, sw * y * t, 0.0)
-    return np.where(heavy, f * t, t), g - (1.0 - f) * xt(v)
-
-
-def logistic_gap(F, g, t, y, sw, n, w, l1, l2, xsw=None, xt=None):
-    """Duality gap of the elastic-net logistic regression (normalised by n).
-
-    Dual (Fenchel) of ``P``: ``D(theta) = -sum_i sw_i H(t_i) / n - sum_j
-    (|X_j^T theta| - l1_j)_+^2 / (2 l2_j)`` with ``t_i = n y_i theta_i / sw_i in [0, 1]``
-    and ``H(t) = t log t + (1 - t) log(1 - t)``; feasibility: ``|X_j^T theta| <= l1_j``
-    where ``l2_j = 0``, and ``sum_i theta_i = 0`` with an unpenalised intercept (the
-    constraint of its column of ones). The point: ``theta = c sw y t' / n`` from the
-    current ``t_i = sigma(-y_i z_i)``, balanced (:func:`_balance`) when there is an
-    intercept, and ``c <= 1`` the largest scale meeting the box constraints.
-
-    Parameters
-    ----------
-    F : float
-        Loss value at ``w``.
-    g : ndarray of shape (m,)
-        ``X^T (sw y t) / n`` of the features concerned; entries with ``l1 = l2 = 0``
-        (unpenalised) are ignored.
-    t, y, sw : ndarray of shape (n,)
-    n : int
-    w, l1, l2 : ndarray of shape (m,)
-        Coefficients and the per-feature l1 and l2 levels.
-    xsw : ndarray of shape (m,), optional
-        ``X^T sw / n`` of the same features: the intercept's dual constraint applies.
-    xt : callable, optional
-        ``v -> X^T v / n`` of the same features (needed with ``xsw``).
-
-    Returns
-    -------
-    gap : float
-    """
-    if xsw is not None:
-        t, g = _balance(g, t, y, sw, n, xsw, xt)
-    a = np.abs(g)
-    box = (l2 == 0.0) & (l1 > 0.0)
-    c = 1.0
-    if box.any():
-        worst = np.max(a[box] / l1[box])
-        if worst > 1.0:
-            c = 1.0 / worst
-    quad = l2 > 0.0
-    conj = 0.0
-    if quad.any():
-        e = np.maximum(c * a[quad] - l1[quad], 0.0)
-        conj = float(np.sum(e * e / (2.0 * l2[quad])))
-    tc = c * t
-    dual = -float(sw @ (xlogy(tc, tc) + xlog1py(1.0 - tc, -tc))) / n - conj
-    return F + _pen(w, l1, l2) - dual
 
 
 def _kkt(spec, weights, w, grad, unit, usable):
@@ -310,8 +234,8 @@ def _solve(design, spec, w0, fit_intercept, tol, max_iter, max_newton, max_epoch
         grad = -g
         kkt = _kkt(spec, spec.weights, w, grad, units, usable)
         if has_gap:
-            gap = logistic_gap(_loss(z, y, sw, n), g, t, y, sw, n, w, l1, l2, xsw,
-                               lambda v: D.t_times(D.all, v) / n)
+            gap = logistic_gap(_loss(z, y, sw, n), g, t, y, sw, n, w, spec.alpha, spec.gamma,
+                               spec.weights, xsw, lambda v: D.t_times(D.all, v) / n)
             converged = gap <= tol_gap
         else:
             converged = kkt <= tol_kkt
@@ -367,8 +291,8 @@ def _newton_on(D, spec, w, ws, z, l1, l2, units, xsw, has_gap, target, max_newto
         g = D.t_times(cols, r) / n
         grad = -g
         if has_gap:
-            crit = logistic_gap(_loss(z, y, sw, n), g, t, y, sw, n, w, l1, l2, xsw,
-                                lambda v: D.t_times(cols, v) / n)
+            crit = logistic_gap(_loss(z, y, sw, n), g, t, y, sw, n, w, spec.alpha, spec.gamma,
+                                ws_weights, xsw, lambda v: D.t_times(cols, v) / n)
         else:
             crit = _kkt(spec, ws_weights, w, grad, units, every)
         if crit <= target:

@@ -209,8 +209,7 @@ def sparse_logistic_path(X, y, *, penalty="l1", l1_ratio=0.5, gamma=None, eps=1e
     coefs : ndarray of shape (n_features, n_alphas)
     intercepts : ndarray of shape (n_alphas,)
     dual_gaps : ndarray of shape (n_alphas,)
-        Duality gaps (nan where the stopping rule is stationarity: MCP/SCAD, or
-        ``solver="cd"`` with an intercept).
+        Duality gaps (nan where the stopping rule is stationarity: MCP/SCAD).
     """
     _check_shape(penalty, l1_ratio, gamma)
     newton = _use_newton(solver, penalty)
@@ -306,8 +305,7 @@ class SparseLogisticRegression(LinearClassifierMixin, BaseEstimator):
     n_iter_ : ndarray of shape (n_problems,)
         Coordinate-descent epochs (over all Newton models with prox-Newton).
     dual_gap_ : ndarray of shape (n_problems,)
-        Duality gap (nan where the stopping rule is stationarity: MCP/SCAD, or
-        ``solver="cd"`` with an intercept).
+        Duality gap (nan where the stopping rule is stationarity: MCP/SCAD).
     kkt_violation_ : ndarray of shape (n_problems,)
         Largest violation of the first-order conditions.
     n_features_in_ : int

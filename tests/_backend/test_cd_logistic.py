@@ -151,3 +151,25 @@ def test_quadratic_design_unchanged():
     d = prepare_design(X, y)
     res = cd_solve(d, L1(0.05).spec(X.shape[1]), tol=1e-10)
     assert res.converged and res.dual_gap <= 1e-10 * d.yty_n
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_gap_certifies_the_objective(fit_intercept, l1_ratio, sparse):
+    """The CD route's duality gap, with the intercept's constraint when there is one,
+    bounds P - P* (P* by scipy) at every tolerance, and the solver stops on it."""
+    X, y, sw = _data(n=60, p=6, seed=5, weights=True)
+    p = X.shape[1]
+    alpha = 0.02
+    P_star = scipy_optimum(X, y, sw, alpha, l1_ratio, fit_intercept).fun
+    d = prepare_logistic_design(sp.csc_matrix(X) if sparse else X, y, sample_weight=sw,
+                                fit_intercept=fit_intercept)
+    pen = L1(alpha) if l1_ratio == 1.0 else ElasticNetPenalty(alpha, l1_ratio)
+    for tol in [1e-2, 1e-4, 1e-8]:
+        res = cd_solve(d, _spec(pen, d, fit_intercept), tol=tol, max_iter=1000)
+        assert res.converged and np.isfinite(res.dual_gap)
+        assert res.dual_gap <= tol * np.log(2)
+        b = res.coef[p] if fit_intercept else 0.0
+        P = _objective(X, y, sw, res.coef[:p], b, alpha, l1_ratio)
+        assert -1e-12 <= P - P_star <= res.dual_gap + 1e-12
