@@ -295,26 +295,23 @@ def _absorb(X, sw, start, stop, K, M, P, logdet, sp, age, E, T, d2, post, params
     igmn, prior_count = params[5] != 0.0, params[7]
     can_create = K == 0 or kmax <= 0 or K < kmax
     for i in range(start, stop):
-        x = X[i]
         dmin = np.inf
         for k in range(K):
-            e, t, Pk, mk = E[k], T[k], P[k], M[k]
             for a in range(D):
-                e[a] = x[a] - mk[a]
-                t[a] = 0.0
+                E[k, a] = X[i, a] - M[k, a]
+                T[k, a] = 0.0
             # t = P e as a sum of rows b of P (P[b, a] == P[a, b] bitwise): each
             # t_a still adds its D terms in the order b = 0, 1, ..., so the
             # result is that of the dot products, but the inner loop runs
             # over contiguous memory with independent sums, which the compiler
             # vectorizes without fastmath (no reassociation).
             for b in range(D):
-                eb = e[b]
-                Pb = Pk[b]
+                eb = E[k, b]
                 for a in range(D):
-                    t[a] += Pb[a] * eb
+                    T[k, a] += P[k, b, a] * eb
             s2 = 0.0
             for a in range(D):
-                s2 += t[a] * e[a]
+                s2 += T[k, a] * E[k, a]
             d2[k] = s2
             if s2 < dmin:
                 dmin = s2
@@ -360,15 +357,13 @@ def _absorb(X, sw, start, stop, K, M, P, logdet, sp, age, E, T, d2, post, params
                     dld = D * math.log1p(-wc) + math.log(a1)
                 root = math.sqrt(abs(beta))
                 sgn = 1.0 if beta >= 0 else -1.0
-                e, t, Pk, mk = E[k], T[k], P[k], M[k]
                 for a in range(D):
-                    mk[a] += w * e[a]
-                    t[a] *= root
+                    M[k, a] += w * E[k, a]
+                    T[k, a] *= root
                 for a in range(D):
-                    ua = sgn * t[a]
-                    Pa = Pk[a]
+                    ua = sgn * T[k, a]
                     for b in range(D):
-                        Pa[b] = alpha * Pa[b] + ua * t[b]
+                        P[k, a, b] = alpha * P[k, a, b] + ua * T[k, b]
                 logdet[k] += dld
         # Ages, and what to prune after this sample (a new component has age
         # and count s); the strongest stays when all would go.
