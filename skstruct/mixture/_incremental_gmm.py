@@ -25,7 +25,6 @@ from .._backend._rank_one import (
     _STREAM_REFRESH,
     igmn_stream,
     refresh_precision,
-    stream_work,
 )
 
 _LOG_2PI = np.log(2.0 * np.pi)
@@ -195,7 +194,6 @@ class _Stream:
         self.sp = np.zeros(cap)
         self.age = np.zeros(cap)
         self.ist = np.zeros(4, dtype=np.int64)  # K, n_seen, created, pruned
-        self.work = stream_work(cap, D)
         self.n_repaired = 0
         self.drift = 0.0
 
@@ -209,7 +207,6 @@ class _Stream:
         self.logdet, self.sp, self.age = np.zeros(cap), np.zeros(cap), np.zeros(cap)
         for new, o in zip((self.M, self.P, self.logdet, self.sp, self.age), old):
             new[:K] = o[:K]
-        self.work = stream_work(cap, self.D)
 
     def push(self, X, sw):
         """Stream the rows of ``X`` (C-contiguous float64) with weights ``sw > 0``."""
@@ -234,8 +231,7 @@ class _Stream:
         row = 0
         while True:
             row, status = igmn_stream(X, sw, row, self.M, self.P, self.logdet, self.sp,
-                                      self.age, self.p_init_diag, self.params, self.ist,
-                                      self.work)
+                                      self.age, self.p_init_diag, self.params, self.ist)
             if status == _STREAM_GROW:
                 self._grow()
             elif status == _STREAM_REFRESH:
