@@ -562,7 +562,9 @@ def block_lipschitz(design, ptr, idx):
         else:
             Gb = np.stack([gc.cols(c)[c] for c in C])
         out[bs] = np.linalg.eigvalsh(Gb)[:, -1]
-    out[out < 1e-14 * max(1.0, out.max(initial=0.0))] = 0.0
+    # a block is unusable when all its columns are (each column's test is its own scale)
+    n_usable = np.concatenate([[0], np.cumsum(lips1[idx] > 0.0)])
+    out[n_usable[ptr[1:]] == n_usable[ptr[:-1]]] = 0.0
     return out
 
 

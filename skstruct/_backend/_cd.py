@@ -639,6 +639,18 @@ def prepare_design(X, y, *, X_offset=None, y_offset=0.0, sqrt_sw=None, gram=Fals
                            gram_matrix=gram_matrix, copy=copy)[0]
 
 
+def _drop_constant_columns(lips, raw):
+    """Zero the curvatures ``lips`` (p,) of columns that centring made constant.
+
+    ``raw`` (p,) is each column's weighted mean square before centring: a curvature
+    below ``1e-14 * raw`` is rounding left by the cancellation (a constant
+    column gives about ``eps^2 * raw``), whatever the other columns' scales.
+    """
+    lips = np.maximum(lips, 0.0)
+    lips[lips < 1e-14 * raw] = 0.0
+    return lips
+
+
 def prepare_designs(X, Y, *, X_offset=None, y_offset=None, sqrt_sw=None, gram=False,
                     gram_matrix=None, copy=True):
     """:func:`prepare_design` for each column of ``Y`` (n, n_targets); the designs share X.
@@ -661,9 +673,7 @@ def prepare_designs(X, Y, *, X_offset=None, y_offset=None, sqrt_sw=None, gram=Fa
         Xs.sort_indices()
         uX = np.asarray(Xs.T @ u).ravel()
         sq = np.asarray(Xs.multiply(Xs).sum(axis=0)).ravel()
-        lips = (sq - 2.0 * off * uX + off ** 2 * (u @ u)) / n
-        lips[lips < 1e-14 * max(1.0, lips.max(initial=0.0))] = 0.0
-        lips = np.maximum(lips, 0.0)
+        lips = _drop_constant_columns((sq - 2.0 * off * uX + off ** 2 * (u @ u)) / n, sq / n)
         XtY_n = (np.asarray(Xs.T @ Yc) - off[:, None] * (u @ Yc)[None, :]) / n
         ind, ptr = Xs.indices.astype(np.int32), Xs.indptr.astype(np.int32)
         return [Design(1, _EMPTY2, Xs.data, ind, ptr, off, u, uX,
@@ -682,13 +692,13 @@ def prepare_designs(X, Y, *, X_offset=None, y_offset=None, sqrt_sw=None, gram=Fa
         G = Xc.T @ Xc if gram_matrix is None else np.asarray(gram_matrix, dtype=np.float64)
         G = np.ascontiguousarray(G / n)
         lips = np.diag(G).copy()
-        lips[lips < 1e-14 * max(1.0, lips.max(initial=0.0))] = 0.0
+        lips = _drop_constant_columns(lips, lips + off ** 2 * (u @ u) / n)
         return [Design(2, G, _EMPTYF, _EMPTYI, _EMPTYI, _EMPTYF, _EMPTYF, _EMPTYF,
                        np.ascontiguousarray(XtY_n[:, t]), float(yty_n[t]), 0.0, n, p, lips,
                        np.ascontiguousarray(XtY_n[:, t])) for t in range(Y.shape[1])]
     XT = np.ascontiguousarray(Xc.T)  # (p, n): column j of X is the contiguous row XT[j]
     lips = np.einsum("ji,ji->j", XT, XT) / n
-    lips[lips < 1e-14 * max(1.0, lips.max(initial=0.0))] = 0.0
+    lips = _drop_constant_columns(lips, lips + off ** 2 * (u @ u) / n)
     ones = np.ones(n)
     return [Design(0, XT, _EMPTYF, _EMPTYI, _EMPTYI, _EMPTYF, ones, _EMPTYF,
                    np.ascontiguousarray(Yc[:, t]), float(yty_n[t]), 0.0, n, p, lips,

@@ -11,6 +11,7 @@ from skstruct._backend._bcd import (
     BlockDesign,
     bcd_path,
     bcd_solve,
+    block_lipschitz,
     group_spec,
     row_spec,
 )
@@ -190,3 +191,21 @@ def test_anderson_weights_solve_a_linear_iteration():
     # scale-free: at 1e150 (U U^T would overflow unscaled) the same fixed point, scaled
     c = anderson_weights(buf * 1e150)
     np.testing.assert_allclose(c @ buf[1:], x_star, atol=1e-6 * np.abs(x_star).max())
+
+
+def test_block_lipschitz_judges_each_block_by_its_own_columns():
+    # A unit-scale block beside a 1e10 block keeps its constant; a block of columns
+    # that centring made constant gets 0.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(50, 6))
+    X[:, :2] *= 1e10
+    X[:, 4:] = 3e4
+    off = X.mean(axis=0)
+    design = prepare_designs(X, rng.normal(size=(50, 1)), X_offset=off)[0]
+    ptr, idx = np.array([0, 2, 4, 6]), np.arange(6)
+    L = block_lipschitz(design, ptr, idx)
+    Xc = X - off
+    for b in range(2):
+        cols = Xc[:, 2 * b:2 * b + 2]
+        np.testing.assert_allclose(L[b], np.linalg.eigvalsh(cols.T @ cols / 50)[-1], rtol=1e-10)
+    assert L[2] == 0.0

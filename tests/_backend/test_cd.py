@@ -160,3 +160,36 @@ def test_anderson_step_solves_the_constrained_least_squares():
     M = np.block([[2 * U @ U.T, np.ones((K, 1))], [np.ones((1, K)), np.zeros((1, 1))]])
     ref = np.linalg.solve(M, np.r_[np.zeros(K), 1.0])[:K]
     np.testing.assert_allclose(c, ref, rtol=1e-6, atol=1e-9)
+
+
+def _mixed_scale_problem():
+    """Unit columns beside one at 1e10 and one constant column at offset 1e5."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 6))
+    X[:, 0] *= 1e10
+    X[:, 5] = 1e5
+    y = X[:, 0] * 1e-10 + X[:, 1] + X[:, 2] + 0.01 * rng.normal(size=200)
+    return X, y
+
+
+@pytest.mark.parametrize("storage", ["dense", "csc", "gram"])
+def test_columns_are_kept_whatever_the_other_columns_scale(storage):
+    # A column's curvature is tested against its own scale: the unit columns beside a
+    # 1e10 column are fitted (they used to be dropped as rounding), a column that
+    # centring makes constant is still dropped. P(ours) - P* <= our certified gap, and
+    # P* <= P(sklearn's solution), an independent solver.
+    from skstruct.linear_model import Lasso as OurLasso
+
+    X, y = _mixed_scale_problem()
+    Xs = sp.csc_matrix(X) if storage == "csc" else X
+    ours = OurLasso(alpha=1e-3, tol=1e-4, max_iter=100000,
+                    precompute=storage == "gram").fit(Xs, y)
+    ref = Lasso(alpha=1e-3, tol=1e-12, max_iter=100000).fit(X, y)
+
+    def objective(m):
+        r = y - X @ m.coef_ - m.intercept_
+        return 0.5 * r @ r / len(y) + 1e-3 * np.abs(m.coef_).sum()
+
+    assert np.all(np.abs(ours.coef_[1:3]) > 0.9)
+    assert ours.coef_[5] == 0.0
+    assert objective(ours) <= objective(ref) + ours.dual_gap_ + 1e-12 * objective(ref)
