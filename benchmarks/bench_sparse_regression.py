@@ -353,6 +353,23 @@ def _mtl_gap(X, Y, W, alpha):
     return (primal - dual) / ((Y ** 2).sum() / n)
 
 
+def _multitask_paths(X, Y, alphas, tol, repeats):
+    """Time our and sklearn's 2-D-y ``lasso_path`` on one grid; returns (rows, our time, gap_of)."""
+    from sklearn.linear_model import lasso_path as sk_path
+
+    from skstruct.linear_model import lasso_path
+
+    def gap_of(coefs):  # coefs (T, p, n_alphas)
+        return max(_mtl_gap(X, Y, coefs[:, :, i], a) for i, a in enumerate(alphas))
+
+    t_ours, res = best_of(lambda: lasso_path(X, Y, alphas=alphas, tol=tol)[1], repeats)
+    rows = [["skstruct lasso_path (2-D y)", _fmt(t_ours), "1.00", f"{gap_of(res):.1e}"]]
+    t, res = best_of(lambda: sk_path(X, Y, alphas=alphas, tol=tol, max_iter=100_000)[1],
+                     repeats)
+    rows.append(["scikit-learn lasso_path (2-D y)", _fmt(t), f"{t / t_ours:.2f}",
+                 f"{gap_of(res):.1e}"])
+    return rows, t_ours, gap_of
+
 def _group_gap(X, y, w, alpha, groups, weights):
     n = X.shape[0]
     R = y - X @ w
@@ -367,8 +384,6 @@ def _group_gap(X, y, w, alpha, groups, weights):
 
 def multitask_case(n, p, T, n_alphas, tol, repeats, seed=3):
     """Multi-task Lasso path (all warm-started on one grid) and a group-lasso path."""
-    from sklearn.linear_model import lasso_path as sk_path
-
     from skstruct.linear_model import GroupLasso, lasso_path
 
     rng = np.random.RandomState(seed)
@@ -380,17 +395,8 @@ def multitask_case(n, p, T, n_alphas, tol, repeats, seed=3):
     Y = (Y - Y.mean(0)) / Y.std(0)
     alphas = lasso_path(X, Y, alphas=n_alphas, eps=1e-2, max_iter=1)[0]
 
-    def gap_of(coefs):  # coefs (T, p, n_alphas)
-        return max(_mtl_gap(X, Y, coefs[:, :, i], a) for i, a in enumerate(alphas))
-
     head = ["library", "time (s)", "anchor / skstruct", "max rel. duality gap"]
-    rows = []
-    t_ours, res = best_of(lambda: lasso_path(X, Y, alphas=alphas, tol=tol)[1], repeats)
-    rows.append(["skstruct lasso_path (2-D y)", _fmt(t_ours), "1.00", f"{gap_of(res):.1e}"])
-    t, res = best_of(lambda: sk_path(X, Y, alphas=alphas, tol=tol, max_iter=100_000)[1],
-                     repeats)
-    rows.append(["scikit-learn lasso_path (2-D y)", _fmt(t), f"{t / t_ours:.2f}",
-                 f"{gap_of(res):.1e}"])
+    rows, t_ours, gap_of = _multitask_paths(X, Y, alphas, tol, repeats)
 
     def warm_fits(est):
         out = np.zeros((T, p, len(alphas)))
@@ -458,8 +464,6 @@ def sparse_multitask_case(n, p, T, density, n_alphas, tol, repeats, seed=4):
     only. skglm's ``tol`` bounds its largest block violation: ``tol / 100`` for a gap
     near ours.
     """
-    from sklearn.linear_model import lasso_path as sk_path
-
     from skstruct.linear_model import lasso_path
 
     rng = np.random.RandomState(seed)
@@ -470,16 +474,7 @@ def sparse_multitask_case(n, p, T, density, n_alphas, tol, repeats, seed=4):
     Y = (Y - Y.mean(0)) / Y.std(0)
     alphas = lasso_path(X, Y, alphas=n_alphas, eps=1e-2, max_iter=1)[0]
 
-    def gap_of(coefs):
-        return max(_mtl_gap(X, Y, coefs[:, :, i], a) for i, a in enumerate(alphas))
-
-    rows = []
-    t_ours, res = best_of(lambda: lasso_path(X, Y, alphas=alphas, tol=tol)[1], repeats)
-    rows.append(["skstruct lasso_path (2-D y)", _fmt(t_ours), "1.00", f"{gap_of(res):.1e}"])
-    t, res = best_of(lambda: sk_path(X, Y, alphas=alphas, tol=tol, max_iter=100_000)[1],
-                     repeats)
-    rows.append(["scikit-learn lasso_path (2-D y)", _fmt(t), f"{t / t_ours:.2f}",
-                 f"{gap_of(res):.1e}"])
+    rows, t_ours, gap_of = _multitask_paths(X, Y, alphas, tol, repeats)
     if _anchor("skglm") is not None:
         from skglm import MultiTaskLasso as GMTL
 
