@@ -166,7 +166,7 @@ def _functions_for(kind):
         tot = 0.0
         for j in range(w.shape[0]):
             if w[j] != 0.0:
-                tot += _value(kind, alpha * weights[j], gamma, w[j])
+                tot += pen_value_1d(kind, alpha * weights[j], gamma, w[j])
         return tot
 
     return value, prox, subdiff, pen_sum
@@ -184,18 +184,13 @@ PEN_SUM = (_enet_sum, _mcp_sum, _scad_sum)
 # The switches on the code, inlined in the kernels: with a constant ``kind`` (the
 # kernels of :mod:`._cd` are compiled per code) only the one call remains.
 @njit(cache=True, inline="always")
-def _value(kind, a, gamma, x):
+def pen_value_1d(kind, a, gamma, x):
+    """Value of the 1-D penalty ``pen(x; a)`` of code ``kind`` (see the module table)."""
     if kind == 0:
         return _enet_value(a, gamma, x)
     if kind == 1:
         return _mcp_value(a, gamma, x)
     return _scad_value(a, gamma, x)
-
-
-@njit(cache=True, inline="always")
-def pen_value_1d(kind, a, gamma, x):
-    """Value of the 1-D penalty ``pen(x; a)`` of code ``kind`` (see the module table)."""
-    return _value(kind, a, gamma, x)
 
 
 @njit(cache=True, inline="always")
