@@ -21,30 +21,16 @@ import time
 import matplotlib.pyplot as plt
 import numpy as np
 
+from skstruct.datasets import make_background_video
 from skstruct.decomposition import RobustPCA
-
-
-def make_video(n_frames=300, h=48, w=64, seed=0):
-    rng = np.random.default_rng(seed)
-    yy, xx = np.mgrid[0:h, 0:w]
-    background = 0.4 + 0.3 * np.sin(xx / 7.0) * np.cos(yy / 9.0) + 0.1 * rng.random((h, w))
-    t = np.arange(n_frames)
-    light = 1.0 + 0.15 * np.sin(2 * np.pi * t / n_frames)  # slow illumination drift
-    frames = light[:, None, None] * background + 0.01 * rng.standard_normal((n_frames, h, w))
-    masks = np.zeros((n_frames, h, w), dtype=bool)
-    for i in t:  # a disc on a wave, a box along the top
-        cx, cy = (5 + 0.8 * i) % w, h / 2 + 12 * np.sin(i / 15)
-        masks[i] |= (xx - cx) ** 2 + (yy - cy) ** 2 < 36
-        masks[i] |= (np.abs(xx - (w - 1 - (0.6 * i) % w)) < 4) & (np.abs(yy - 8) < 5)
-    frames[masks] = 0.95 + 0.05 * rng.random(masks.sum())
-    return frames.reshape(n_frames, -1), masks.reshape(n_frames, -1), (h, w)
 
 
 def f_measure(pred, true):
     return 2 * (pred & true).sum() / max(pred.sum() + true.sum(), 1)
 
 
-X, masks, shape = make_video()
+shape = (48, 64)
+X, _, masks = make_background_video(300, *shape, random_state=0)
 print(f"{X.shape[0]} frames of {X.shape[1]} pixels, foreground {masks.mean():.1%} of them")
 
 # %%
