@@ -156,7 +156,8 @@ def _support_newton(G, q, w, state, l1, l2, sup, L, y):
 
 
 @njit(cache=True, nogil=True)
-def _enet_gram_batch(G, Q, yty, W, lips, alpha, gamma, tol, max_rounds, n_epochs, done):
+def _enet_gram_batch(G, Q, yty, W, lips, alpha, gamma, tol, max_rounds, n_epochs, done, work,
+                     usable, index, perms, nobuf, out, L):
     """Elastic net of each target ``k`` on its own Gram problem, by the shared CD kernels.
 
     Minimizes, for every ``k`` (warm-started from ``W[k]``, updated in place)::
@@ -173,23 +174,13 @@ def _enet_gram_batch(G, Q, yty, W, lips, alpha, gamma, tol, max_rounds, n_epochs
     by the condition number of the support. Coordinates with ``lips[k, j] == 0`` (empty
     slots) stay at zero. ``done[k]`` is set to whether target ``k`` met the gap test
     within ``max_rounds`` rounds. Shapes: ``G`` (B, s, s), ``Q``, ``W``, ``lips`` (B, s),
-    ``yty``, ``alpha``, ``done`` (B,).
+    ``yty``, ``alpha``, ``done`` (B,). Work space from :func:`_gram_batch_work` (nothing
+    is allocated here: each allocation signature is a compile of its own, issue 19).
     """
     B, s = Q.shape
-    weights = np.ones(s)
-    state = np.empty(s)
-    steps = np.empty(s)
-    unit = np.empty(s)
-    scores = np.empty(s)
-    usable = np.empty(s, dtype=np.bool_)
-    out = np.zeros(4)
-    perms = np.empty((1, s), dtype=np.int64)
-    for j in range(s):
-        perms[0, j] = j
-    nobuf = np.empty((0, s))
-    sup = np.empty(s, dtype=np.int64)
-    L = np.empty((s, s))
-    y = np.empty(s)
+    weights, state, steps, unit, scores, y, vals = (work[0], work[1], work[2], work[3],
+                                                    work[4], work[5], work[6])
+    ws_all, sup = index[0], index[1]
     no, yes = s < 0, s >= 0
     for k in range(B):
         Gk = G[k]
@@ -201,7 +192,7 @@ def _enet_gram_batch(G, Q, yty, W, lips, alpha, gamma, tol, max_rounds, n_epochs
                 wk[r] = 0.0
             n_av += usable[r]
             steps[r] = 1.0 / lips[k, r] if usable[r] else 0.0
-            unit[r] = np.sqrt(steps[r])
+            unit[r] = math.sqrt(steps[r])
         for r in range(s):  # state in Gram storage: the gradient G w - q
             acc = -Q[k, r]
             for p in range(s):
@@ -213,15 +204,29 @@ def _enet_gram_batch(G, Q, yty, W, lips, alpha, gamma, tol, max_rounds, n_epochs
             kkt, n_inf, _, c, pen, conj = enet_outer_terms(alpha[k], gamma, weights, no, wk, state,
                                                            unit, usable, lips[k], yes, scores)
             F, aux = gram_value(Q[k], wk, state, yty[k])
-            ws_size = min(n_av, max(10, 2 * n_inf))
+            # ws_size = min(n_av, max(10, 2 n_inf)), written out (builtins min / max are
+            # compiles of their own)
+            ws_size = 2 * n_inf if 2 * n_inf > 10 else 10
+            ws_size = n_av if n_av < ws_size else ws_size
             if F + pen - quadratic_dual(c, F, aux) + conj <= tol or ws_size == 0:
                 done[k] = True
                 break
-            ws = top_k(scores, ws_size)
-            enet_epochs_gram(Gk, wk, state, ws, perms, steps, unit, alpha[k], gamma, weights, no,
-                             n_epochs, 0.3 * kkt, tol, no, nobuf, nobuf, out)
+            top_k(scores, ws_size, vals, ws_all)
+            enet_epochs_gram(Gk, wk, state, ws_all[:ws_size], perms, steps, unit, alpha[k], gamma,
+                             weights, no, n_epochs, 0.3 * kkt, tol, no, nobuf, nobuf, out)
             _support_newton(Gk, Q[k], wk, state, alpha[k] * gamma, alpha[k] * (1.0 - gamma),
                             sup, L, y)
+
+
+def _gram_batch_work(s):
+    """Work space of :func:`_enet_gram_batch` for problems of ``s`` slots: ``work`` (7, s)
+    (its row 0, the penalty weights, ones), ``usable`` (s,) bool, ``index`` (2, s) int64,
+    ``perms`` (1, s) the cyclic order, ``nobuf`` (0, s), ``out`` (4,), ``L`` (s, s)."""
+    work = np.empty((7, s))
+    work[0] = 1.0
+    return (work, np.empty(s, dtype=np.bool_), np.empty((2, s), dtype=np.int64),
+            np.arange(s, dtype=np.int64).reshape(1, s), np.empty((0, s)), np.zeros(4),
+            np.empty((s, s)))
 
 
 def _solve_working_sets(A, Xb, P, T, C, level, l1_ratio, which, tol, max_sweeps):
@@ -243,6 +248,7 @@ def _solve_working_sets(A, Xb, P, T, C, level, l1_ratio, which, tol, max_sweeps)
     R = np.empty((which.size, A.shape[1]))
     ok = np.zeros(which.size, dtype=np.bool_)
     chunk = max(1, _BLOCK_ELEMENTS // (s * s))
+    work = _gram_batch_work(s)
     for a in range(0, which.size, chunk):
         idx = which[a:a + chunk]
         Ti = T[idx]
@@ -257,7 +263,7 @@ def _solve_working_sets(A, Xb, P, T, C, level, l1_ratio, which, tol, max_sweeps)
         b = Xb[idx]
         _enet_gram_batch(G, Q, np.einsum("kd,kd->k", b, b), W, lips,
                          np.ascontiguousarray(level[idx]), float(l1_ratio), gap_tol, rounds,
-                         _EPOCHS_PER_ROUND, ok[a:a + idx.size])
+                         _EPOCHS_PER_ROUND, ok[a:a + idx.size], *work)
         C[idx] = W
         R[a:a + idx.size] = b - (W[:, None, :] @ At)[:, 0, :]
     return R, ok

@@ -11,15 +11,18 @@ import numpy as np
 from numba import njit
 
 
-@njit(cache=True)
-def top_k(scores, k):
-    """Indices of the ``k`` largest scores, in increasing index order (ties: lowest index).
+@njit(cache=True, nogil=True)
+def top_k(scores, k, vals, out):
+    """Indices of the ``k`` largest scores, in increasing index order (ties: lowest index),
+    written to ``out[:k]``; ``vals`` (as ``scores``) is work space.
 
     Quickselect of the k-th largest value, then one pass; O(len) expected. Written
-    out because ``np.argsort`` + ``sort`` cost ~15 s of numba compilation.
+    out because ``np.argsort`` + ``sort`` cost ~15 s of numba compilation; nothing is
+    allocated (each allocation signature is a compile of its own).
     """
     n = scores.shape[0]
-    vals = scores.copy()
+    for j in range(n):
+        vals[j] = scores[j]
     lo = 0
     hi = n - 1
     target = k - 1
@@ -49,7 +52,6 @@ def top_k(scores, k):
     for j in range(n):
         if scores[j] > thr:
             n_eq -= 1
-    out = np.empty(k, dtype=np.int64)
     m = 0
     for j in range(n):
         if scores[j] > thr or (scores[j] == thr and n_eq > 0):
@@ -57,8 +59,6 @@ def top_k(scores, k):
                 n_eq -= 1
             out[m] = j
             m += 1
-    return out
-
 
 
 def top_indices(scores, k):

@@ -13,6 +13,7 @@ from sklearn.linear_model import ElasticNet, Lasso
 
 from skstruct._backend._self_expression import (
     _enet_gram_batch,
+    _gram_batch_work,
     _support_newton,
     elastic_net_self_expression,
 )
@@ -116,7 +117,7 @@ def test_gram_batch_matches_sklearn(l1_ratio):
     W[2, 5] = 1.0
     done = np.zeros(B, dtype=bool)
     _enet_gram_batch(G, Q, np.einsum("kd,kd->k", b, b), W, lips, level, l1_ratio, 1e-14, 200,
-                     20, done)
+                     20, done, *_gram_batch_work(s))
     assert done.all()
     # the duality gap bound: ||c - c*||^2 <= 2 gap / lambda_min(G + mu I)
     for k in range(B):
