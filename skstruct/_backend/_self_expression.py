@@ -12,8 +12,8 @@ blocks ``X_B @ X.T`` whose size is set by a memory budget.
 Kernels:
 
 - :func:`elastic_net_self_expression`: elastic net / lasso per point with an
-  oracle-guided active set (ORGEN, You et al. 2016) around a numba
-  coordinate-descent solver on the working set. Optional extra atoms (the
+  oracle-guided active set (ORGEN, You et al. 2016) around an exact active-set
+  solver (numba) on the working set. Optional extra atoms (the
   scaled identity for SSC's sparse-outlier term).
 - :func:`omp_self_expression`: orthogonal matching pursuit, all points of a
   block in lock-step (one GEMM per greedy step).
@@ -34,16 +34,13 @@ from numba import njit
 from threadpoolctl import threadpool_limits
 
 from ..utils._parallel import threaded_map
-from ._cd import enet_epochs_gram, enet_outer_terms, gram_value, quadratic_dual
+from ._penalties import ENET, prox_1d, subdiff_distance_1d
 from ._subspaces import _dim_from_spectrum
 from ._svd import svt
-from ._working_set import top_k
 
 # Elements of one correlation block (rows x n_atoms); a few such float64
 # blocks are alive at once, so 4e6 keeps a worker under ~150 MB.
 _BLOCK_ELEMENTS = 4_000_000
-# CD epochs between two exact support steps of the elastic-net solver
-_EPOCHS_PER_ROUND = 20
 
 
 def _block_size(n_atoms, batch_size):
@@ -156,80 +153,65 @@ def _support_newton(G, q, w, state, l1, l2, sup, L, y):
 
 
 @njit(cache=True, nogil=True)
-def _enet_gram_batch(G, Q, yty, W, lips, alpha, gamma, tol, max_rounds, n_epochs, done, work,
-                     usable, index, perms, nobuf, out, L):
-    """Elastic net of each target ``k`` on its own Gram problem, by the shared CD kernels.
+def _enet_gram_batch(G, Q, W, lips, alpha, gamma, tol, max_steps, done, state, sup, L, y):
+    """Elastic net of each target ``k`` on its own Gram problem, by an exact active set.
 
     Minimizes, for every ``k`` (warm-started from ``W[k]``, updated in place)::
 
-        0.5 w^T G[k] w - Q[k]^T w + 0.5 yty[k]
-            + alpha[k] (gamma ||w||_1 + (1 - gamma) / 2 ||w||^2)
+        0.5 w^T G[k] w - Q[k]^T w + alpha[k] (gamma ||w||_1 + (1 - gamma) / 2 ||w||^2)
 
-    with the coordinate-descent driver's pieces in Gram storage
-    (:mod:`skstruct._backend._cd`: violation scores, elastic-net duality gap, epochs
-    over the working set). Each round tests the gap against ``tol`` (done when it
-    passes), runs ``n_epochs`` epochs on the working set (nonzeros plus the largest
-    violations, as the driver) and an exact step on the support
-    (:func:`_support_newton`): on coherent dictionaries CD alone converges at a rate set
-    by the condition number of the support. Coordinates with ``lips[k, j] == 0`` (empty
-    slots) stay at zero. ``done[k]`` is set to whether target ``k`` met the gap test
-    within ``max_rounds`` rounds. Shapes: ``G`` (B, s, s), ``Q``, ``W``, ``lips`` (B, s),
-    ``yty``, ``alpha``, ``done`` (B,). Work space from :func:`_gram_batch_work` (nothing
-    is allocated here: each allocation signature is a compile of its own, issue 19).
+    Each step takes the coordinate of largest violation ``dist(-g_j, ∂pen(w_j)) /
+    sqrt(G_jj)`` (:func:`~skstruct._backend._penalties.subdiff_distance_1d`, ``g = G w -
+    q``), minimizes the objective along it (:func:`~skstruct._backend._penalties.prox_1d`:
+    an atom enters the support with the sign its gradient asks), then makes the exact
+    step on the support (:func:`_support_newton`), so the support is solved in closed
+    form and only its changes take steps (feature-sign search, Lee et al. 2007, with one
+    entering atom per step). Done when no violation exceeds ``tol[k]``: the iterate is
+    then the minimizer up to that slack (every step lowers the objective; the
+    coordinate step keeps a singular support moving). Coordinates with ``lips[k, j] ==
+    0`` (empty slots) stay at zero. ``done[k]``: target ``k`` met the test within
+    ``max_steps`` steps. Shapes: ``G`` (B, s, s); ``Q``, ``W``, ``lips`` (B, s);
+    ``alpha``, ``tol``, ``done`` (B,); work space ``state``, ``y`` (s,), ``sup`` (s,)
+    int64, ``L`` (s, s) (nothing is allocated here: each allocation signature is a
+    compile of its own, issue 19).
     """
     B, s = Q.shape
-    weights, state, steps, unit, scores, y, vals = (work[0], work[1], work[2], work[3],
-                                                    work[4], work[5], work[6])
-    ws_all, sup = index[0], index[1]
-    no, yes = s < 0, s >= 0
     for k in range(B):
         Gk = G[k]
         wk = W[k]
-        n_av = 0
+        a = alpha[k]
         for r in range(s):
-            usable[r] = lips[k, r] > 0.0
-            if not usable[r]:
+            if not lips[k, r] > 0.0:
                 wk[r] = 0.0
-            n_av += usable[r]
-            steps[r] = 1.0 / lips[k, r] if usable[r] else 0.0
-            unit[r] = math.sqrt(steps[r])
-        for r in range(s):  # state in Gram storage: the gradient G w - q
+        for r in range(s):  # the gradient G w - q
             acc = -Q[k, r]
             for p in range(s):
                 if wk[p] != 0.0:
                     acc += Gk[r, p] * wk[p]
             state[r] = acc
         done[k] = False
-        for _ in range(max_rounds):
-            kkt, n_inf, _, c, pen, conj = enet_outer_terms(alpha[k], gamma, weights, no, wk, state,
-                                                           unit, usable, lips[k], yes, scores)
-            F, aux = gram_value(Q[k], wk, state, yty[k])
-            # ws_size = min(n_av, max(10, 2 n_inf)), written out (builtins min / max are
-            # compiles of their own)
-            ws_size = 2 * n_inf if 2 * n_inf > 10 else 10
-            ws_size = n_av if n_av < ws_size else ws_size
-            if F + pen - quadratic_dual(c, F, aux) + conj <= tol or ws_size == 0:
+        for _ in range(max_steps):
+            worst = tol[k]
+            j = -1
+            for r in range(s):
+                if lips[k, r] > 0.0:
+                    v = subdiff_distance_1d(ENET, a, gamma, wk[r], state[r], False)
+                    v /= math.sqrt(lips[k, r])
+                    if v > worst:
+                        worst = v
+                        j = r
+            if j < 0:
                 done[k] = True
                 break
-            top_k(scores, ws_size, vals, ws_all)
-            enet_epochs_gram(Gk, wk, state, ws_all[:ws_size], perms, steps, unit, alpha[k], gamma,
-                             weights, no, n_epochs, 0.3 * kkt, tol, no, nobuf, nobuf, out)
-            _support_newton(Gk, Q[k], wk, state, alpha[k] * gamma, alpha[k] * (1.0 - gamma),
-                            sup, L, y)
+            old = wk[j]
+            new = prox_1d(ENET, a, gamma, old - state[j] / lips[k, j], 1.0 / lips[k, j], False)
+            for r in range(s):
+                state[r] += (new - old) * Gk[r, j]
+            wk[j] = new
+            _support_newton(Gk, Q[k], wk, state, a * gamma, a * (1.0 - gamma), sup, L, y)
 
 
-def _gram_batch_work(s):
-    """Work space of :func:`_enet_gram_batch` for problems of ``s`` slots: ``work`` (7, s)
-    (its row 0, the penalty weights, ones), ``usable`` (s,) bool, ``index`` (2, s) int64,
-    ``perms`` (1, s) the cyclic order, ``nobuf`` (0, s), ``out`` (4,), ``L`` (s, s)."""
-    work = np.empty((7, s))
-    work[0] = 1.0
-    return (work, np.empty(s, dtype=np.bool_), np.empty((2, s), dtype=np.int64),
-            np.arange(s, dtype=np.int64).reshape(1, s), np.empty((0, s)), np.zeros(4),
-            np.empty((s, s)))
-
-
-def _solve_working_sets(A, Xb, P, T, C, level, l1_ratio, which, tol, max_sweeps):
+def _solve_working_sets(A, Xb, P, T, C, level, l1_ratio, which, tol, max_steps):
     """Solve the working-set problems of the points ``which``.
 
     Returns their residuals, shape (len(which), D), and whether each solve
@@ -242,13 +224,10 @@ def _solve_working_sets(A, Xb, P, T, C, level, l1_ratio, which, tol, max_sweeps)
     that keep them under the memory budget.
     """
     s = T.shape[1]
-    # tol is on the coefficients; the gap bounds their squared error, hence tol^2
-    gap_tol = float(tol) ** 2
-    rounds = max(1, -(-int(max_sweeps) // _EPOCHS_PER_ROUND))
     R = np.empty((which.size, A.shape[1]))
     ok = np.zeros(which.size, dtype=np.bool_)
     chunk = max(1, _BLOCK_ELEMENTS // (s * s))
-    work = _gram_batch_work(s)
+    work = (np.empty(s), np.empty(s, dtype=np.int64), np.empty((s, s)), np.empty(s))
     for a in range(0, which.size, chunk):
         idx = which[a:a + chunk]
         Ti = T[idx]
@@ -261,9 +240,11 @@ def _solve_working_sets(A, Xb, P, T, C, level, l1_ratio, which, tol, max_sweeps)
         lips = np.ascontiguousarray(np.einsum("kss->ks", G))
         W = np.ascontiguousarray(C[idx])
         b = Xb[idx]
-        _enet_gram_batch(G, Q, np.einsum("kd,kd->k", b, b), W, lips,
-                         np.ascontiguousarray(level[idx]), float(l1_ratio), gap_tol, rounds,
-                         _EPOCHS_PER_ROUND, ok[a:a + idx.size], *work)
+        # violations (in units of sqrt(G_jj)) against tol ||b||, two decades below: the
+        # active set ends on the exact solution, the slack only has to pass rounding
+        slack = 1e-2 * float(tol) * np.sqrt(np.einsum("kd,kd->k", b, b))
+        _enet_gram_batch(G, Q, W, lips, np.ascontiguousarray(level[idx]), float(l1_ratio),
+                         slack, int(max_steps), ok[a:a + idx.size], *work)
         C[idx] = W
         R[a:a + idx.size] = b - (W[:, None, :] @ At)[:, 0, :]
     return R, ok
@@ -376,10 +357,12 @@ def elastic_net_self_expression(X, *, l1_ratio=1.0, alpha=50.0, extra_atoms=None
     max_outer : int, default=40
         Maximum working-set updates per point.
     tol : float, default=1e-6
-        Coordinate-descent stop: largest coefficient change in a full sweep.
+        Working-set solve stop: no optimality violation above ``1e-2 * tol * ||b||``
+        (in units of the atom's norm).
     kkt_tol : float, default=1e-4
         Relative slack in the violation test ``|a_i . r| > rho_j (1 + kkt_tol)``.
     max_sweeps : int, default=1000
+        Steps of each working-set solve (one entering atom and a support solve each).
     batch_size : int, default=1024
         Points per block (capped by a memory budget).
     n_jobs : int or None

@@ -328,7 +328,7 @@ class SparseSubspaceClustering(_EnetMixin, _BaseSubspaceClustering):
     between subspaces.
 
     The lasso is solved per point by the oracle-guided active-set method of
-    You et al. (2016): a coordinate-descent solve on a small working set,
+    You et al. (2016): an exact active-set solve on a small working set,
     then one correlation of the residual with every point (blocks of points
     share one matrix product), repeated until no point violates optimality.
 
@@ -356,7 +356,8 @@ class SparseSubspaceClustering(_EnetMixin, _BaseSubspaceClustering):
     max_iter : int, default=40
         Maximum working-set updates per point.
     tol : float, default=1e-6
-        Coordinate-descent tolerance on the coefficients.
+        Tolerance of each working-set solve: it ends when no optimality violation
+        exceeds ``1e-2 * tol`` (unit-norm points, in units of the atom's norm).
     n_init : int, default=20
         k-means restarts in the spectral step.
     random_state : int, RandomState instance or None, default=None
@@ -525,7 +526,8 @@ class ElasticNetSubspaceClustering(_EnetMixin, _BaseSubspaceClustering):
     max_iter : int, default=40
         Maximum working-set updates per point.
     tol : float, default=1e-6
-        Coordinate-descent tolerance on the coefficients.
+        Tolerance of each working-set solve: it ends when no optimality violation
+        exceeds ``1e-2 * tol`` (unit-norm points, in units of the atom's norm).
     n_init : int, default=20
         Number of k-means restarts in the spectral step.
     random_state : int, RandomState instance or None, default=None
