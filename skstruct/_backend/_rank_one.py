@@ -14,6 +14,8 @@ re-inverting; nothing here inverts a matrix except :func:`refresh_precision`,
 which removes rounding drift every few thousand updates.
 """
 
+import math
+
 import numpy as np
 from numba import njit
 
@@ -72,69 +74,43 @@ def refresh_precision(P, min_eig=1e-12):
 _STREAM_DONE, _STREAM_GROW, _STREAM_REFRESH = 0, 1, 2
 
 
-@njit(cache=True)
-def _update_coefficients(w, wc, d2, D, igmn):
-    """``(alpha, beta, dlogdet)`` of one component's update by one sample.
-
-    ``P_new = alpha P + beta t t^T`` and ``log|C_new| = log|C| + dlogdet``,
-    with ``e = x - mu`` (the mean before the update), ``t = P e`` and
-    ``d2 = e^T P e``.
-
-    **Exact rule** (the weighted running covariance). ``w`` is the weight of
-    the mean update and ``wc`` that of the covariance (``wc = w`` unless the
-    initial covariance counts as several pseudo-samples)::
-
-        C_new = (1 - wc) C + wc (1 - w) e e^T = (1 - wc) (C + g e e^T),
-        g = wc (1 - w) / (1 - wc)
-        alpha = 1 / (1 - wc),  beta = -alpha g / (1 + g d2)
-        dlogdet = D log(1 - wc) + log(1 + g d2)
-
-    It stays positive definite for every ``w, wc`` in ``[0, 1)``.
-
-    **IGMN rule** (Heinen, Engel & Pinto), ``C_new = (1 - w) C + w e* e*^T -
-    dm dm^T`` with ``dm = w e`` and ``e* = (1 - w) e``: a scaling, a rank-one
-    update by ``sqrt(w) e*`` and a rank-one downdate by ``dm``. Both vectors
-    are multiples of ``e``, so the two Sherman-Morrison steps collapse to one::
-
-        a = 1 + w (1 - w) d2            (update factor)
-        g = 1 / (1 - w) - w d2 / a
-        b = 1 - w^2 d2 g                (downdate factor)
-        alpha = 1 / (1 - w),  beta = -w / a + (w g)^2 / b
-        dlogdet = D log(1 - w) + log a + log b
-
-    The rule leaves ``C`` indefinite when ``b <= 0`` (``(1 - w)^2 < w`` and
-    ``d2`` large); there the exact rule is used instead.
-    """
-    if igmn:
-        a = 1.0 + w * (1.0 - w) * d2
-        g = 1.0 / (1.0 - w) - w * d2 / a
-        b = 1.0 - w * w * d2 * g
-        if b > 1e-12:
-            alpha = 1.0 / (1.0 - w)
-            beta = -w / a + (w * g) ** 2 / b
-            return alpha, beta, D * np.log1p(-w) + np.log(a) + np.log(b)
-    g = wc * (1.0 - w) / (1.0 - wc)
-    a = 1.0 + g * d2
-    alpha = 1.0 / (1.0 - wc)
-    return alpha, -alpha * g / a, D * np.log1p(-wc) + np.log(a)
-
-
 # No fastmath: reassociation and fma contraction make results depend on the
-# CPU's vector width and instruction set. Element loops rather than slice
-# assignments (``M[j, :] = M[k, :]``): numba compiles a formatted shape-mismatch
-# error, with its string machinery, for every array-to-slice assignment, which
-# cost ~5 s of a first call (issue 19).
+# CPU's vector width and instruction set. Compile time (issue 19) grows with
+# every statement: scalar loops over elements, no slices, no np.empty (work
+# arrays come in), no ``x ** 2`` (a compiled integer power), scalar math from
+# ``math``, and the two covariance rules share one code path.
 @njit(cache=True)
-def igmn_stream(X, sw, start, M, P, logdet, sp, age, p_init_diag, params, state):
+def igmn_stream(X, sw, start, M, P, stats, params, state, work):
     """Run the IGMN per-sample procedure on ``X[start:]``, in place.
 
     Each sample ``x`` of weight ``s`` either creates a component (it is novel:
     ``d2_k >= thr`` for every ``k``) or is absorbed by every component in
     proportion to its posterior ``p_k``: ``sp_k += s p_k``, the mean moves by
     ``w e`` with ``w = s p_k / sp_k``, and the precision and log-determinant
-    follow the rank-one rule of :func:`_update_coefficients`. A weight is a
-    fractional count: with the exact rule and hard posteriors, weight ``m``
-    gives the model of ``m`` repetitions of ``x`` (to rounding).
+    follow a rank-one rule (below). A weight is a fractional count: with the
+    exact rule and hard posteriors, weight ``m`` gives the model of ``m``
+    repetitions of ``x`` (to rounding).
+
+    The rule. With ``e = x - mu`` (the mean before the update), ``t = P e``
+    and ``d2 = e^T t``, both rules are ``C_new = (1 - wc) (C + g e e^T)``, so
+    by Sherman-Morrison and the matrix determinant lemma::
+
+        P_new = alpha P + beta t t^T,  alpha = 1 / (1 - wc),
+        beta = -alpha g / (1 + g d2),
+        log|C_new| = log|C| + D log(1 - wc) + log(1 + g d2).
+
+    **Exact rule** (the weighted running covariance, ``C_new = (1 - wc) C +
+    wc (1 - w) e e^T``): ``wc = s p_k / (sp_k + n0 - 1)`` is the weight of the
+    covariance (``wc = w`` unless the initial covariance counts as ``n0``
+    pseudo-samples) and ``g = wc (1 - w) / (1 - wc)``. It stays positive
+    definite for every ``w, wc`` in ``[0, 1)``.
+
+    **IGMN rule** (Heinen, Engel & Pinto), ``C_new = (1 - w) C + w e* e*^T -
+    dm dm^T`` with ``e* = (1 - w) e`` and ``dm = w e``: both vectors are
+    multiples of ``e``, so ``wc = w`` and ``g = w (1 - w) - w^2 / (1 - w)``.
+    It leaves ``C`` indefinite when ``1 + g d2 <= 0`` (``(1 - w)^2 < w`` and
+    ``d2`` large); where ``1 + g d2`` is not above ``1e-12`` times the factor
+    ``1 + w (1 - w) d2`` of its update part, the exact rule is used instead.
 
     Parameters
     ----------
@@ -148,31 +124,34 @@ def igmn_stream(X, sw, start, M, P, logdet, sp, age, p_init_diag, params, state)
     P : ndarray of shape (capacity, D, D)
         Precisions, exactly symmetric (the loop relies on it) and kept so
         (see Notes).
-    logdet, sp, age : ndarray of shape (capacity,)
-        ``log |C_k|``, soft counts and ages (weight seen since creation).
-    p_init_diag : ndarray of shape (D,)
-        Diagonal of the precision ``C_init^{-1}`` of a new component of
-        weight one.
-    params : ndarray of shape (8,)
-        ``[logdet_init, thr, kmax, sp_min, v_min, igmn, refresh,
-        prior_count]`` (packed: each argument costs dispatch time on every
-        call, which a one-row ``partial_fit`` pays per row):
+    stats : ndarray of shape (3, capacity)
+        Rows ``log |C_k|``, soft counts ``sp`` and ages (weight seen since
+        creation).
+    params : ndarray of shape (6 + D,)
+        ``[logdet_init, thr, sp_min, v_min, igmn, n0, p_init_diag]`` (packed:
+        each argument costs dispatch time on every call, which a one-row
+        ``partial_fit`` pays per row):
 
         - ``logdet_init``: ``log |C_init|``;
         - ``thr``: novelty threshold on the squared Mahalanobis distance;
-        - ``kmax``: maximum number of components (``<= 0``: none);
         - ``sp_min``: pruning count (``<= 0``: no pruning);
         - ``v_min``: pruning age;
         - ``igmn``: 1 for the IGMN covariance rule, 0 for the exact one;
-        - ``refresh``: stop after every ``refresh``-th sample seen (``<= 0``:
-          never);
-        - ``prior_count``: weight ``n0`` of the initial covariance, in samples
-          (the IGMN rule uses 1). A component's covariance is
-          ``(n0 C_init + scatter) / (count + n0 - 1)``; a new component of
-          weight ``s`` thus has covariance ``n0 C_init / (s + n0 - 1)``.
-    state : ndarray of int64 of shape (4,)
-        ``[K, n_seen, created, pruned]``: live components, samples seen before
-        ``X[start]``, components created and pruned so far; updated in place.
+        - ``n0``: weight of the initial covariance, in samples (1 for the
+          IGMN rule). A component's covariance is ``(n0 C_init + scatter) /
+          (count + n0 - 1)``; a new component of weight ``s`` thus has
+          covariance ``n0 C_init / (s + n0 - 1)``;
+        - ``p_init_diag`` (``D`` values): diagonal of the precision
+          ``C_init^{-1}`` of a new component of weight one.
+    state : ndarray of int64 of shape (6,)
+        ``[K, n_seen, created, pruned, kmax, refresh]``: live components,
+        samples seen before ``X[start]``, components created and pruned so
+        far (these four updated in place); the maximum number of components
+        and the refresh period (a number larger than any stream for none).
+    work : ndarray of shape (2, capacity, D + 1)
+        Work array, per component ``k`` for the current sample: ``e`` in
+        ``work[0, k, :D]``, ``t`` in ``work[1, k, :D]``, ``d2`` in
+        ``work[0, k, D]`` and the log-posterior in ``work[1, k, D]``.
 
     Returns
     -------
@@ -196,116 +175,127 @@ def igmn_stream(X, sw, start, M, P, logdet, sp, age, p_init_diag, params, state)
     """
     n, D = X.shape
     cap = M.shape[0]
-    logdet_init, thr = params[0], params[1]
-    kmax, sp_min, v_min = int(params[2]), params[3], params[4]
-    igmn, refresh, prior_count = params[5] != 0.0, int(params[6]), params[7]
-    K, n_seen = state[0], state[1]
-    n0 = 1.0 if igmn else prior_count
-    E = np.empty((cap, D))
-    T = np.empty((cap, D))
-    d2 = np.empty(cap)
-    logpost = np.empty(cap)
+    logdet_init = params[0]
+    thr = params[1]
+    sp_min = params[2]
+    v_min = params[3]
+    igmn = params[4] != 0.0
+    n0 = params[5]
+    K = state[0]
+    n_seen = state[1]
+    kmax = state[4]
+    refresh = state[5]
+    next_row = n
+    status = _STREAM_DONE
     for i in range(start, n):
-        x = X[i]
         s = sw[i]
-        dmin = np.inf
+        dmin = math.inf
+        lmax = -math.inf
         for k in range(K):
             for a in range(D):
-                E[k, a] = x[a] - M[k, a]
-                T[k, a] = 0.0
+                work[0, k, a] = X[i, a] - M[k, a]
+                work[1, k, a] = 0.0
             # t = P e as a sum of rows b of P (P[b, a] == P[a, b] bitwise): each
             # t_a still adds its D terms in the order b = 0, 1, ..., so the
             # result is that of the dot products, but the inner loop runs
             # over contiguous memory with independent sums, which the compiler
             # vectorizes without fastmath (no reassociation).
             for b in range(D):
-                eb = E[k, b]
+                eb = work[0, k, b]
                 for a in range(D):
-                    T[k, a] += P[k, b, a] * eb
+                    work[1, k, a] += P[k, b, a] * eb
             s2 = 0.0
             for a in range(D):
-                s2 += T[k, a] * E[k, a]
-            d2[k] = s2
+                s2 += work[1, k, a] * work[0, k, a]
+            work[0, k, D] = s2
             if s2 < dmin:
                 dmin = s2
-        create = K == 0 or (dmin >= thr and (kmax <= 0 or K < kmax))
-        if create and K == cap:
-            state[0], state[1] = K, n_seen
-            return i, _STREAM_GROW
-        K_old = K
+            lp = math.log(stats[1, k]) - 0.5 * (stats[0, k] + s2)
+            work[1, k, D] = lp
+            if lp > lmax:
+                lmax = lp
+        create = (K == 0) | ((dmin >= thr) & (K < kmax))
+        if create & (K == cap):
+            next_row = i
+            status = _STREAM_GROW
+            break
         for k in range(K):
-            age[k] += s
+            stats[2, k] += s
+        K_old = K
         if create:
             # n0 C_init / (s + n0 - 1): the prior scatter over the count.
             f = (s + n0 - 1.0) / n0
             for a in range(D):
-                M[K, a] = x[a]
+                M[K, a] = X[i, a]
                 for b in range(D):
                     P[K, a, b] = 0.0
-                P[K, a, a] = f * p_init_diag[a]
-            logdet[K] = logdet_init - D * np.log(f)
-            sp[K] = s
-            age[K] = s
+                P[K, a, a] = f * params[6 + a]
+            stats[0, K] = logdet_init - D * math.log(f)
+            stats[1, K] = s
+            stats[2, K] = s
             K += 1
             state[2] += 1
         else:
-            lmax = -np.inf
-            for k in range(K):
-                logpost[k] = np.log(sp[k]) - 0.5 * (logdet[k] + d2[k])
-                if logpost[k] > lmax:
-                    lmax = logpost[k]
             total = 0.0
             for k in range(K):
-                logpost[k] = np.exp(logpost[k] - lmax)
-                total += logpost[k]
+                work[1, k, D] = math.exp(work[1, k, D] - lmax)
+                total += work[1, k, D]
             for k in range(K):
-                q = s * logpost[k] / total
-                sp[k] += q
-                w = q / sp[k]
-                wc = w if igmn else q / (sp[k] + prior_count - 1.0)
-                if wc * (1.0 + d2[k]) <= 1e-16:
+                q = s * work[1, k, D] / total
+                stats[1, k] += q
+                w = q / stats[1, k]
+                wc = q / (stats[1, k] + n0 - 1.0)
+                dk = work[0, k, D]
+                g = wc * (1.0 - w) / (1.0 - wc)
+                if igmn:
+                    wc = w
+                    g = w * (1.0 - w) - w * w / (1.0 - w)
+                    if 1.0 + g * dk <= 1e-12 * (1.0 + w * (1.0 - w) * dk):
+                        g = w * (1.0 - w) / (1.0 - w)  # the exact rule
+                if wc * (1.0 + dk) <= 1e-16:
                     continue  # the change would be below rounding
-                alpha, beta, dld = _update_coefficients(w, wc, d2[k], D, igmn)
-                root = np.sqrt(abs(beta))
+                c = 1.0 + g * dk
+                alpha = 1.0 / (1.0 - wc)
+                beta = -alpha * g / c
+                root = math.sqrt(abs(beta))
                 sgn = 1.0 if beta >= 0 else -1.0
                 for a in range(D):
-                    M[k, a] += w * E[k, a]
-                    T[k, a] *= root
+                    M[k, a] += w * work[0, k, a]
+                    work[1, k, a] *= root
                 for a in range(D):
-                    ua = sgn * T[k, a]
+                    ua = sgn * work[1, k, a]
                     for b in range(D):
-                        P[k, a, b] = alpha * P[k, a, b] + ua * T[k, b]
-                logdet[k] += dld
-        if sp_min > 0 and K_old > 0:
+                        P[k, a, b] = alpha * P[k, a, b] + ua * work[1, k, b]
+                stats[0, k] += D * math.log1p(-wc) + math.log(c)
+        if (sp_min > 0) & (K_old > 0):
             n_prune = 0
             strongest = 0
             for k in range(K):
-                if age[k] > v_min and sp[k] < sp_min:
-                    n_prune += 1
-                if sp[k] > sp[strongest]:
+                n_prune += (stats[2, k] > v_min) & (stats[1, k] < sp_min)
+                if stats[1, k] > stats[1, strongest]:
                     strongest = k
             if n_prune > 0:
                 j = 0
                 for k in range(K):
-                    prune = age[k] > v_min and sp[k] < sp_min
-                    if prune and n_prune == K and k == strongest:
-                        prune = False  # keep at least the strongest component
-                    if prune:
-                        state[3] += 1
+                    # pruned, unless all are and this is the strongest
+                    if ((stats[2, k] > v_min) & (stats[1, k] < sp_min)
+                            & ((n_prune < K) | (k != strongest))):
                         continue
                     if j != k:
                         for a in range(D):
                             M[j, a] = M[k, a]
                             for b in range(D):
                                 P[j, a, b] = P[k, a, b]
-                        logdet[j] = logdet[k]
-                        sp[j] = sp[k]
-                        age[j] = age[k]
+                        for r in range(3):
+                            stats[r, j] = stats[r, k]
                     j += 1
+                state[3] += K - j
                 K = j
         n_seen += 1
-        if refresh > 0 and n_seen % refresh == 0:
-            state[0], state[1] = K, n_seen
-            return i + 1, _STREAM_REFRESH
-    state[0], state[1] = K, n_seen
-    return n, _STREAM_DONE
+        if n_seen % refresh == 0:
+            next_row = i + 1
+            status = _STREAM_REFRESH
+            break
+    state[0] = K
+    state[1] = n_seen
+    return next_row, status

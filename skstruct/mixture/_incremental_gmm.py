@@ -151,10 +151,11 @@ class _Stream:
     def __init__(self, n_features, cfg, data_range):
         self.cfg = cfg
         self.D = n_features
-        # kernel parameters, packed (see igmn_stream); logdet_init set with the range
-        self.params = np.array([0.0, cfg["thr"], cfg["kmax"], cfg["sp_min"], cfg["v_min"],
-                                cfg["igmn"], cfg["refresh"], cfg["prior_count"]], dtype=float)
-        self.p_init_diag = None
+        # kernel parameters, packed (see igmn_stream)
+        # logdet_init and the initial precision's diagonal are set with the range
+        self.params = np.zeros(6 + n_features)
+        self.params[1:6] = (cfg["thr"], cfg["sp_min"], cfg["v_min"], cfg["igmn"],
+                            1.0 if cfg["igmn"] else cfg["prior_count"])
         if data_range is None:
             self.warmup = _RangeWarmup(n_features, cfg["n_scale"])
             self.range = None
@@ -166,8 +167,8 @@ class _Stream:
     def _set_range(self, rng):
         self.range = rng
         sigma2 = (self.cfg["init_scale"] * rng) ** 2
-        self.p_init_diag = 1.0 / sigma2
         self.params[0] = np.log(sigma2).sum()
+        self.params[6:] = 1.0 / sigma2
 
     @property
     def K(self):
@@ -180,7 +181,7 @@ class _Stream:
     @property
     def counters(self):
         """``[created, pruned]``."""
-        return self.ist[2:]
+        return self.ist[2:4]
 
     @property
     def final(self):
@@ -190,10 +191,13 @@ class _Stream:
         D = self.D
         self.M = np.zeros((cap, D))
         self.P = np.zeros((cap, D, D))
-        self.logdet = np.zeros(cap)
-        self.sp = np.zeros(cap)
-        self.age = np.zeros(cap)
-        self.ist = np.zeros(4, dtype=np.int64)  # K, n_seen, created, pruned
+        self.stats = np.zeros((3, cap))  # log-determinants, counts, ages
+        # K, n_seen, created, pruned, kmax, refresh ("none": more than any stream)
+        never = np.iinfo(np.int64).max
+        self.ist = np.array([0, 0, 0, 0, self.cfg["kmax"] if self.cfg["kmax"] > 0 else never,
+                             self.cfg["refresh"] if self.cfg["refresh"] > 0 else never],
+                            dtype=np.int64)
+        self._work(cap)
         self.n_repaired = 0
         self.drift = 0.0
 
@@ -201,12 +205,28 @@ class _Stream:
         K, cap = self.K, 2 * self.M.shape[0]
         if self.cfg["kmax"] > 0:
             cap = min(cap, self.cfg["kmax"])
-        old = (self.M, self.P, self.logdet, self.sp, self.age)
+        old = (self.M, self.P, self.stats)
         self.M = np.zeros((cap, self.D))
         self.P = np.zeros((cap, self.D, self.D))
-        self.logdet, self.sp, self.age = np.zeros(cap), np.zeros(cap), np.zeros(cap)
-        for new, o in zip((self.M, self.P, self.logdet, self.sp, self.age), old):
-            new[:K] = o[:K]
+        self.stats = np.zeros((3, cap))
+        self.M[:K], self.P[:K], self.stats[:, :K] = old[0][:K], old[1][:K], old[2][:, :K]
+        self._work(cap)
+
+    def _work(self, cap):
+        """The kernel's work array (per component: e, t, d2, log-posterior)."""
+        self.work = np.empty((2, cap, self.D + 1))
+
+    @property
+    def logdet(self):
+        return self.stats[0]
+
+    @property
+    def sp(self):
+        return self.stats[1]
+
+    @property
+    def age(self):
+        return self.stats[2]
 
     def push(self, X, sw):
         """Stream the rows of ``X`` (C-contiguous float64) with weights ``sw > 0``."""
@@ -230,8 +250,8 @@ class _Stream:
         """The compiled loop over ``X``, with capacity growth and refreshes."""
         row = 0
         while True:
-            row, status = igmn_stream(X, sw, row, self.M, self.P, self.logdet, self.sp,
-                                      self.age, self.p_init_diag, self.params, self.ist)
+            row, status = igmn_stream(X, sw, row, self.M, self.P, self.stats, self.params,
+                                      self.ist, self.work)
             if status == _STREAM_GROW:
                 self._grow()
             elif status == _STREAM_REFRESH:

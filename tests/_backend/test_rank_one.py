@@ -20,12 +20,15 @@ def _spd(rng, K, D):
 def _stream_args(X, cap, sw=None, refresh=0, kmax=-1, igmn=False, prior_count=1.0,
                  thr=9.21):
     D = X.shape[1]
-    # params: logdet_init, thr, kmax, sp_min, v_min, igmn, refresh, prior_count
-    params = np.array([0.0, thr, kmax, 0.0, 10.0, float(igmn), refresh, prior_count])
+    # params: logdet_init, thr, sp_min, v_min, igmn, n0, then C_init^{-1}'s diagonal
+    params = np.array([0.0, thr, 0.0, 10.0, float(igmn), 1.0 if igmn else prior_count]
+                      + [1.0] * D)
+    never = np.iinfo(np.int64).max
+    # state: K, n_seen, created, pruned, kmax, refresh
+    state = np.array([0, 0, 0, 0, kmax if kmax > 0 else never, refresh if refresh > 0 else never])
     return dict(X=X, sw=np.ones(len(X)) if sw is None else sw, start=0, M=np.zeros((cap, D)),
-                P=np.zeros((cap, D, D)), logdet=np.zeros(cap), sp=np.zeros(cap),
-                age=np.zeros(cap), p_init_diag=np.ones(D), params=params,
-                state=np.zeros(4, dtype=np.int64))
+                P=np.zeros((cap, D, D)), stats=np.zeros((3, cap)), params=params, state=state,
+                work=np.empty((2, cap, D + 1)))
 
 
 def test_refresh_precision_symmetrizes_and_repairs():
@@ -48,13 +51,13 @@ def test_statuses_grow_and_refresh():
     X = np.array([[0.0, 0.0], [100.0, 100.0]])
     args = _stream_args(X, cap=1)
     assert igmn_stream(**args) == (1, _STREAM_GROW)
-    assert args["state"].tolist() == [1, 1, 1, 0]  # K, n_seen, created, pruned
+    assert args["state"][:4].tolist() == [1, 1, 1, 0]  # K, n_seen, created, pruned
     X = np.random.default_rng(6).normal(0, 0.5, (40, 2))
     args = _stream_args(X, cap=2, refresh=15)
     for stop, status in [(15, _STREAM_REFRESH), (30, _STREAM_REFRESH), (40, _STREAM_DONE)]:
         row, st = igmn_stream(**args)
         assert (row, st) == (stop, status)
-        assert args["state"].tolist() == [1, stop, 1, 0]
+        assert args["state"][:4].tolist() == [1, stop, 1, 0]
         args.update(start=row)
 
 
@@ -83,11 +86,11 @@ def test_one_component_equals_weighted_covariance_from_scratch(prior_count, weig
     S = (sw[:, None] * (X - mean)).T @ (X - mean)
     C = (prior_count * np.eye(D) + S) / (W + prior_count - 1)
     np.testing.assert_allclose(args["M"][0], mean, rtol=1e-9, atol=1e-12)
-    np.testing.assert_allclose(args["sp"][0], W, rtol=1e-12)
-    np.testing.assert_allclose(args["age"][0], W, rtol=1e-12)
+    np.testing.assert_allclose(args["stats"][1, 0], W, rtol=1e-12)
+    np.testing.assert_allclose(args["stats"][2, 0], W, rtol=1e-12)
     P_ref = np.linalg.inv(C)
     assert np.linalg.norm(args["P"][0] - P_ref) / np.linalg.norm(P_ref) < 1e-9
-    np.testing.assert_allclose(args["logdet"][0], np.linalg.slogdet(C)[1], rtol=1e-9)
+    np.testing.assert_allclose(args["stats"][0, 0], np.linalg.slogdet(C)[1], rtol=1e-9)
     np.testing.assert_array_equal(args["P"][0], args["P"][0].T)  # exactly symmetric
 
 
@@ -116,7 +119,7 @@ def test_igmn_rule_against_covariance_form_and_fallback():
     np.testing.assert_allclose(args["M"][0], mu, rtol=1e-10)
     P_ref = np.linalg.inv(C)
     assert np.linalg.norm(args["P"][0] - P_ref) / np.linalg.norm(P_ref) < 1e-9
-    np.testing.assert_allclose(args["logdet"][0], np.linalg.slogdet(C)[1], rtol=1e-9)
+    np.testing.assert_allclose(args["stats"][0, 0], np.linalg.slogdet(C)[1], rtol=1e-9)
 
 
 def test_weight_of_new_component_is_a_count():
@@ -125,9 +128,9 @@ def test_weight_of_new_component_is_a_count():
     X = np.array([[1.0, 2.0]])
     for n0, s in [(1.0, 3.0), (2.0, 0.5), (4.0, 7.0)]:
         args = _stream_args(X, cap=1, sw=np.array([s]), prior_count=n0)
-        args["p_init_diag"] = np.array([4.0, 0.25])  # C_init = diag(1/4, 4), log|C_init| = 0
+        args["params"][6:] = [4.0, 0.25]  # C_init = diag(1/4, 4), log|C_init| = 0
         igmn_stream(**args)
         C = n0 * np.diag([0.25, 4.0]) / (s + n0 - 1)
         np.testing.assert_allclose(args["P"][0], np.linalg.inv(C), rtol=1e-14)
-        np.testing.assert_allclose(args["logdet"][0], np.linalg.slogdet(C)[1], atol=1e-14)
-        assert args["sp"][0] == s and args["age"][0] == s
+        np.testing.assert_allclose(args["stats"][0, 0], np.linalg.slogdet(C)[1], atol=1e-14)
+        assert args["stats"][1, 0] == s and args["stats"][2, 0] == s
