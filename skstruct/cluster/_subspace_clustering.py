@@ -357,7 +357,7 @@ class SparseSubspaceClustering(_EnetMixin, _BaseSubspaceClustering):
         Maximum working-set updates per point.
     tol : float, default=1e-6
         Tolerance of each working-set solve: it ends when no optimality violation
-        exceeds ``1e-2 * tol`` (unit-norm points, in units of the atom's norm).
+        exceeds ``1e-4 * tol`` (unit-norm points, in units of the atom's norm).
     n_init : int, default=20
         k-means restarts in the spectral step.
     random_state : int, RandomState instance or None, default=None
@@ -527,7 +527,7 @@ class ElasticNetSubspaceClustering(_EnetMixin, _BaseSubspaceClustering):
         Maximum working-set updates per point.
     tol : float, default=1e-6
         Tolerance of each working-set solve: it ends when no optimality violation
-        exceeds ``1e-2 * tol`` (unit-norm points, in units of the atom's norm).
+        exceeds ``1e-4 * tol`` (unit-norm points, in units of the atom's norm).
     n_init : int, default=20
         Number of k-means restarts in the spectral step.
     random_state : int, RandomState instance or None, default=None
