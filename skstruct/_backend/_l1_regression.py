@@ -87,7 +87,11 @@ def l1_regression_rows(X, V, *, mask=None, max_steps=None, n_jobs=None):
         Z = _solve_subset(obs.astype(np.float64), X, V, _ridge(V))
     certified = np.zeros(n, dtype=np.bool_)
     steps = 10 * p if max_steps is None else int(max_steps)
-    _vertex_descent(X, V, obs, mask is None, Z, steps, _perturbation(p), certified)
+    # work arrays of the compiled walk, allocated here (issue 19: each np.empty
+    # variant inside numba is one more compile)
+    _vertex_descent(X, V, obs, mask is None, Z, steps, _perturbation(p), certified,
+                    np.empty((r, p)), np.empty(r, np.int64), np.empty((8, p)),
+                    np.empty((3, p), np.int64), np.empty((3, r, r)), np.empty((5, r)))
     rest = np.flatnonzero(~certified)
     if rest.size:
         Z[rest] = l1_regression_irls(X[rest], V, mask=None if mask is None else obs[rest])
@@ -209,10 +213,10 @@ _I0 = np.int64(0)
 
 # Compile cost (issue 19): four compiled functions, each called from one to
 # three places (numba compiles a callee on its own and again inside every
-# caller), no slice assignment and no literal arguments. Cold first call:
-# 12 s of compile CPU before, about 7 s now.
+# caller), no slice assignment, no literal arguments, work arrays allocated
+# in numpy, no builtin min/max, no cpython wrapper for the callees.
 @njit(cache=True, nogil=True)
-def _vertex_descent(X, V, M, full, Z, max_steps, delta, certified):
+def _vertex_descent(X, V, M, full, Z, max_steps, delta, certified, Vt, J, wp, ip, wrr, wr):
     # Per row: a vertex (r observed entries fitted exactly, rows of V
     # independent) from the start Z, then simplex steps until the dual
     # certificate |lam| <= 1 holds; Z[i] and certified[i] are set on success.
@@ -226,27 +230,10 @@ def _vertex_descent(X, V, M, full, Z, max_steps, delta, certified):
     # over entries run on contiguous memory.
     n, p = X.shape
     r = V.shape[1]
-    idx = np.empty(p, np.int64)
-    Vt = np.empty((r, p))
-    x = np.empty(p)
-    xp = np.empty(p)
-    res = np.empty(p)
-    sg = np.empty(p)
-    off = np.empty(p)
-    rate = np.empty(p)
-    tb = np.empty(p)
-    inc = np.empty(p)
-    kk = np.empty(p, np.int64)
-    heap = np.empty(p, np.int64)
-    Q = np.empty((r, r))
-    VJ = np.empty((r, r))
-    B = np.empty((r, r))
-    J = np.empty(r, np.int64)
-    w = np.empty(r)
-    g = np.empty(r)
-    lam = np.empty(r)
-    d = np.empty(r)
-    z = np.empty(r)
+    x, xp, res, sg, off, rate, tb, inc = wp[0], wp[1], wp[2], wp[3], wp[4], wp[5], wp[6], wp[7]
+    idx, kk, heap = ip[0], ip[1], ip[2]
+    Q, VJ, B = wrr[0], wrr[1], wrr[2]
+    w, g, lam, d, z = wr[0], wr[1], wr[2], wr[3], wr[4]
     for i in range(n):
         q = _I0
         for j in range(p):
@@ -258,7 +245,8 @@ def _vertex_descent(X, V, M, full, Z, max_steps, delta, certified):
         xmax = 0.0
         for a in range(q):
             x[a] = X[i, idx[a]]
-            xmax = max(xmax, abs(x[a]))
+            xa = abs(x[a])
+            xmax = xa if xa > xmax else xmax
             res[a] = x[a]
         for a in range(q):
             xp[a] = x[a] + xmax * delta[idx[a]]
@@ -280,7 +268,7 @@ def _vertex_descent(X, V, M, full, Z, max_steps, delta, certified):
             acc = 0.0
             for b in range(r):
                 acc += Vt[b, a] * Vt[b, a]
-            vmax = max(vmax, acc)
+            vmax = acc if acc > vmax else vmax
             off[a] = 1.0
         c = 0
         for strict in range(2):
@@ -355,7 +343,7 @@ def _vertex_descent(X, V, M, full, Z, max_steps, delta, certified):
             Z[i, b] = z[b]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, no_cpython_wrapper=True)
 def _simplex_row(x, q, zt, max_steps, invert, keep_signs, Vt, J, off, B, VJ, z, res, sg, g,
                  lam, d, w, rate, tb, inc, kk, heap):
     # Barrodale-Roberts steps for one row from the basis J, with B = V_J^{-1}
@@ -485,7 +473,7 @@ def _simplex_row(x, q, zt, max_steps, invert, keep_signs, Vt, J, off, B, VJ, z, 
         # rest from a binary heap. tb of the passed breakpoints is overwritten.
         slope = 1.0 - big
         u = -1
-        for _ in range(min(nb, 8)):
+        for _ in range(nb if nb < 8 else 8):
             v0 = 0
             tu = tb[0]
             for v in range(1, nb):  # kk increases with the position: ties go to the first
@@ -554,13 +542,13 @@ def _simplex_row(x, q, zt, max_steps, invert, keep_signs, Vt, J, off, B, VJ, z, 
             invert = True
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, no_cpython_wrapper=True)
 def _heapify(heap, size, tb, kk):
     for start in range(size // 2 - 1, -1, -1):
         _sift_down(heap, start, size, tb, kk)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, no_cpython_wrapper=True)
 def _sift_down(heap, pos, size, tb, kk):
     # min-heap on (tb, kk) of the positions in heap[:size]
     item = heap[pos]
