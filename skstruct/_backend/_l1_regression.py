@@ -62,10 +62,11 @@ def l1_regression_rows(X, V, *, mask=None, max_steps=None, n_jobs=None):
     |u| <= 1`` with value ``f(z) / (1 + tau)``, so ``f(z) <= (1 + tau) f*``
     (``tau = 1e-9``, checked after recomputing the basis inverse).
 
-    A step costs ``O(p r + r^2)`` (the basis inverse is updated by
-    Sherman-Morrison and recomputed every 32 steps); starting from the basis
-    of the least squares fit's smallest residuals, about ``r`` steps per row
-    are typical, so a row costs about one ``O(p r^2)`` least squares solve.
+    A step costs ``O(p r + r^2)`` (the basis inverse is updated by one
+    Gauss-Jordan pivot, the same rank-one update that builds it at the
+    start, and recomputed every 32 steps); starting from the basis of the
+    least squares fit's smallest residuals, about ``r`` steps per row are
+    typical, so a row costs about one ``O(p r^2)`` least squares solve.
     """
     n, p = X.shape
     r = V.shape[1]
@@ -87,11 +88,8 @@ def l1_regression_rows(X, V, *, mask=None, max_steps=None, n_jobs=None):
         Z = _solve_subset(obs.astype(np.float64), X, V, _ridge(V))
     certified = np.zeros(n, dtype=np.bool_)
     steps = 10 * p if max_steps is None else int(max_steps)
-    # work arrays of the compiled walk, allocated here (issue 19: each np.empty
-    # variant inside numba is one more compile)
-    _vertex_descent(X, V, obs, mask is None, Z, steps, _perturbation(p), certified,
-                    np.empty((r, p)), np.empty(r, np.int64), np.empty((8, p)),
-                    np.empty((3, p), np.int64), np.empty((3, r, r)), np.empty((5, r)))
+    _vertex_descent(X, np.ascontiguousarray(V.T), obs, mask is None, Z, steps, _perturbation(p),
+                    np.einsum("jk,jk->j", V, V), certified, np.empty((r, r)))
     rest = np.flatnonzero(~certified)
     if rest.size:
         Z[rest] = l1_regression_irls(X[rest], V, mask=None if mask is None else obs[rest])
@@ -204,130 +202,303 @@ def _polish(X, V, Z, M, scale, ridge, n_rounds=5):
     return Z
 
 
-# status codes of _simplex_row
+# status codes of the walk
 _OPTIMAL, _BUDGET, _DEGENERATE, _STUCK = 0, 1, 2, 3
 # a typed zero: a literal 0 passed on (or starting a counter that is passed
 # on) makes numba compile the callee once more for the literal
 _I0 = np.int64(0)
 
 
-# Compile cost (issue 19): four compiled functions, each called from one to
-# three places (numba compiles a callee on its own and again inside every
-# caller), no slice assignment, no literal arguments, work arrays allocated
-# in numpy, no builtin min/max, no cpython wrapper for the callees.
+# Compile cost (issue 19): the walk is one function of scalar loops (the
+# simplex inlined at its one call site); the start basis, the basis inverse
+# and each step's update of it are the same Gauss-Jordan pivot (_enter); no
+# slice assignment, no literal arguments, no builtin min/max. It replaced a
+# walk in two large functions with its own Gram-Schmidt start, Gauss-Jordan
+# inverse and Sherman-Morrison update: compile CPU of the first transform
+# about 8.3 -> 6.9 s. The 1-D work arrays are allocated here, one each (two
+# np.empty variants, ~0.2 s): as views of one numpy block their loops ran up
+# to 10% slower (the compiler cannot tell that they do not overlap).
 @njit(cache=True, nogil=True)
-def _vertex_descent(X, V, M, full, Z, max_steps, delta, certified, Vt, J, wp, ip, wrr, wr):
+def _vertex_descent(X, Vt, M, full, Z, max_steps, delta, vn, certified, B):
     # Per row: a vertex (r observed entries fitted exactly, rows of V
-    # independent) from the start Z, then simplex steps until the dual
-    # certificate |lam| <= 1 holds; Z[i] and certified[i] are set on success.
-    # A run of degenerate (zero-length) steps, which can cycle, switches the
-    # row to the data perturbed by delta (every step then strictly decreases
-    # the objective); the optimal basis found there is accepted for the
-    # original data when its certificate holds there, a zero residual
-    # keeping its perturbed sign (any value in [-1, 1] is a subgradient), and
-    # the simplex otherwise continues from it on the original data. The q
-    # observed rows of V are stored transposed, Vt[:, :q], so that the loops
-    # over entries run on contiguous memory.
+    # independent) near the start Z, then Barrodale-Roberts
+    # simplex steps until the dual certificate |lam| <= 1 holds; Z[i] and
+    # certified[i] are set on success. A run of degenerate (zero-length)
+    # steps, which can cycle, switches the row to the data perturbed by
+    # delta (every step then strictly decreases the objective); the optimal
+    # basis found there is accepted for the original data when its
+    # certificate holds there, a zero residual keeping its perturbed sign
+    # (any value in [-1, 1] is a subgradient), and the simplex otherwise
+    # continues from it on the original data.
+    #
+    # B = V_J^{-1}, J[c] the entry at basis position c (row c of V_J);
+    # unobserved and basis entries have off = 0 (no sign, no breakpoint).
     n, p = X.shape
-    r = V.shape[1]
-    x, xp, res, sg, off, rate, tb, inc = wp[0], wp[1], wp[2], wp[3], wp[4], wp[5], wp[6], wp[7]
-    idx, kk, heap = ip[0], ip[1], ip[2]
-    Q, VJ, B = wrr[0], wrr[1], wrr[2]
-    w, g, lam, d, z = wr[0], wr[1], wr[2], wr[3], wr[4]
+    r = Vt.shape[0]
+    x = np.empty(p)
+    xp = np.empty(p)
+    data = np.empty(p)
+    res = np.empty(p)
+    sg = np.empty(p)
+    off = np.empty(p)
+    rate = np.empty(p)
+    tb = np.empty(p)
+    inc = np.empty(p)
+    kk = np.empty(p, np.int64)
+    heap = np.empty(p, np.int64)
+    J = np.empty(r, np.int64)
+    w = np.empty(r)
+    g = np.empty(r)
+    lam = np.empty(r)
+    d = np.empty(r)
+    z = np.empty(r)
+    free = np.empty(r)
+    limit = 2 * r + 8
     for i in range(n):
         q = _I0
-        for j in range(p):
-            if full or M[i, j]:
-                idx[q] = j
+        xmax = 0.0
+        vmax = 0.0
+        for a in range(p):
+            xa = X[i, a]
+            x[a] = xa
+            off[a] = 0.0
+            if full or M[i, a]:
+                off[a] = 1.0
                 q += 1
+                xa = abs(xa)
+                xmax = xa if xa > xmax else xmax
+                vmax = vn[a] if vn[a] > vmax else vmax
         if q < r:
             continue
-        xmax = 0.0
-        for a in range(q):
-            x[a] = X[i, idx[a]]
-            xa = abs(x[a])
-            xmax = xa if xa > xmax else xmax
+        for a in range(p):
+            xp[a] = x[a] + xmax * delta[a]
+        zt = 1e-12 * xmax  # residuals below this count as zero
+        for a in range(p):
             res[a] = x[a]
-        for a in range(q):
-            xp[a] = x[a] + xmax * delta[idx[a]]
         for b in range(r):
             zb = Z[i, b]
-            for a in range(q):
-                Vt[b, a] = V[idx[a], b]
+            for a in range(p):
                 res[a] -= Vt[b, a] * zb
-        zt = 1e-12 * xmax  # residuals below this count as zero
-        # start basis: the entries with the smallest residuals whose rows of
-        # V are independent (Gram-Schmidt; candidates popped from a heap on
-        # |res|). Only rows that keep a part of norm >= 1e-4 of the largest
-        # row are taken (near-null rows, e.g. pixels the components ignore,
-        # would start from a near-singular basis that many steps then undo),
-        # unless there are not r of those; the row is skipped if there are
+        # start basis: the observed entries in increasing |res| (popped from
+        # a heap), each pivoted in where the largest free coordinate of its
+        # row of V in the tableau (its part outside the rows taken) has a
+        # square > 1e-8 / r of the largest squared row norm (near-null rows,
+        # e.g. pixels the components ignore, would start from a
+        # near-singular basis that many steps then undo), then any nonzero
+        # part if there are not r of those; the row is skipped if there are
         # not r independent rows.
-        vmax = 0.0
-        for a in range(q):
-            acc = 0.0
-            for b in range(r):
-                acc += Vt[b, a] * Vt[b, a]
-            vmax = acc if acc > vmax else vmax
-            off[a] = 1.0
-        c = 0
+        _reset(B, free)
+        c = _I0
         for strict in range(2):
             if c == r:
                 break
-            for a in range(q):
-                tb[a] = abs(res[a])
-                kk[a] = a
-                heap[a] = a
-            _heapify(heap, q, tb, kk)
-            size = q
+            size = _I0
+            for a in range(p):
+                if off[a] != 0.0:
+                    tb[a] = abs(res[a])
+                    heap[size] = a
+                    size += 1
+            for s0 in range((size >> 1) - 1, -1, -1):
+                _sift_down(heap, s0, size, tb)
             while size > 0 and c < r:
                 k = heap[0]
                 size -= 1
                 heap[0] = heap[size]
-                _sift_down(heap, _I0, size, tb, kk)
-                if off[k] == 0.0:
+                _sift_down(heap, _I0, size, tb)
+                if off[k] == 0.0 or vn[k] == 0.0:
                     continue
-                nrm0 = 0.0
-                for b in range(r):
-                    w[b] = Vt[b, k]
-                    nrm0 += w[b] * w[b]
-                if nrm0 == 0.0:
-                    continue
-                for e in range(c):
-                    dot = 0.0
-                    for b in range(r):
-                        dot += Q[e, b] * w[b]
-                    for b in range(r):
-                        w[b] -= dot * Q[e, b]
-                nrm = 0.0
-                for b in range(r):
-                    nrm += w[b] * w[b]
-                if nrm > (1e-8 * vmax if strict == 0 else 1e-16 * nrm0):
-                    nrm = np.sqrt(nrm)
-                    for b in range(r):
-                        Q[c, b] = w[b] / nrm
-                    J[c] = k
+                e = _enter(B, Vt, k, free, 1e-8 * vmax / r if strict == 0 else 1e-16 * vn[k], w)
+                if e >= 0:
+                    J[e] = k
                     off[k] = 0.0
                     c += 1
         if c < r:
             continue
-        # phases, one call site of _simplex_row: 0 on x (from a fresh
-        # inverse); 1 on xp after a degenerate run; 2 the certificate of
-        # phase 1's basis on x (no step, zero residuals keep their signs);
-        # 3 on x from that basis when the certificate fails
-        data = x
+        # phases: 0 on x; 1 on xp after a degenerate run; 2 the certificate
+        # of phase 1's basis on x (no step, zero residuals keep their
+        # signs); 3 on x from that basis when the certificate fails
         budget = max_steps
+        budget_left = _I0
         phase = 0
+        since = 0  # steps since B was computed
         while True:
-            status, steps = _simplex_row(data, q, zt, budget, phase == 0, phase == 2,
-                                         Vt, J, off, B, VJ, z, res, sg, g, lam, d, w, rate,
-                                         tb, inc, kk, heap)
+            # the simplex on data (xp in phase 1, else x) from the basis J;
+            # need: 0 nothing, 1 z, the residuals, their signs and g from B,
+            # 2 B first
+            for a in range(p):
+                data[a] = xp[a] if phase == 1 else x[a]
+            steps = _I0
+            streak = 0
+            need = 1
+            status = _STUCK
+            while True:
+                if need == 2:
+                    # B from scratch on the basis J (positions reassigned
+                    # by the largest pivot); stuck if singular
+                    _reset(B, free)
+                    for e in range(r):
+                        heap[e] = J[e]
+                    for e in range(r):
+                        c = _enter(B, Vt, heap[e], free, 0.0, w)
+                        if c < 0:
+                            break
+                        J[c] = heap[e]
+                    if c < 0:
+                        break
+                    since = 0
+                if need > 0:
+                    # z from the basis (V_J z = data_J), all residuals, their
+                    # signs (0 off and below zt; in phase 2 the residuals
+                    # below zt first keep theirs) and g = sum of sign * row of V
+                    for b in range(r):
+                        acc = 0.0
+                        for e in range(r):
+                            acc += B[b, e] * data[J[e]]
+                        z[b] = acc
+                    for a in range(p):
+                        res[a] = data[a]
+                    for b in range(r):
+                        zb = z[b]
+                        for a in range(p):
+                            res[a] -= Vt[b, a] * zb
+                    for a in range(p):
+                        ra = res[a]
+                        if phase != 2 or need == 2 or abs(ra) > zt:
+                            sg[a] = off[a] * ((ra > zt) - (ra < -zt))
+                    for b in range(r):
+                        acc = 0.0
+                        for a in range(p):
+                            acc += sg[a] * Vt[b, a]
+                        g[b] = acc
+                    need = 0
+                # certificate: lam = -B^T g; u = sign(res) off the basis and
+                # lam on it has V^T u = 0; |lam| <= 1 + 1e-9 bounds the
+                # relative duality gap by 1e-9, accepted on a B computed with
+                # no step since
+                for e in range(r):
+                    lam[e] = 0.0
+                for b in range(r):
+                    gb = g[b]
+                    for e in range(r):
+                        lam[e] -= gb * B[b, e]
+                jb = _I0
+                big = 0.0
+                for e in range(r):
+                    le = abs(lam[e])
+                    if le > big:
+                        big = le
+                        jb = e
+                if big <= 1.0 + 1e-9:
+                    if since == 0:
+                        status = _OPTIMAL
+                        break
+                    need = 2
+                    continue
+                if steps >= budget:
+                    status = _BUDGET
+                    break
+                if streak > limit:
+                    status = _DEGENERATE
+                    break
+                # the edge that frees position jb: V_J d = sgn e_jb, slope 1 - |lam_jb| < 0
+                sgn = -1.0 if lam[jb] > 0 else 1.0
+                for b in range(r):
+                    d[b] = sgn * B[b, jb]
+                for a in range(p):
+                    rate[a] = 0.0
+                for b in range(r):
+                    db = d[b]
+                    for a in range(p):
+                        rate[a] += Vt[b, a] * db
+                nb = _I0
+                for a in range(p):
+                    ra = rate[a]
+                    if off[a] == 0.0 or abs(ra) <= 1e-12:
+                        continue
+                    if sg[a] == 0.0:
+                        tb[nb] = 0.0
+                        inc[nb] = abs(ra)
+                        kk[nb] = a
+                        nb += 1
+                    else:
+                        t = res[a] / ra
+                        if t > 0:
+                            tb[nb] = t
+                            inc[nb] = 2.0 * abs(ra)
+                            kk[nb] = a
+                            nb += 1
+                # the exact minimum of the piecewise-linear objective along
+                # the edge: breakpoints in increasing t (ties by entry) until
+                # the slope turns >= 0. A few are usually passed: the first 8
+                # by linear scans, the rest from a binary heap. tb of the
+                # passed breakpoints is overwritten.
+                slope = 1.0 - big
+                u = -1
+                for _ in range(nb if nb < 8 else 8):
+                    v0 = 0
+                    tu = tb[0]
+                    for v in range(1, nb):  # ties go to the first
+                        if tb[v] < tu:
+                            tu = tb[v]
+                            v0 = v
+                    slope += inc[v0]
+                    if slope >= 0.0:
+                        u = v0
+                        break
+                    tb[v0] = np.inf
+                if u < 0:
+                    size = _I0
+                    for v in range(nb):
+                        if tb[v] < np.inf:
+                            heap[size] = v
+                            size += 1
+                    for s0 in range((size >> 1) - 1, -1, -1):
+                        _sift_down(heap, s0, size, tb)
+                    while size > 0:
+                        v0 = heap[0]
+                        slope += inc[v0]
+                        if slope >= 0.0:
+                            u = v0
+                            break
+                        size -= 1
+                        heap[0] = heap[size]
+                        _sift_down(heap, _I0, size, tb)
+                if u < 0:
+                    break  # stuck
+                ent = kk[u]
+                tstar = tb[u]
+                for b in range(r):
+                    z[b] += tstar * d[b]
+                # entry ent takes position jb: the pivot on B
+                for e in range(r):
+                    free[e] = 0.0
+                free[jb] = 1.0
+                if _enter(B, Vt, ent, free, 0.0, w) < 0:
+                    break  # stuck
+                off[J[jb]] = 1.0
+                J[jb] = ent
+                off[ent] = 0.0
+                # new residuals; the signs that changed (crossed breakpoints,
+                # the entering and the leaving entry) update g
+                for a in range(p):
+                    ra = res[a] - tstar * rate[a]
+                    res[a] = ra
+                    s = off[a] * ((ra > zt) - (ra < -zt))
+                    if s != sg[a]:
+                        ds = s - sg[a]
+                        for b in range(r):
+                            g[b] += ds * Vt[b, a]
+                        sg[a] = s
+                res[ent] = 0.0
+                streak = streak + 1 if tstar == 0.0 else 0
+                since += 1
+                steps += 1
+                if since >= 32:
+                    need = 2
             budget -= steps
             if phase == 0 and status == _DEGENERATE:
-                data = xp
                 phase = 1
             elif phase == 1 and status == _OPTIMAL:
-                data = x
                 phase = 2
                 budget_left = budget
                 budget = _I0
@@ -344,213 +515,50 @@ def _vertex_descent(X, V, M, full, Z, max_steps, delta, certified, Vt, J, wp, ip
 
 
 @njit(cache=True, nogil=True, no_cpython_wrapper=True)
-def _simplex_row(x, q, zt, max_steps, invert, keep_signs, Vt, J, off, B, VJ, z, res, sg, g,
-                 lam, d, w, rate, tb, inc, kk, heap):
-    # Barrodale-Roberts steps for one row from the basis J, with B = V_J^{-1}
-    # (computed first when invert). Returns (status, steps). The
-    # certificate: lam = -B^T g with |lam| <= 1 + 1e-9 is a subgradient u
-    # (u_J = lam, sign(res) elsewhere) with V^T u = 0, so u / (1 + 1e-9) is
-    # dual feasible and the relative duality gap is at most 1e-9; it is only
-    # accepted right after z, res and g were recomputed from a fresh
-    # inverse. keep_signs: at the start, residuals below zt keep the sign
-    # in sg (else they count as zero).
-    r = Vt.shape[0]
-    steps = 0
-    streak = 0
-    since = 0
-    fresh = True  # z, res, sg and g to compute from B
-    while True:
-        if invert:
-            # B = inverse of V_J (rows J of V) by Gauss-Jordan elimination
-            # with partial pivoting (VJ is overwritten); stuck if the rows
-            # are dependent
-            for a in range(r):
-                for b in range(r):
-                    VJ[a, b] = Vt[b, J[a]]
-                    B[a, b] = 1.0 if a == b else 0.0
-            for c in range(r):
-                piv = c
-                for a in range(c + 1, r):
-                    if abs(VJ[a, c]) > abs(VJ[piv, c]):
-                        piv = a
-                if abs(VJ[piv, c]) <= 1e-300:
-                    return _STUCK, steps
-                if piv != c:
-                    for b in range(r):
-                        VJ[c, b], VJ[piv, b] = VJ[piv, b], VJ[c, b]
-                        B[c, b], B[piv, b] = B[piv, b], B[c, b]
-                f = 1.0 / VJ[c, c]
-                for b in range(c + 1, r):  # columns <= c of VJ are done
-                    VJ[c, b] *= f
-                for b in range(r):
-                    B[c, b] *= f
-                for a in range(r):
-                    if a != c and VJ[a, c] != 0.0:
-                        f = VJ[a, c]
-                        for b in range(c + 1, r):
-                            VJ[a, b] -= f * VJ[c, b]
-                        for b in range(r):
-                            B[a, b] -= f * B[c, b]
-            since = 0
-            invert = False
-            fresh = True
-        if fresh:
-            # z from the basis (V_J z = x_J), all residuals, their signs (0
-            # on the basis and below zt) and g = sum of sign * row of V
-            for b in range(r):
-                acc = 0.0
-                for e in range(r):
-                    acc += B[b, e] * x[J[e]]
-                z[b] = acc
-            for a in range(q):
-                res[a] = x[a]
-            for b in range(r):
-                zb = z[b]
-                for a in range(q):
-                    res[a] -= Vt[b, a] * zb
-            for a in range(q):
-                ra = res[a]
-                if not keep_signs or abs(ra) > zt:
-                    sg[a] = off[a] * ((ra > zt) - (ra < -zt))
-            keep_signs = False
-            for b in range(r):
-                acc = 0.0
-                for a in range(q):
-                    acc += sg[a] * Vt[b, a]
-                g[b] = acc
-            fresh = False
-        for e in range(r):
-            lam[e] = 0.0
+def _reset(B, free):
+    # no basis: B = I, every position free
+    r = B.shape[0]
+    for e in range(r):
         for b in range(r):
-            gb = g[b]
-            for e in range(r):
-                lam[e] -= gb * B[b, e]
-        jb = 0
-        big = 0.0
-        for e in range(r):
-            if abs(lam[e]) > big:
-                big = abs(lam[e])
-                jb = e
-        if big <= 1.0 + 1e-9:
-            if since == 0:
-                return _OPTIMAL, steps
-            invert = True  # confirm with a fresh inverse
-            continue
-        if steps >= max_steps:
-            return _BUDGET, steps
-        if streak > 2 * r + 8:
-            return _DEGENERATE, steps
-        # the edge that frees entry J[jb]: V_J d = sgn e_jb, slope 1 - |lam_jb| < 0
-        sgn = -1.0 if lam[jb] > 0 else 1.0
-        for b in range(r):
-            d[b] = sgn * B[b, jb]
-        for a in range(q):
-            rate[a] = 0.0
-        for b in range(r):
-            db = d[b]
-            for a in range(q):
-                rate[a] += Vt[b, a] * db
-        nb = _I0
-        for a in range(q):
-            ra = rate[a]
-            if off[a] == 0.0 or abs(ra) <= 1e-12:
-                continue
-            if sg[a] == 0.0:
-                tb[nb] = 0.0
-                inc[nb] = abs(ra)
-                kk[nb] = a
-                nb += 1
-            else:
-                t = res[a] / ra
-                if t > 0:
-                    tb[nb] = t
-                    inc[nb] = 2.0 * abs(ra)
-                    kk[nb] = a
-                    nb += 1
-        # the exact minimum of the piecewise-linear objective along the edge:
-        # breakpoints in increasing t (ties by entry) until the slope turns
-        # >= 0. A few are usually passed: the first 8 by linear scans, the
-        # rest from a binary heap. tb of the passed breakpoints is overwritten.
-        slope = 1.0 - big
-        u = -1
-        for _ in range(nb if nb < 8 else 8):
-            v0 = 0
-            tu = tb[0]
-            for v in range(1, nb):  # kk increases with the position: ties go to the first
-                if tb[v] < tu:
-                    tu = tb[v]
-                    v0 = v
-            slope += inc[v0]
-            if slope >= 0.0:
-                u = v0
-                break
-            tb[v0] = np.inf
-        if u < 0:
-            size = _I0
-            for v in range(nb):
-                if tb[v] < np.inf:
-                    heap[size] = v
-                    size += 1
-            _heapify(heap, size, tb, kk)
-            while size > 0:
-                v0 = heap[0]
-                slope += inc[v0]
-                if slope >= 0.0:
-                    u = v0
-                    break
-                size -= 1
-                heap[0] = heap[size]
-                _sift_down(heap, _I0, size, tb, kk)
-        if u < 0:
-            return _STUCK, steps
-        ent = kk[u]
-        tstar = tb[u]
-        for b in range(r):
-            z[b] += tstar * d[b]
-        # row jb of V_J becomes V[ent]: Sherman-Morrison on B = V_J^{-1}
-        for e in range(r):
-            w[e] = 0.0
-        for b in range(r):
-            vb = Vt[b, ent]
-            for e in range(r):
-                w[e] += vb * B[b, e]
-        piv = w[jb]
-        w[jb] -= 1.0
-        for b in range(r):
-            cb = B[b, jb] / piv
-            for e in range(r):
-                B[b, e] -= cb * w[e]
-        off[J[jb]] = 1.0
-        J[jb] = ent
-        off[ent] = 0.0
-        # new residuals; the signs that changed (crossed breakpoints, the
-        # entering and the leaving entry) update g
-        for a in range(q):
-            ra = res[a] - tstar * rate[a]
-            res[a] = ra
-            s = off[a] * ((ra > zt) - (ra < -zt))
-            if s != sg[a]:
-                ds = s - sg[a]
-                for b in range(r):
-                    g[b] += ds * Vt[b, a]
-                sg[a] = s
-        res[ent] = 0.0
-        streak = streak + 1 if tstar == 0.0 else 0
-        since += 1
-        steps += 1
-        if since >= 32:
-            invert = True
+            B[e, b] = 1.0 if b == e else 0.0
+        free[e] = 1.0
 
 
 @njit(cache=True, nogil=True, no_cpython_wrapper=True)
-def _heapify(heap, size, tb, kk):
-    for start in range(size // 2 - 1, -1, -1):
-        _sift_down(heap, start, size, tb, kk)
+def _enter(B, Vt, a, free, thr, w):
+    # Entry a into the free position c where its tableau row w = v_a^T B
+    # (v_a: row a of V) is largest, if w_c^2 > thr: the Gauss-Jordan pivot
+    # B <- B - B[:, c] (w - e_c)^T / w_c, after which (V_J B) = I with v_a
+    # as row c of V_J. Returns c, or -1 (no pivot).
+    r = B.shape[0]
+    for e in range(r):
+        w[e] = 0.0
+    for b in range(r):
+        vb = Vt[b, a]
+        for e in range(r):
+            w[e] += vb * B[b, e]
+    c = _I0 - 1
+    best = 0.0
+    for e in range(r):
+        t = abs(w[e])
+        if free[e] != 0.0 and t > best:
+            best = t
+            c = e
+    if c < 0 or best * best <= thr:
+        return _I0 - 1
+    piv = w[c]
+    for b in range(r):
+        f = B[b, c] / piv
+        for e in range(r):
+            B[b, e] -= f * w[e]
+        B[b, c] = f
+    free[c] = 0.0
+    return c
 
 
 @njit(cache=True, nogil=True, no_cpython_wrapper=True)
-def _sift_down(heap, pos, size, tb, kk):
-    # min-heap on (tb, kk) of the positions in heap[:size]
+def _sift_down(heap, pos, size, tb):
+    # min-heap on (tb[item], item) of the items in heap[:size]
     item = heap[pos]
     while True:
         child = 2 * pos + 1
@@ -559,10 +567,10 @@ def _sift_down(heap, pos, size, tb, kk):
         c = heap[child]
         if child + 1 < size:
             c2 = heap[child + 1]
-            if tb[c2] < tb[c] or (tb[c2] == tb[c] and kk[c2] < kk[c]):
+            if tb[c2] < tb[c] or (tb[c2] == tb[c] and c2 < c):
                 child += 1
                 c = c2
-        if tb[c] < tb[item] or (tb[c] == tb[item] and kk[c] < kk[item]):
+        if tb[c] < tb[item] or (tb[c] == tb[item] and c < item):
             heap[pos] = c
             pos = child
         else:
