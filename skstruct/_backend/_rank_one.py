@@ -71,17 +71,14 @@ def refresh_precision(P, min_eig=1e-12):
 # showed ~150 us of interpreter overhead per sample (about 25 numpy calls),
 # which dominated the O(K D^2) arithmetic up to D ~ 100 (K = 8).
 
-_STREAM_DONE, _STREAM_GROW, _STREAM_REFRESH = 0, 1, 2
-
-
 # No fastmath: reassociation and fma contraction make results depend on the
 # CPU's vector width and instruction set. Compile time (issue 19) grows with
 # every statement: scalar loops over elements, no slices, no np.empty (work
 # arrays come in), no ``x ** 2`` (a compiled integer power), scalar math from
 # ``math``, and the two covariance rules share one code path.
 @njit(cache=True)
-def igmn_stream(X, sw, start, M, P, stats, params, state, work):
-    """Run the IGMN per-sample procedure on ``X[start:]``, in place.
+def igmn_stream(X, sw, start, stop, M, P, stats, params, state, work):
+    """Run the IGMN per-sample procedure on ``X[start:stop]``, in place.
 
     Each sample ``x`` of weight ``s`` either creates a component (it is novel:
     ``d2_k >= thr`` for every ``k``) or is absorbed by every component in
@@ -117,8 +114,8 @@ def igmn_stream(X, sw, start, M, P, stats, params, state, work):
     X : ndarray of shape (n_samples, D), C-contiguous float64
     sw : ndarray of shape (n_samples,)
         Positive sample weights.
-    start : int
-        First row to process.
+    start, stop : int
+        Rows to process.
     M : ndarray of shape (capacity, D)
         Means; rows ``< K`` are live.
     P : ndarray of shape (capacity, D, D)
@@ -127,13 +124,14 @@ def igmn_stream(X, sw, start, M, P, stats, params, state, work):
     stats : ndarray of shape (3, capacity)
         Rows ``log |C_k|``, soft counts ``sp`` and ages (weight seen since
         creation).
-    params : ndarray of shape (6 + D,)
-        ``[logdet_init, thr, sp_min, v_min, igmn, n0, p_init_diag]`` (packed:
-        each argument costs dispatch time on every call, which a one-row
-        ``partial_fit`` pays per row):
+    params : ndarray of shape (7 + D,)
+        ``[logdet_init, thr, kmax, sp_min, v_min, igmn, n0, p_init_diag]``
+        (packed: each argument costs dispatch time on every call, which a
+        one-row ``partial_fit`` pays per row):
 
         - ``logdet_init``: ``log |C_init|``;
         - ``thr``: novelty threshold on the squared Mahalanobis distance;
+        - ``kmax``: maximum number of components (``inf``: none);
         - ``sp_min``: pruning count (``<= 0``: no pruning);
         - ``v_min``: pruning age;
         - ``igmn``: 1 for the IGMN covariance rule, 0 for the exact one;
@@ -143,11 +141,9 @@ def igmn_stream(X, sw, start, M, P, stats, params, state, work):
           covariance ``n0 C_init / (s + n0 - 1)``;
         - ``p_init_diag`` (``D`` values): diagonal of the precision
           ``C_init^{-1}`` of a new component of weight one.
-    state : ndarray of int64 of shape (6,)
-        ``[K, n_seen, created, pruned, kmax, refresh]``: live components,
-        samples seen before ``X[start]``, components created and pruned so
-        far (these four updated in place); the maximum number of components
-        and the refresh period (a number larger than any stream for none).
+    state : ndarray of int64 of shape (2,)
+        ``[K, created]``: live components and components created so far
+        (``created - K`` were pruned); updated in place.
     work : ndarray of shape (2, capacity, D + 1)
         Work array, per component ``k`` for the current sample: ``e`` in
         ``work[0, k, :D]``, ``t`` in ``work[1, k, :D]``, ``d2`` in
@@ -156,10 +152,9 @@ def igmn_stream(X, sw, start, M, P, stats, params, state, work):
     Returns
     -------
     next_row : int
-    status : int
-        0: all rows done; 1: a component must be created but the arrays are
-        full (``next_row`` not processed yet: grow and call again); 2: a
-        refresh is due (``next_row - 1`` was the ``refresh``-th sample).
+        ``stop`` when all rows are done; otherwise row ``next_row`` must
+        create a component but the arrays are full: grow and call again from
+        there.
 
     Notes
     -----
@@ -173,21 +168,15 @@ def igmn_stream(X, sw, start, M, P, stats, params, state, work):
     by ``alpha`` at every step and never damped, the instability known from
     recursive least squares with forgetting (Verhaegen, 1989).
     """
-    n, D = X.shape
+    D = X.shape[1]
     cap = M.shape[0]
-    logdet_init = params[0]
-    thr = params[1]
-    sp_min = params[2]
-    v_min = params[3]
-    igmn = params[4] != 0.0
-    n0 = params[5]
+    kmax = params[2]
+    sp_min = params[3]
+    v_min = params[4]
+    n0 = params[6]
     K = state[0]
-    n_seen = state[1]
-    kmax = state[4]
-    refresh = state[5]
-    next_row = n
-    status = _STREAM_DONE
-    for i in range(start, n):
+    next_row = stop
+    for i in range(start, stop):
         s = sw[i]
         dmin = math.inf
         lmax = -math.inf
@@ -214,10 +203,9 @@ def igmn_stream(X, sw, start, M, P, stats, params, state, work):
             work[1, k, D] = lp
             if lp > lmax:
                 lmax = lp
-        create = (K == 0) | ((dmin >= thr) & (K < kmax))
+        create = (K == 0) | ((dmin >= params[1]) & (K < kmax))
         if create & (K == cap):
             next_row = i
-            status = _STREAM_GROW
             break
         for k in range(K):
             stats[2, k] += s
@@ -229,12 +217,12 @@ def igmn_stream(X, sw, start, M, P, stats, params, state, work):
                 M[K, a] = X[i, a]
                 for b in range(D):
                     P[K, a, b] = 0.0
-                P[K, a, a] = f * params[6 + a]
-            stats[0, K] = logdet_init - D * math.log(f)
+                P[K, a, a] = f * params[7 + a]
+            stats[0, K] = params[0] - D * math.log(f)
             stats[1, K] = s
             stats[2, K] = s
             K += 1
-            state[2] += 1
+            state[1] += 1
         else:
             total = 0.0
             for k in range(K):
@@ -247,7 +235,7 @@ def igmn_stream(X, sw, start, M, P, stats, params, state, work):
                 wc = q / (stats[1, k] + n0 - 1.0)
                 dk = work[0, k, D]
                 g = wc * (1.0 - w) / (1.0 - wc)
-                if igmn:
+                if params[5] != 0.0:  # the IGMN rule
                     wc = w
                     g = w * (1.0 - w) - w * w / (1.0 - w)
                     if 1.0 + g * dk <= 1e-12 * (1.0 + w * (1.0 - w) * dk):
@@ -289,13 +277,6 @@ def igmn_stream(X, sw, start, M, P, stats, params, state, work):
                         for r in range(3):
                             stats[r, j] = stats[r, k]
                     j += 1
-                state[3] += K - j
                 K = j
-        n_seen += 1
-        if n_seen % refresh == 0:
-            next_row = i + 1
-            status = _STREAM_REFRESH
-            break
     state[0] = K
-    state[1] = n_seen
-    return next_row, status
+    return next_row

@@ -20,12 +20,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from .._backend._rank_one import (
-    _STREAM_GROW,
-    _STREAM_REFRESH,
-    igmn_stream,
-    refresh_precision,
-)
+from .._backend._rank_one import igmn_stream, refresh_precision
 
 _LOG_2PI = np.log(2.0 * np.pi)
 _VIEWS = ("means_", "precisions_", "log_dets_", "counts_", "ages_")
@@ -151,10 +146,11 @@ class _Stream:
     def __init__(self, n_features, cfg, data_range):
         self.cfg = cfg
         self.D = n_features
-        # kernel parameters, packed (see igmn_stream)
-        # logdet_init and the initial precision's diagonal are set with the range
-        self.params = np.zeros(6 + n_features)
-        self.params[1:6] = (cfg["thr"], cfg["sp_min"], cfg["v_min"], cfg["igmn"],
+        # kernel parameters, packed (see igmn_stream); logdet_init and the initial
+        # precision's diagonal are set with the range
+        self.params = np.zeros(7 + n_features)
+        self.params[1:7] = (cfg["thr"], cfg["kmax"] if cfg["kmax"] > 0 else np.inf,
+                            cfg["sp_min"], cfg["v_min"], cfg["igmn"],
                             1.0 if cfg["igmn"] else cfg["prior_count"])
         if data_range is None:
             self.warmup = _RangeWarmup(n_features, cfg["n_scale"])
@@ -168,20 +164,16 @@ class _Stream:
         self.range = rng
         sigma2 = (self.cfg["init_scale"] * rng) ** 2
         self.params[0] = np.log(sigma2).sum()
-        self.params[6:] = 1.0 / sigma2
+        self.params[7:] = 1.0 / sigma2
 
     @property
     def K(self):
         return int(self.ist[0])
 
     @property
-    def n_seen(self):
-        return int(self.ist[1])
-
-    @property
     def counters(self):
         """``[created, pruned]``."""
-        return self.ist[2:4]
+        return int(self.ist[1]), int(self.ist[1] - self.ist[0])
 
     @property
     def final(self):
@@ -192,11 +184,8 @@ class _Stream:
         self.M = np.zeros((cap, D))
         self.P = np.zeros((cap, D, D))
         self.stats = np.zeros((3, cap))  # log-determinants, counts, ages
-        # K, n_seen, created, pruned, kmax, refresh ("none": more than any stream)
-        never = np.iinfo(np.int64).max
-        self.ist = np.array([0, 0, 0, 0, self.cfg["kmax"] if self.cfg["kmax"] > 0 else never,
-                             self.cfg["refresh"] if self.cfg["refresh"] > 0 else never],
-                            dtype=np.int64)
+        self.ist = np.zeros(2, dtype=np.int64)  # K, created
+        self.n_seen = 0
         self._work(cap)
         self.n_repaired = 0
         self.drift = 0.0
@@ -247,17 +236,19 @@ class _Stream:
             self._run(X[take:], sw[take:])
 
     def _run(self, X, sw):
-        """The compiled loop over ``X``, with capacity growth and refreshes."""
-        row = 0
-        while True:
-            row, status = igmn_stream(X, sw, row, self.M, self.P, self.stats, self.params,
-                                      self.ist, self.work)
-            if status == _STREAM_GROW:
+        """The compiled loop over ``X``, with capacity growth and a refresh after
+        every ``refresh``-th sample seen."""
+        row, n, every = 0, X.shape[0], self.cfg["refresh"]
+        while row < n:
+            stop = n if every <= 0 else min(n, row + every - self.n_seen % every)
+            done = igmn_stream(X, sw, row, stop, self.M, self.P, self.stats, self.params,
+                               self.ist, self.work)
+            self.n_seen += done - row
+            row = done
+            if done < stop:
                 self._grow()
-            elif status == _STREAM_REFRESH:
+            elif every > 0 and self.n_seen % every == 0:
                 self._refresh()
-            else:
-                return
 
     def _refresh(self):
         K = self.K

@@ -3,13 +3,7 @@
 import numpy as np
 import pytest
 
-from skstruct._backend._rank_one import (
-    _STREAM_DONE,
-    _STREAM_GROW,
-    _STREAM_REFRESH,
-    igmn_stream,
-    refresh_precision,
-)
+from skstruct._backend._rank_one import igmn_stream, refresh_precision
 
 
 def _spd(rng, K, D):
@@ -17,17 +11,14 @@ def _spd(rng, K, D):
     return A @ np.swapaxes(A, 1, 2) + D * np.eye(D)
 
 
-def _stream_args(X, cap, sw=None, refresh=0, kmax=-1, igmn=False, prior_count=1.0,
-                 thr=9.21):
+def _stream_args(X, cap, sw=None, kmax=np.inf, igmn=False, prior_count=1.0, thr=9.21):
     D = X.shape[1]
-    # params: logdet_init, thr, sp_min, v_min, igmn, n0, then C_init^{-1}'s diagonal
-    params = np.array([0.0, thr, 0.0, 10.0, float(igmn), 1.0 if igmn else prior_count]
+    # params: logdet_init, thr, kmax, sp_min, v_min, igmn, n0, then C_init^{-1}'s diagonal
+    params = np.array([0.0, thr, kmax, 0.0, 10.0, float(igmn), 1.0 if igmn else prior_count]
                       + [1.0] * D)
-    never = np.iinfo(np.int64).max
-    # state: K, n_seen, created, pruned, kmax, refresh
-    state = np.array([0, 0, 0, 0, kmax if kmax > 0 else never, refresh if refresh > 0 else never])
-    return dict(X=X, sw=np.ones(len(X)) if sw is None else sw, start=0, M=np.zeros((cap, D)),
-                P=np.zeros((cap, D, D)), stats=np.zeros((3, cap)), params=params, state=state,
+    return dict(X=X, sw=np.ones(len(X)) if sw is None else sw, start=0, stop=len(X),
+                M=np.zeros((cap, D)), P=np.zeros((cap, D, D)), stats=np.zeros((3, cap)),
+                params=params, state=np.zeros(2, dtype=np.int64),  # K, created
                 work=np.empty((2, cap, D + 1)))
 
 
@@ -46,19 +37,23 @@ def test_refresh_precision_symmetrizes_and_repairs():
     np.testing.assert_allclose(P_new[:2], 0.5 * (P_drift[:2] + np.swapaxes(P_drift[:2], 1, 2)))
 
 
-def test_statuses_grow_and_refresh():
+def test_grow_and_stop_rows():
     # Two far-apart points: the second must create a component, which needs room.
     X = np.array([[0.0, 0.0], [100.0, 100.0]])
     args = _stream_args(X, cap=1)
-    assert igmn_stream(**args) == (1, _STREAM_GROW)
-    assert args["state"][:4].tolist() == [1, 1, 1, 0]  # K, n_seen, created, pruned
+    assert igmn_stream(**args) == 1
+    assert args["state"].tolist() == [1, 1]  # K, created
+    # Rows start..stop only, in windows: the same model as one call.
     X = np.random.default_rng(6).normal(0, 0.5, (40, 2))
-    args = _stream_args(X, cap=2, refresh=15)
-    for stop, status in [(15, _STREAM_REFRESH), (30, _STREAM_REFRESH), (40, _STREAM_DONE)]:
-        row, st = igmn_stream(**args)
-        assert (row, st) == (stop, status)
-        assert args["state"][:4].tolist() == [1, stop, 1, 0]
-        args.update(start=row)
+    args, ref = _stream_args(X, cap=2), _stream_args(X, cap=2)
+    assert igmn_stream(**ref) == 40
+    for start, stop in [(0, 15), (15, 16), (16, 40)]:
+        args.update(start=start, stop=stop)
+        assert igmn_stream(**args) == stop
+        assert args["state"].tolist() == [1, 1]
+        assert args["stats"][2, 0] == stop  # the age counts the rows seen
+    for name in ("M", "P", "stats"):
+        np.testing.assert_array_equal(args[name], ref[name])
 
 
 @pytest.mark.parametrize("prior_count", [1.0, 3.0])
@@ -78,9 +73,8 @@ def test_one_component_equals_weighted_covariance_from_scratch(prior_count, weig
     X = rng.standard_normal((n, D)) @ A.T * 0.4
     sw = rng.uniform(0.2, 3.0, n) if weighted else np.ones(n)
     # thr = inf: never novel after the first sample
-    args = _stream_args(X, cap=1, sw=sw, refresh=0, prior_count=prior_count, thr=np.inf)
-    _, status = igmn_stream(**args)
-    assert status == _STREAM_DONE and args["state"][:2].tolist() == [1, n]
+    args = _stream_args(X, cap=1, sw=sw, prior_count=prior_count, thr=np.inf)
+    assert igmn_stream(**args) == n and args["state"].tolist() == [1, 1]
     W = sw.sum()
     mean = sw @ X / W
     S = (sw[:, None] * (X - mean)).T @ (X - mean)
@@ -128,7 +122,7 @@ def test_weight_of_new_component_is_a_count():
     X = np.array([[1.0, 2.0]])
     for n0, s in [(1.0, 3.0), (2.0, 0.5), (4.0, 7.0)]:
         args = _stream_args(X, cap=1, sw=np.array([s]), prior_count=n0)
-        args["params"][6:] = [4.0, 0.25]  # C_init = diag(1/4, 4), log|C_init| = 0
+        args["params"][7:] = [4.0, 0.25]  # C_init = diag(1/4, 4), log|C_init| = 0
         igmn_stream(**args)
         C = n0 * np.diag([0.25, 4.0]) / (s + n0 - 1)
         np.testing.assert_allclose(args["P"][0], np.linalg.inv(C), rtol=1e-14)
