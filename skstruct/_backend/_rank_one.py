@@ -209,7 +209,6 @@ def igmn_stream(X, sw, start, stop, M, P, stats, params, state, work):
             break
         for k in range(K):
             stats[2, k] += s
-        K_old = K
         if create:
             # n0 C_init / (s + n0 - 1): the prior scatter over the count.
             f = (s + n0 - 1.0) / n0
@@ -255,28 +254,27 @@ def igmn_stream(X, sw, start, stop, M, P, stats, params, state, work):
                     for b in range(D):
                         P[k, a, b] = alpha * P[k, a, b] + ua * work[1, k, b]
                 stats[0, k] += D * math.log1p(-wc) + math.log(c)
-        if (sp_min > 0) & (K_old > 0):
-            n_prune = 0
-            strongest = 0
+        # Pruning (counts are positive: none when sp_min <= 0). When every
+        # component is due, the strongest stays (so a first one always does).
+        n_prune = 0
+        strongest = 0
+        for k in range(K):
+            n_prune += (stats[2, k] > v_min) & (stats[1, k] < sp_min)
+            if stats[1, k] > stats[1, strongest]:
+                strongest = k
+        if n_prune > 0:
+            j = 0
             for k in range(K):
-                n_prune += (stats[2, k] > v_min) & (stats[1, k] < sp_min)
-                if stats[1, k] > stats[1, strongest]:
-                    strongest = k
-            if n_prune > 0:
-                j = 0
-                for k in range(K):
-                    # pruned, unless all are and this is the strongest
-                    if ((stats[2, k] > v_min) & (stats[1, k] < sp_min)
-                            & ((n_prune < K) | (k != strongest))):
-                        continue
-                    if j != k:
-                        for a in range(D):
-                            M[j, a] = M[k, a]
-                            for b in range(D):
-                                P[j, a, b] = P[k, a, b]
-                        for r in range(3):
-                            stats[r, j] = stats[r, k]
-                    j += 1
-                K = j
+                if ((stats[2, k] > v_min) & (stats[1, k] < sp_min)
+                        & ((n_prune < K) | (k != strongest))):
+                    continue
+                for a in range(D):  # (a copy onto itself while j == k)
+                    M[j, a] = M[k, a]
+                    for b in range(D):
+                        P[j, a, b] = P[k, a, b]
+                for r in range(3):
+                    stats[r, j] = stats[r, k]
+                j += 1
+            K = j
     state[0] = K
     return next_row
