@@ -466,9 +466,7 @@ def _vertex_descent(X, Vt, M, full, Z, max_steps, delta, vn, certified, B):
                 if u < 0:
                     break  # stuck
                 ent = kk[u]
-                tstar = tb[u]
-                for b in range(r):
-                    z[b] += tstar * d[b]
+                tstar = tb[u]  # z moves by tstar * d (z is only read fresh from B)
                 # entry ent takes position jb: the pivot on B
                 for e in range(r):
                     free[e] = 0.0
