@@ -256,14 +256,16 @@ def igmn_stream(X, sw, start, stop, M, P, stats, params, state, work):
                 stats[0, k] += D * math.log1p(-wc) + math.log(c)
         # Pruning (counts are positive: none when sp_min <= 0). When every
         # component is due, the strongest stays (so a first one always does).
-        n_prune = 0
-        strongest = 0
+        # np.int64(0) rather than 0: a literal 0 refined to int64 across the
+        # loop costs numba's type inference a third pass over the function.
+        n_prune = np.int64(0)
+        strongest = np.int64(0)
         for k in range(K):
             n_prune += (stats[2, k] > v_min) & (stats[1, k] < sp_min)
             if stats[1, k] > stats[1, strongest]:
                 strongest = k
         if n_prune > 0:
-            j = 0
+            j = np.int64(0)
             for k in range(K):
                 if ((stats[2, k] > v_min) & (stats[1, k] < sp_min)
                         & ((n_prune < K) | (k != strongest))):
