@@ -202,8 +202,8 @@ class _Stream:
         self._work(cap)
 
     def _work(self, cap):
-        """The kernel's work array (per component: e, t, d2, log-posterior)."""
-        self.work = np.empty((2, cap, self.D + 1))
+        """The kernel's work arrays (per component: e and t; d2 and log-posterior)."""
+        self.work = (np.empty((2, cap, self.D)), np.empty((2, cap)))
 
     @property
     def logdet(self):
@@ -242,7 +242,7 @@ class _Stream:
         while row < n:
             stop = n if every <= 0 else min(n, row + every - self.n_seen % every)
             done = igmn_stream(X, sw, row, stop, self.M, self.P, self.stats, self.params,
-                               self.ist, self.work)
+                               self.ist, *self.work)
             self.n_seen += done - row
             row = done
             if done < stop:

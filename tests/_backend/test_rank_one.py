@@ -19,7 +19,7 @@ def _stream_args(X, cap, sw=None, kmax=np.inf, igmn=False, prior_count=1.0, thr=
     return dict(X=X, sw=np.ones(len(X)) if sw is None else sw, start=0, stop=len(X),
                 M=np.zeros((cap, D)), P=np.zeros((cap, D, D)), stats=np.zeros((3, cap)),
                 params=params, state=np.zeros(2, dtype=np.int64),  # K, created
-                work=np.empty((2, cap, D + 1)))
+                work=np.empty((2, cap, D)), work_k=np.empty((2, cap)))
 
 
 def test_refresh_precision_symmetrizes_and_repairs():
