@@ -40,7 +40,7 @@ from threadpoolctl import threadpool_limits
 
 from _common import best_of, table, write_results
 from skstruct._backend._l1_regression import l1_regression_irls, l1_regression_rows
-from skstruct.datasets import make_low_rank_sparse
+from skstruct.datasets import make_background_video, make_low_rank_sparse
 from skstruct.decomposition import RobustPCA, online_pcp, pcp
 
 
@@ -172,24 +172,6 @@ def bench_transform(quick):
             "descent, extrapolated to all rows).\n\n" + table(header, rows))
 
 
-def synthetic_video(n_frames, h, w, seed=0):
-    """Frames (n, h*w), true background frames, foreground masks."""
-    rng = np.random.default_rng(seed)
-    yy, xx = np.mgrid[0:h, 0:w]
-    texture = 0.4 + 0.3 * np.sin(xx / 7.0) * np.cos(yy / 9.0) + 0.1 * rng.random((h, w))
-    light = 1.0 + 0.15 * np.sin(2 * np.pi * np.arange(n_frames) / n_frames)
-    background = light[:, None, None] * texture
-    frames = background + 0.01 * rng.standard_normal((n_frames, h, w))
-    masks = np.zeros((n_frames, h, w), dtype=bool)
-    for i in range(n_frames):
-        cx, cy = (5 + 0.8 * i) % w, h / 2 + 12 * np.sin(i / 15)
-        masks[i] |= (xx - cx) ** 2 + (yy - cy) ** 2 < 36
-        masks[i] |= (np.abs(xx - (w - 1 - (0.6 * i) % w)) < 4) & (np.abs(yy - 8) < 5)
-    frames[masks] = 0.95 + 0.05 * rng.random(masks.sum())
-    n = h * w
-    return frames.reshape(-1, n), background.reshape(-1, n), masks.reshape(-1, n)
-
-
 def _f_measure(pred, true):
     return 2 * (pred & true).sum() / max(pred.sum() + true.sum(), 1)
 
@@ -202,7 +184,7 @@ def _sin_to_span(v, V):
 
 def bench_online(quick):
     n_frames, h, w = (300, 48, 64) if quick else (1000, 60, 80)
-    X, bg, masks = synthetic_video(n_frames, h, w)
+    X, bg, masks = make_background_video(n_frames, h, w, random_state=0)
     direction = bg[0]  # the background frames are multiples of one image
     cut, k, chunk = 0.15, 2, 10
     reps = 1 if quick else 3
