@@ -272,12 +272,13 @@ def igmn_stream(X, sw, start, stop, M, P, stats, params, state, work, work_k):
                 if ((stats[2, k] > v_min) & (stats[1, k] < sp_min)
                         & ((n_prune < K) | (k != strongest))):
                     continue
-                for a in range(D):  # (a copy onto itself while j == k)
-                    M[j, a] = M[k, a]
-                    for b in range(D):
-                        P[j, a, b] = P[k, a, b]
-                for r in range(3):
-                    stats[r, j] = stats[r, k]
+                if j != k:
+                    for a in range(D):
+                        M[j, a] = M[k, a]
+                        for b in range(D):
+                            P[j, a, b] = P[k, a, b]
+                    for r in range(3):
+                        stats[r, j] = stats[r, k]
                 j += 1
             K = j
     state[0] = K
