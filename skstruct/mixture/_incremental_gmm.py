@@ -186,6 +186,8 @@ class _Stream:
         self.stats = np.zeros((3, cap))  # log-determinants, counts, ages
         self.ist = np.zeros(2, dtype=np.int64)  # K, created
         self.n_seen = 0
+        # rows left before the next refresh (one every cfg["refresh"] rows; 0: none)
+        self.to_refresh = self.cfg["refresh"] if self.cfg["refresh"] > 0 else np.inf
         self._work(cap)
         self.n_repaired = 0
         self.drift = 0.0
@@ -203,7 +205,7 @@ class _Stream:
 
     def _work(self, cap):
         """The kernel's work arrays (per component: e and t; d2 and log-posterior)."""
-        self.work = (np.empty((2, cap, self.D)), np.empty((2, cap)))
+        self.work, self.work_k = np.empty((2, cap, self.D)), np.empty((2, cap))
 
     @property
     def logdet(self):
@@ -238,19 +240,21 @@ class _Stream:
     def _run(self, X, sw):
         """The compiled loop over ``X``, with capacity growth and a refresh after
         every ``refresh``-th sample seen."""
-        row, n, every = 0, X.shape[0], self.cfg["refresh"]
+        row, n = 0, X.shape[0]
         while row < n:
-            stop = n if every <= 0 else min(n, row + every - self.n_seen % every)
+            stop = n if n - row <= self.to_refresh else row + self.to_refresh
             done = igmn_stream(X, sw, row, stop, self.M, self.P, self.stats, self.params,
-                               self.ist, *self.work)
+                               self.ist, self.work, self.work_k)
             self.n_seen += done - row
+            self.to_refresh -= done - row
             row = done
             if done < stop:
                 self._grow()
-            elif every > 0 and self.n_seen % every == 0:
+            elif self.to_refresh == 0:
                 self._refresh()
 
     def _refresh(self):
+        self.to_refresh = self.cfg["refresh"]
         K = self.K
         old = self.logdet[:K].copy()
         self.P[:K], self.logdet[:K], repaired = refresh_precision(self.P[:K])
