@@ -27,7 +27,7 @@ The outer loop is numpy; only the epochs over the working set are compiled
 
 1. Outer iteration: full gradient (one BLAS / sparse product), violation score
    ``dist(-grad_j, ∂pen_j(w_j))`` of every feature
-   (:func:`~skstruct._backend._penalties.subdiff_distance_1d`).
+   (the penalty's ``subdiff``, :mod:`skstruct._backend._penalties`).
 2. Stopping test. Convex penalties (elastic net / l1): duality gap
    ``P(w) - D(theta) <= tol * F(0)`` with the dual point ``theta = c R / n``
    rescaled to be feasible, and (scikit-learn's second condition) no coordinate
@@ -62,8 +62,8 @@ from numba import njit
 from scipy.linalg import cho_factor, cho_solve, solve_triangular
 from scipy.special import xlog1py, xlogy
 
-from ._penalties import ENET, MCP_CODE, PEN_SUM, SCAD_CODE, pen_value_1d, prox_1d, \
-    subdiff_distance_1d
+from ._penalties import ENET, MCP_CODE, SCAD_CODE, _enet_prox, _enet_subdiff, _enet_value, \
+    _mcp_prox, _mcp_subdiff, _mcp_value, _scad_prox, _scad_subdiff, _scad_value
 from ._threads import blas_limit
 from ._working_set import anderson_weights, top_indices
 
@@ -111,16 +111,13 @@ def logistic_r(y, sw, z):
     return sw * y / (1.0 + np.exp(y * z))
 
 
-def _kernels_for(kind):
-    """The compiled kernels of the penalty code ``kind`` (see :data:`KERNELS`).
+def _epochs_for(kind, df):
+    """The dense and CSC epoch kernels of penalty code ``kind`` and datafit ``df``
+    (0 quadratic, 1 logistic), both closure constants: numba prunes the other
+    penalties' and the other datafit's branches before typing (issue 19)."""
 
-    ``kind`` is a constant of these closures: numba removes the other penalties'
-    branches of the inlined 1-D penalty functions before typing, so a Lasso fit
-    compiles no MCP or SCAD code (issue 19), and each kernel is cached on disk.
-    """
-
-    @njit(cache=True, nogil=True)
-    def epochs_dense(df, XT, y, sw, w, r, lin, ws, perms, steps, unit, alpha, gamma, weights,
+    @njit(cache=True, nogil=True, no_cfunc_wrapper=True)
+    def epochs_dense(XT, y, sw, w, r, lin, ws, perms, steps, unit, alpha, gamma, weights,
                      positive, max_epochs, inner_tol, tol, gap_met, wbuf, sbuf, out):
         """Up to ``max_epochs`` CD epochs over ``ws`` with dense ``XT`` (p, n).
 
@@ -130,6 +127,14 @@ def _kernels_for(kind):
         linear state are stored and the kernel returns when they are full.
         ``out[:3]`` receives (epochs run, stop code, last epoch moved <= tol max|w|).
         """
+        # this code's 1-D penalty functions (``kind`` is a constant: numba prunes the
+        # other branches before typing; no inlining, which costs seconds of compile)
+        if kind == 0:
+            prox, subdiff = _enet_prox, _enet_subdiff
+        elif kind == 1:
+            prox, subdiff = _mcp_prox, _mcp_subdiff
+        else:
+            prox, subdiff = _scad_prox, _scad_subdiff
         n = r.shape[0]
         m = ws.shape[0]
         nbuf = wbuf.shape[0]
@@ -144,8 +149,8 @@ def _kernels_for(kind):
                     acc += XT[j, i] * r[i]
                 # prox step of the coordinate, its violation scored just before it
                 old, g, a = w[j], -acc / n, alpha * weights[j]
-                sc = subdiff_distance_1d(kind, a, gamma, old, g, positive) * unit[j]
-                new = prox_1d(kind, a, gamma, old - g * steps[j], steps[j], positive)
+                sc = subdiff(a, gamma, old, g, positive) * unit[j]
+                new = prox(a, gamma, old - g * steps[j], steps[j], positive)
                 kws, dw, wm = _track(sc, old, new, kws, dw, wm)
                 if new != old:
                     w[j] = new
@@ -172,13 +177,19 @@ def _kernels_for(kind):
         out[0] = max_epochs
         out[1] = 0
 
-    @njit(cache=True, nogil=True)
-    def epochs_csc(df, data, indices, indptr, off, uX, y, sw, w, r, extra, lin, ws, perms,
+    @njit(cache=True, nogil=True, no_cfunc_wrapper=True)
+    def epochs_csc(data, indices, indptr, off, uX, y, sw, w, r, extra, lin, ws, perms,
                    steps, unit, alpha, gamma, weights, positive, max_epochs, inner_tol, tol,
                    gap_met, wbuf, sbuf, ebuf, out):
         """``epochs_dense`` for CSC ``X`` with implicit centring (``extra``: the shift
         ``s``, ``u^T R``, ``u^T u``; column ``j`` is ``Xs_j - off_j u``); ``ebuf`` (K+1, 2)
         stores the first two extras."""
+        if kind == 0:  # (as in epochs_dense)
+            prox, subdiff = _enet_prox, _enet_subdiff
+        elif kind == 1:
+            prox, subdiff = _mcp_prox, _mcp_subdiff
+        else:
+            prox, subdiff = _scad_prox, _scad_subdiff
         n = r.shape[0]
         m = ws.shape[0]
         nbuf = wbuf.shape[0]
@@ -195,8 +206,8 @@ def _kernels_for(kind):
                 acc += extra[0] * uX[j] - off[j] * (extra[1] + extra[0] * extra[2])
                 # prox step of the coordinate, its violation scored just before it
                 old, g, a = w[j], -acc / n, alpha * weights[j]
-                sc = subdiff_distance_1d(kind, a, gamma, old, g, positive) * unit[j]
-                new = prox_1d(kind, a, gamma, old - g * steps[j], steps[j], positive)
+                sc = subdiff(a, gamma, old, g, positive) * unit[j]
+                new = prox(a, gamma, old - g * steps[j], steps[j], positive)
                 kws, dw, wm = _track(sc, old, new, kws, dw, wm)
                 if new != old:
                     w[j] = new
@@ -228,12 +239,29 @@ def _kernels_for(kind):
         out[0] = max_epochs
         out[1] = 0
 
-    @njit(cache=True, nogil=True)
+    return epochs_dense, epochs_csc
+
+
+def _kernels_for(kind):
+    """The compiled kernels of the penalty code ``kind`` (see :data:`KERNELS`).
+
+    ``kind`` is a constant of these closures: numba removes the branches that pick
+    the other penalties' 1-D functions before typing, so a Lasso fit compiles no MCP
+    or SCAD code (issue 19), and each kernel is cached on disk.
+    """
+
+    @njit(cache=True, nogil=True, no_cfunc_wrapper=True)
     def epochs_gram(G, w, g, ws, perms, steps, unit, alpha, gamma, weights, positive,
                     max_epochs, inner_tol, tol, gap_met, wbuf, sbuf, out):
         """``epochs_dense`` for the Gram storage (quadratic datafit): ``g = G w - q`` is
         the gradient, ``sbuf`` (K+1, p). Callable from numba (the self-expression
         solver uses the elastic-net one with these exact types)."""
+        if kind == 0:  # (as in epochs_dense)
+            prox, subdiff = _enet_prox, _enet_subdiff
+        elif kind == 1:
+            prox, subdiff = _mcp_prox, _mcp_subdiff
+        else:
+            prox, subdiff = _scad_prox, _scad_subdiff
         p = g.shape[0]
         m = ws.shape[0]
         nbuf = wbuf.shape[0]
@@ -244,8 +272,8 @@ def _kernels_for(kind):
             for kp in range(m):
                 j = ws[perm[kp]]
                 old, a = w[j], alpha * weights[j]
-                sc = subdiff_distance_1d(kind, a, gamma, old, g[j], positive) * unit[j]
-                new = prox_1d(kind, a, gamma, old - g[j] * steps[j], steps[j], positive)
+                sc = subdiff(a, gamma, old, g[j], positive) * unit[j]
+                new = prox(a, gamma, old - g[j] * steps[j], steps[j], positive)
                 kws, dw, wm = _track(sc, old, new, kws, dw, wm)
                 if new != old:
                     w[j] = new
@@ -267,7 +295,7 @@ def _kernels_for(kind):
         out[0] = max_epochs
         out[1] = 0
 
-    @njit(cache=True)
+    @njit(cache=True, no_cfunc_wrapper=True)
     def outer_terms(alpha, gamma, weights, positive, w, grad, unit, usable, lips, with_gap,
                     scores):
         """What the outer iteration needs from the penalty, in one pass over the features.
@@ -285,6 +313,12 @@ def _kernels_for(kind):
         (``weights_j == 0``; the gap is not the stopping rule then), and the gap terms
         (zeros without ``with_gap``).
         """
+        if kind == 0:  # (as in the epoch kernels)
+            value, subdiff = _enet_value, _enet_subdiff
+        elif kind == 1:
+            value, subdiff = _mcp_value, _mcp_subdiff
+        else:
+            value, subdiff = _scad_value, _scad_subdiff
         kkt = 0.0
         n_inf = 0
         n_unpen = 0
@@ -300,7 +334,7 @@ def _kernels_for(kind):
                 continue
             if weights[j] == 0.0:
                 n_unpen += 1
-            sc = subdiff_distance_1d(kind, a, gamma, w[j], grad[j], positive)
+            sc = subdiff(a, gamma, w[j], grad[j], positive)
             if sc * unit[j] > kkt:
                 kkt = sc * unit[j]
             if w[j] != 0.0 or a == 0.0:
@@ -314,7 +348,7 @@ def _kernels_for(kind):
             for j in range(w.shape[0]):
                 a = alpha * weights[j]
                 if w[j] != 0.0:
-                    pen += pen_value_1d(kind, a, gamma, w[j])
+                    pen += value(a, gamma, w[j])
                 l2 = a * (1.0 - gamma)
                 if l2 > 0.0 and lips[j] > 0.0:
                     v = -c * grad[j]
@@ -324,17 +358,18 @@ def _kernels_for(kind):
                         conj += e * e / (2.0 * l2)
         return kkt, n_inf, n_unpen, c, pen, conj
 
-    return Kernels(epochs_dense, epochs_csc, epochs_gram, outer_terms, PEN_SUM[kind])
+    (dense_q, csc_q), (dense_l, csc_l) = _epochs_for(kind, 0), _epochs_for(kind, 1)
+    return Kernels((dense_q, dense_l), (csc_q, csc_l), epochs_gram, outer_terms)
 
 
 class Kernels(NamedTuple):
-    """The compiled kernels of one penalty code (made by ``_kernels_for``)."""
+    """The compiled kernels of one penalty code (made by ``_kernels_for``);
+    ``epochs_dense[df]`` and ``epochs_csc[df]`` per datafit (0 quadratic, 1 logistic)."""
 
-    epochs_dense: object
-    epochs_csc: object
+    epochs_dense: tuple
+    epochs_csc: tuple
     epochs_gram: object
     outer_terms: object
-    pen_sum: object
 
 
 #: the kernels of each penalty code: ``KERNELS[spec.kind]``
@@ -352,16 +387,37 @@ def quadratic_dual(c, F, aux):
     return c * aux - c * c * F
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
+def gram_terms(qw, wg, yty_n):
+    """Quadratic datafit value and ``y^T R / n`` in the Gram storage from ``qw = q^T w`` and
+    ``wg = w^T g`` (state ``g = G w - q``); Python calls ``gram_terms.py_func``."""
+    return 0.5 * (yty_n - qw + wg), yty_n - qw
+
+
+@njit(cache=True, no_cfunc_wrapper=True)
 def gram_value(q, w, g, yty_n):
-    """Quadratic datafit value and ``y^T R / n`` from the Gram state ``g = G w - q``."""
+    """:func:`gram_terms` of the Gram state ``g = G w - q`` (for numba callers: the
+    self-expression batch)."""
     qw = 0.0
     wg = 0.0
     for j in range(w.shape[0]):
         if w[j] != 0.0:
             qw += q[j] * w[j]
             wg += w[j] * g[j]
-    return 0.5 * (yty_n - qw + wg), yty_n - qw
+    return gram_terms(qw, wg, yty_n)
+
+
+def penalty_sum(kind, alpha, gamma, weights, w):
+    """``sum_j pen(w_j; alpha * weights_j)`` of ``w`` (m,) for penalty code ``kind``.
+
+    By the kernel the driver compiles anyway (:func:`outer_terms` with every
+    coordinate unusable and no curvature: only its penalty sum runs), so it adds no
+    compile of its own. Cost O(m).
+    """
+    m = w.shape[0]
+    zeros = np.zeros(m)
+    return float(KERNELS[kind].outer_terms(alpha, gamma, weights, False, w, zeros, zeros,
+                                           zeros > 0.0, zeros, True, np.empty(m))[4])
 
 # ----------------------------------------------------------------------------- Python side
 _EMPTY2 = np.zeros((0, 0))  # every 2-D array reaching numba is C-contiguous: one signature
@@ -510,7 +566,7 @@ class Design:
         if self.datafit != 0:
             return float(self.sw @ np.logaddexp(0.0, -self.y * lin)) / n, 0.0
         if self.mode == 2:
-            return gram_value(self.y, w, state, float(self.yty_n))
+            return gram_terms.py_func(float(self.y @ w), float(w @ state), float(self.yty_n))
         rr = float(state @ state)
         yr = float(self.y @ state)
         if self.mode == 1:
@@ -543,11 +599,12 @@ class Design:
         ks = KERNELS[kernel[0]]
         args = (ws, perms, steps, unit, *kernel[1:], max_epochs, inner_tol, tol, gap_met)
         if self.mode == 0:
-            ks.epochs_dense(int(self.datafit), self.X, self.y, self.sw, w, state, lin, *args,
-                            bufs[0], bufs[1], out)
+            ks.epochs_dense[self.datafit](self.X, self.y, self.sw, w, state, lin, *args,
+                                          bufs[0], bufs[1], out)
         elif self.mode == 1:
-            ks.epochs_csc(int(self.datafit), self.data, self.indices, self.indptr, self.off,
-                          self.uX, self.y, self.sw, w, state, extra, lin, *args, *bufs, out)
+            ks.epochs_csc[self.datafit](self.data, self.indices, self.indptr, self.off,
+                                        self.uX, self.y, self.sw, w, state, extra, lin, *args,
+                                        *bufs, out)
         else:
             ks.epochs_gram(self.X, w, state, *args, bufs[0], bufs[1], out)
 
@@ -994,8 +1051,7 @@ def _extrapolate(d, kernel, w, ws, st, extra, lin, wbuf, sbuf, ebuf):
         return
     wts = weights[ws]
     w_old = w[ws]
-    pen_sum = KERNELS[kind].pen_sum
-    P_old = d.value(w, st, extra, lin)[0] + pen_sum(alpha, gamma, wts, w_old)
+    P_old = d.value(w, st, extra, lin)[0] + penalty_sum(kind, alpha, gamma, wts, w_old)
     lin_acc = cf @ sbuf[1:]
     extra_acc = extra.copy()
     if d.mode == 1:
@@ -1005,7 +1061,8 @@ def _extrapolate(d, kernel, w, ws, st, extra, lin, wbuf, sbuf, ebuf):
     else:
         st_acc = _logistic_residuals(d.y, d.sw, lin_acc)
     w[ws] = w_acc
-    P_new = d.value(w, st_acc, extra_acc, lin_acc)[0] + pen_sum(alpha, gamma, wts, w_acc)
+    P_new = d.value(w, st_acc, extra_acc, lin_acc)[0] + penalty_sum(kind, alpha, gamma, wts,
+                                                                    w_acc)
     if P_new < P_old:
         st[:] = st_acc
         lin[:] = lin_acc

@@ -4,12 +4,11 @@ Every penalty is ``sum_j pen(w_j; a_j)`` with a per-feature level
 ``a_j = alpha * weights[j]`` (``weights[j] == 0`` leaves feature ``j``
 unpenalised) and one shape parameter ``gamma``. The coordinate-descent solver
 of :mod:`skstruct._backend._cd` never asks which penalty it has: it calls the
-1-D functions below (value, prox, subdifferential distance; ``pen_sum`` over
-a vector), which dispatch on an integer code. Each penalty's functions are
-compiled for its code alone (:func:`_functions_for`), and the switches on the
-code are inlined in kernels that :mod:`._cd` also compiles per code, so the
-constant code prunes them before typing: a Lasso fit compiles no MCP or SCAD
-code (issue 19). numba jitclasses (skglm's design) cannot be cached on disk,
+1-D functions below (value, prox, subdifferential distance) of its integer
+code (the sum over a vector is :func:`~._cd.penalty_sum`). Each penalty's
+functions are compiled for its code alone (:func:`_functions_for`), and the
+kernels of :mod:`._cd`, compiled per code too, call that code's functions
+only: a Lasso fit compiles no MCP or SCAD code (issue 19). numba jitclasses (skglm's design) cannot be cached on disk,
 which is why the penalty is a ``(kind, alpha, gamma, weights, positive)`` tuple
 here and not an object inside the kernel.
 
@@ -54,7 +53,7 @@ def _functions_for(kind):
     branches before typing (a Lasso fit compiles no MCP or SCAD code; issue 19).
     """
 
-    @njit(cache=True, no_cpython_wrapper=True)
+    @njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
     def value(a, gamma, x):
         """Value of the 1-D penalty ``pen(x; a)`` (see the module table)."""
         ax = abs(x)
@@ -71,7 +70,7 @@ def _functions_for(kind):
             return (2.0 * gamma * a * ax - x * x - a * a) / (2.0 * (gamma - 1.0))
         return 0.5 * a * a * (gamma + 1.0)
 
-    @njit(cache=True, no_cpython_wrapper=True)
+    @njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
     def prox(a, gamma, z, step, positive):
         """``argmin_x (x - z)^2 / (2 step) + pen(x; a)`` (and ``x >= 0`` if positive).
 
@@ -129,7 +128,7 @@ def _functions_for(kind):
             return 0.0
         return best
 
-    @njit(cache=True, no_cpython_wrapper=True)
+    @njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
     def subdiff(a, gamma, w, g, positive):
         """Violation of the first-order condition of a coordinate.
 
@@ -160,30 +159,20 @@ def _functions_for(kind):
             return abs(g + (a * gamma * s - w) / (gamma - 1.0))
         return abs(g)
 
-    @njit(cache=True)
-    def pen_sum(alpha, gamma, weights, w):
-        """``sum_j pen(w_j; alpha * weights_j)`` over the nonzero entries of ``w``."""
-        tot = 0.0
-        for j in range(w.shape[0]):
-            if w[j] != 0.0:
-                tot += pen_value_1d(kind, alpha * weights[j], gamma, w[j])
-        return tot
-
-    return value, prox, subdiff, pen_sum
+    return value, prox, subdiff
 
 
 # (module globals: a compiled kernel refers to them by name; a closure holding a
 # compiled function could not be cached on disk)
-_enet_value, _enet_prox, _enet_subdiff, _enet_sum = _functions_for(ENET)
-_mcp_value, _mcp_prox, _mcp_subdiff, _mcp_sum = _functions_for(MCP_CODE)
-_scad_value, _scad_prox, _scad_subdiff, _scad_sum = _functions_for(SCAD_CODE)
-#: ``PEN_SUM[kind](alpha, gamma, weights, w)``: the penalty of ``w`` (p,)
-PEN_SUM = (_enet_sum, _mcp_sum, _scad_sum)
+_enet_value, _enet_prox, _enet_subdiff = _functions_for(ENET)
+_mcp_value, _mcp_prox, _mcp_subdiff = _functions_for(MCP_CODE)
+_scad_value, _scad_prox, _scad_subdiff = _functions_for(SCAD_CODE)
 
 
-# The switches on the code, inlined in the kernels: with a constant ``kind`` (the
-# kernels of :mod:`._cd` are compiled per code) only the one call remains.
-@njit(cache=True, inline="always")
+# The kernels of :mod:`._cd` pick their code's functions above by name (the code is
+# a closure constant there; an inlined switch cost seconds of compile). These two are
+# the Python entry to the same functions, by code (the tests of the exact proxes).
+@njit(cache=True)
 def pen_value_1d(kind, a, gamma, x):
     """Value of the 1-D penalty ``pen(x; a)`` of code ``kind`` (see the module table)."""
     if kind == 0:
@@ -193,7 +182,7 @@ def pen_value_1d(kind, a, gamma, x):
     return _scad_value(a, gamma, x)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def prox_1d(kind, a, gamma, z, step, positive):
     """``argmin_x (x - z)^2 / (2 step) + pen(x; a)`` (and ``x >= 0`` if positive),
     the exact global minimiser also where MCP / SCAD make it nonconvex."""
@@ -202,18 +191,6 @@ def prox_1d(kind, a, gamma, z, step, positive):
     if kind == 1:
         return _mcp_prox(a, gamma, z, step, positive)
     return _scad_prox(a, gamma, z, step, positive)
-
-
-@njit(cache=True, inline="always")
-def subdiff_distance_1d(kind, a, gamma, w, g, positive):
-    """``dist(-g, ∂pen(w))`` for the datafit gradient ``g`` at ``w`` (the limiting
-    subdifferential for MCP and SCAD): zero iff the coordinate is stationary;
-    ``inf`` for a negative ``w`` with ``positive``."""
-    if kind == 0:
-        return _enet_subdiff(a, gamma, w, g, positive)
-    if kind == 1:
-        return _mcp_subdiff(a, gamma, w, g, positive)
-    return _scad_subdiff(a, gamma, w, g, positive)
 
 
 class Spec(NamedTuple):
@@ -253,9 +230,9 @@ class _Penalty:
 
     def value(self, w):
         """Penalty value ``sum_j pen(w_j; a_j)`` of ``w`` of shape (p,)."""
-        wts = self.spec(w.shape[0]).weights
-        return float(PEN_SUM[self.code](self.alpha, self.gamma, wts,
-                                        np.ascontiguousarray(w, dtype=np.float64)))
+        from ._cd import penalty_sum  # (the kernels live there; they import this module)
+        return penalty_sum(self.code, self.alpha, self.gamma, self.spec(w.shape[0]).weights,
+                           np.ascontiguousarray(w, dtype=np.float64))
 
 
 class L1(_Penalty):
