@@ -311,7 +311,8 @@ def _kernels_for(kind):
         Returns ``(kkt, n_inf, n_unpen, c, pen, conj)``: the largest violation times
         ``unit_j``, the number of ``inf`` scores, of usable unpenalised features
         (``weights_j == 0``; the gap is not the stopping rule then), and the gap terms
-        (zeros without ``with_gap``).
+        (zeros without ``with_gap``; other codes than the elastic net have no gap: only
+        their ``pen``, with ``c = 1`` and ``conj = 0``).
         """
         if kind == 0:  # (as in the epoch kernels)
             value, subdiff = _enet_value, _enet_subdiff
@@ -325,7 +326,8 @@ def _kernels_for(kind):
         c = 1.0
         for j in range(w.shape[0]):
             a = alpha * weights[j]
-            if with_gap and lips[j] > 0.0 and a * (1.0 - gamma) == 0.0:
+            # (the gap's terms are the elastic net's: other codes compile none of them)
+            if kind == 0 and with_gap and lips[j] > 0.0 and a * (1.0 - gamma) == 0.0:
                 v = -grad[j] if positive else abs(grad[j])
                 if v > a * gamma:
                     c = a * gamma / v if a * gamma / v < c else c
@@ -350,7 +352,7 @@ def _kernels_for(kind):
                 if w[j] != 0.0:
                     pen += value(a, gamma, w[j])
                 l2 = a * (1.0 - gamma)
-                if l2 > 0.0 and lips[j] > 0.0:
+                if kind == 0 and l2 > 0.0 and lips[j] > 0.0:
                     v = -c * grad[j]
                     v = v if positive else abs(v)
                     e = v - a * gamma
@@ -374,39 +376,9 @@ class Kernels(NamedTuple):
 
 #: the kernels of each penalty code: ``KERNELS[spec.kind]``
 KERNELS = tuple(_kernels_for(kind) for kind in (ENET, MCP_CODE, SCAD_CODE))
-#: the elastic-net kernels the self-expression batch calls from numba
-enet_epochs_gram = KERNELS[ENET].epochs_gram
-enet_outer_terms = KERNELS[ENET].outer_terms
 
 
 # ----------------------------------------------------------------------------- outer-loop helpers
-@njit(cache=True, inline="always")
-def quadratic_dual(c, F, aux):
-    """``-F^*(-theta)`` of the quadratic datafit at ``theta = c R / n`` (``aux = y^T R / n``);
-    inlined in numba callers, Python calls ``quadratic_dual.py_func``."""
-    return c * aux - c * c * F
-
-
-@njit(cache=True, inline="always")
-def gram_terms(qw, wg, yty_n):
-    """Quadratic datafit value and ``y^T R / n`` in the Gram storage from ``qw = q^T w`` and
-    ``wg = w^T g`` (state ``g = G w - q``); Python calls ``gram_terms.py_func``."""
-    return 0.5 * (yty_n - qw + wg), yty_n - qw
-
-
-@njit(cache=True, no_cfunc_wrapper=True)
-def gram_value(q, w, g, yty_n):
-    """:func:`gram_terms` of the Gram state ``g = G w - q`` (for numba callers: the
-    self-expression batch)."""
-    qw = 0.0
-    wg = 0.0
-    for j in range(w.shape[0]):
-        if w[j] != 0.0:
-            qw += q[j] * w[j]
-            wg += w[j] * g[j]
-    return gram_terms(qw, wg, yty_n)
-
-
 def penalty_sum(kind, alpha, gamma, weights, w):
     """``sum_j pen(w_j; alpha * weights_j)`` of ``w`` (m,) for penalty code ``kind``.
 
@@ -418,6 +390,7 @@ def penalty_sum(kind, alpha, gamma, weights, w):
     zeros = np.zeros(m)
     return float(KERNELS[kind].outer_terms(alpha, gamma, weights, False, w, zeros, zeros,
                                            zeros > 0.0, zeros, True, np.empty(m))[4])
+
 
 # ----------------------------------------------------------------------------- Python side
 _EMPTY2 = np.zeros((0, 0))  # every 2-D array reaching numba is C-contiguous: one signature
@@ -566,7 +539,9 @@ class Design:
         if self.datafit != 0:
             return float(self.sw @ np.logaddexp(0.0, -self.y * lin)) / n, 0.0
         if self.mode == 2:
-            return gram_terms.py_func(float(self.y @ w), float(w @ state), float(self.yty_n))
+            # from the state g = G w - q: 2 F = yty - 2 q^T w + w^T G w = yty - q^T w + w^T g
+            qw = float(self.y @ w)
+            return 0.5 * (self.yty_n - qw + float(w @ state)), self.yty_n - qw
         rr = float(state @ state)
         yr = float(self.y @ state)
         if self.mode == 1:
@@ -577,8 +552,8 @@ class Design:
 
     def dual(self, c, F, aux, state):
         """``-F^*(-theta)`` at ``theta = c r / n`` (``0 < c <= 1``)."""
-        if self.datafit == 0:
-            return quadratic_dual.py_func(c, F, aux)
+        if self.datafit == 0:  # quadratic, aux = y^T R / n
+            return c * aux - c * c * F
         return logistic_dual(c * _sigma_minus(state, self.y, self.sw), self.sw, self.n_samples)
 
     def intercept_gap(self, alpha, gamma, weights, positive, w, grad, F, state):

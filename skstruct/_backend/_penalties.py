@@ -8,9 +8,10 @@ of :mod:`skstruct._backend._cd` never asks which penalty it has: it calls the
 code (the sum over a vector is :func:`~._cd.penalty_sum`). Each penalty's
 functions are compiled for its code alone (:func:`_functions_for`), and the
 kernels of :mod:`._cd`, compiled per code too, call that code's functions
-only: a Lasso fit compiles no MCP or SCAD code (issue 19). numba jitclasses (skglm's design) cannot be cached on disk,
-which is why the penalty is a ``(kind, alpha, gamma, weights, positive)`` tuple
-here and not an object inside the kernel.
+only: a Lasso fit compiles no MCP or SCAD code (issue 19). numba jitclasses
+(skglm's design) cannot be cached on disk, which is why the penalty is a
+``(kind, alpha, gamma, weights, positive)`` tuple here and not an object inside
+the kernel.
 
 The Python classes (:class:`L1`, :class:`ElasticNetPenalty`, :class:`MCP`,
 :class:`SCAD`) carry those five fields, give their ``value`` on arrays, and
@@ -169,10 +170,11 @@ _mcp_value, _mcp_prox, _mcp_subdiff = _functions_for(MCP_CODE)
 _scad_value, _scad_prox, _scad_subdiff = _functions_for(SCAD_CODE)
 
 
-# The kernels of :mod:`._cd` pick their code's functions above by name (the code is
-# a closure constant there; an inlined switch cost seconds of compile). These two are
-# the Python entry to the same functions, by code (the tests of the exact proxes).
-@njit(cache=True)
+# The switches on the code, for numba callers with a constant code (inlined: only the
+# one call remains; the self-expression batch) and for Python (the prox tests). The CD
+# kernels of :mod:`._cd` pick their code's functions by name instead: inlining these
+# cost them ~0.2-0.3 s of compile each (issue 19).
+@njit(cache=True, inline="always")
 def pen_value_1d(kind, a, gamma, x):
     """Value of the 1-D penalty ``pen(x; a)`` of code ``kind`` (see the module table)."""
     if kind == 0:
@@ -182,7 +184,7 @@ def pen_value_1d(kind, a, gamma, x):
     return _scad_value(a, gamma, x)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def prox_1d(kind, a, gamma, z, step, positive):
     """``argmin_x (x - z)^2 / (2 step) + pen(x; a)`` (and ``x >= 0`` if positive),
     the exact global minimiser also where MCP / SCAD make it nonconvex."""
@@ -191,6 +193,18 @@ def prox_1d(kind, a, gamma, z, step, positive):
     if kind == 1:
         return _mcp_prox(a, gamma, z, step, positive)
     return _scad_prox(a, gamma, z, step, positive)
+
+
+@njit(cache=True, inline="always")
+def subdiff_distance_1d(kind, a, gamma, w, g, positive):
+    """``dist(-g, ∂pen(w))`` for the datafit gradient ``g`` at ``w`` (the limiting
+    subdifferential for MCP and SCAD): zero iff the coordinate is stationary;
+    ``inf`` for a negative ``w`` with ``positive``."""
+    if kind == 0:
+        return _enet_subdiff(a, gamma, w, g, positive)
+    if kind == 1:
+        return _mcp_subdiff(a, gamma, w, g, positive)
+    return _scad_subdiff(a, gamma, w, g, positive)
 
 
 class Spec(NamedTuple):
