@@ -387,9 +387,24 @@ def penalty_sum(kind, alpha, gamma, weights, w):
     compile of its own. Cost O(m).
     """
     m = w.shape[0]
-    zeros = np.zeros(m)
+    zeros, unusable = _zero_inputs(m)
     return float(KERNELS[kind].outer_terms(alpha, gamma, weights, False, w, zeros, zeros,
-                                           zeros > 0.0, zeros, True, np.empty(m))[4])
+                                           unusable, zeros, True, np.empty(m))[4])
+
+
+_ZEROS = [np.zeros(0), np.zeros(0, dtype=bool)]
+
+
+def _zero_inputs(m):
+    """Zeros of length ``m`` (float and bool) for the inputs :func:`penalty_sum` passes
+    and ``outer_terms`` only reads: one buffer, grown when needed, so the call per
+    extrapolation allocates only its output. (Not flagged read-only: numba would
+    compile a second signature of ``outer_terms`` for read-only arrays.)"""
+    z, b = _ZEROS
+    if z.shape[0] < m:
+        z, b = np.zeros(2 * m), np.zeros(2 * m, dtype=bool)
+        _ZEROS[:] = [z, b]
+    return z[:m], b[:m]
 
 
 # ----------------------------------------------------------------------------- Python side
@@ -540,10 +555,12 @@ class Design:
             return float(self.sw @ np.logaddexp(0.0, -self.y * lin)) / n, 0.0
         if self.mode == 2:
             # from the state g = G w - q: 2 F = yty - 2 q^T w + w^T G w = yty - q^T w + w^T g
-            qw = float(self.y @ w)
-            return 0.5 * (self.yty_n - qw + float(w @ state)), self.yty_n - qw
-        rr = float(state @ state)
-        yr = float(self.y @ state)
+            # (ndarray.dot: half the call overhead of ``float(a @ b)`` on the short
+            # vectors of small problems, where this runs once per outer iteration)
+            qw = self.y.dot(w)
+            return 0.5 * (self.yty_n - qw + w.dot(state)), self.yty_n - qw
+        rr = state.dot(state)
+        yr = self.y.dot(state)
         if self.mode == 1:
             s = extra[0]
             rr += 2.0 * s * extra[1] + s * s * extra[2]
