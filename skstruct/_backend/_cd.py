@@ -254,8 +254,7 @@ def _kernels_for(kind):
     def epochs_gram(G, w, g, ws, perms, steps, unit, alpha, gamma, weights, positive,
                     max_epochs, inner_tol, tol, gap_met, wbuf, sbuf, out):
         """``epochs_dense`` for the Gram storage (quadratic datafit): ``g = G w - q`` is
-        the gradient, ``sbuf`` (K+1, p). Callable from numba (the self-expression
-        solver uses the elastic-net one with these exact types)."""
+        the gradient, ``sbuf`` (K+1, p)."""
         if kind == 0:  # (as in epochs_dense)
             prox, subdiff = _enet_prox, _enet_subdiff
         elif kind == 1:
