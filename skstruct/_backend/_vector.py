@@ -1,0 +1,89 @@
+"""Small vector loops shared by the compiled kernels.
+
+A kernel calls these instead of writing the loop out: numba's compile cost
+grows with every loop that indexes arrays (about 40-60 ms of typing, lowering
+and LLVM per loop site), while a call to one of these costs about 10 ms at
+the call site, each of them is compiled once per process and cached once, and
+the kernel runs as fast (LLVM inlines them when the kernel is finalised).
+Measured in issue 19: 40 axpy loops written out compiled in 2.4 s, 40 calls
+to :func:`axpy` in 0.5 s, same run time from n = 3 to n = 1000.
+
+Each function has one signature in use: float64 arrays of C layout (a row of
+a C-contiguous 2-D array qualifies), int64 lengths and offsets, float64
+scalars. Passing an int where a float is expected, an int32 index array or a
+literal constant makes numba compile another signature; pass typed values.
+They are callable from numba code only (no Python wrapper, no cfunc).
+
+Lengths are explicit so a kernel can work on the first ``n`` entries of a
+preallocated buffer.
+"""
+
+from numba import njit
+
+_jit = njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
+
+
+@_jit
+def dot(x, y, n):
+    """``sum_{i < n} x[i] y[i]``."""
+    s = 0.0
+    for i in range(n):
+        s += x[i] * y[i]
+    return s
+
+
+@_jit
+def axpy(y, a, x, n):
+    """``y[:n] += a x[:n]`` in place."""
+    for i in range(n):
+        y[i] += a * x[i]
+
+
+@_jit
+def scal(x, a, n):
+    """``x[:n] *= a`` in place."""
+    for i in range(n):
+        x[i] *= a
+
+
+@_jit
+def fill(x, v, n):
+    """``x[:n] = v``."""
+    for i in range(n):
+        x[i] = v
+
+
+@_jit
+def assign(dst, src, n):
+    """``dst[:n] = src[:n]``."""
+    for i in range(n):
+        dst[i] = src[i]
+
+
+@_jit
+def argmax_abs(x, n):
+    """Index of the largest ``|x[i]|``, ``i < n`` (the first on ties; 0 if n == 0)."""
+    k = 0
+    best = -1.0
+    for i in range(n):
+        t = abs(x[i])
+        if t > best:
+            best = t
+            k = i
+    return k
+
+
+@_jit
+def dot_at(vals, idx, x, start, stop):
+    """``sum_{start <= k < stop} vals[k] x[idx[k]]`` (a CSC column against a dense vector)."""
+    s = 0.0
+    for k in range(start, stop):
+        s += vals[k] * x[idx[k]]
+    return s
+
+
+@_jit
+def axpy_at(y, a, vals, idx, start, stop):
+    """``y[idx[k]] += a vals[k]`` for ``start <= k < stop`` in place."""
+    for k in range(start, stop):
+        y[idx[k]] += a * vals[k]
