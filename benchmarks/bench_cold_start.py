@@ -1,9 +1,10 @@
 """Time to first result: the first fit of each public estimator in a fresh process.
 
-Each case runs in its own subprocess twice: once with an empty numba cache
-directory (``NUMBA_CACHE_DIR`` pointed at a fresh temporary directory, as in
-a new install, container or dask worker) and once more with the cache that
-the first run left (a warm start). Times are wall-clock seconds for the whole
+Each case runs in its own subprocesses: with an empty numba cache directory
+(``NUMBA_CACHE_DIR`` pointed at a fresh temporary directory, as in a new
+install, container or dask worker) and with a cache that an earlier run left
+(a warm start), alternating, the best of two of each; the cold runs also
+report numba's compile CPU. Times are wall-clock seconds for the whole
 process: interpreter start, imports and the fit. Each estimator is set
 against the nearest scikit-learn estimator, fitted the same way. A last table
 times ``import skstruct`` and each subpackage against ``import sklearn``.
@@ -177,9 +178,22 @@ CASES = {
 def _run(code, cache_dir):
     env = dict(os.environ, NUMBA_CACHE_DIR=cache_dir)
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-c", code], env=env, check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    return time.perf_counter() - t0
+    out = subprocess.run([sys.executable, "-c", code], env=env, check=True,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    return time.perf_counter() - t0, out.stderr
+
+
+def _time(code, cache_dir):
+    return _run(code, cache_dir)[0]
+
+
+def _cold(code):
+    # one first fit with an empty cache, under the compile profiler (an event
+    # listener: no measurable cost); returns wall time and compile CPU
+    with tempfile.TemporaryDirectory() as cache:
+        t, err = _run(_PROFILER + code, cache)
+    cpu = float(err.split("total compile CPU ")[1].split()[0])
+    return t, cpu
 
 
 def _anchor_name(code):
@@ -187,51 +201,77 @@ def _anchor_name(code):
     return line.split(" import ")[1].split(" as ")[0] if " import " in line else line
 
 
-def _first_fits(cases):
+def _first_fits(cases, repeats=2):
+    # Cold and warm runs alternate, each the best of `repeats` (a single pair of
+    # runs carried about +-0.7 s of noise in cold - warm on this machine).
     rows = []
     for name, (data, ours, anchor) in cases.items():
+        code = data + ours
+        colds, cpus, warms = [], [], []
         with tempfile.TemporaryDirectory() as cache:
-            cold = _run(data + ours, cache)
-            warm = min(_run(data + ours, cache) for _ in range(2))
+            _time(code, cache)  # fills this warm cache
+            for _ in range(repeats):
+                t, cpu = _cold(code)
+                colds.append(t)
+                cpus.append(cpu)
+                warms.append(_time(code, cache))
+        cold, warm = min(colds), min(warms)
         with tempfile.TemporaryDirectory() as cache:
-            sk = min(_run(data + anchor, cache) for _ in range(2))
-        rows.append([name, f"{cold:.1f}", f"{warm:.1f}", f"{cold - warm:.1f}", f"{sk:.1f}",
-                     _anchor_name(anchor)])
+            sk = min(_time(data + anchor, cache) for _ in range(2))
+        rows.append([name, f"{cold:.1f}", f"{warm:.1f}", f"{cold - warm:.1f}", f"{min(cpus):.2f}",
+                     f"{sk:.1f}", _anchor_name(anchor)])
     return table(["estimator", "first fit, empty cache (s)", "warm cache (s)",
-                  "cold - warm (s)", "nearest sklearn (s)", "sklearn estimator"], rows)
+                  "cold - warm (s)", "compile CPU (s)", "nearest sklearn (s)",
+                  "sklearn estimator"], rows)
 
 
 def _imports():
     rows = []
     with tempfile.TemporaryDirectory() as cache:
-        base = min(_run("import sklearn", cache) for _ in range(3))
+        base = min(_time("import sklearn", cache) for _ in range(3))
         rows.append(["sklearn", f"{base:.2f}", "0.00"])
         for mod in ["skstruct", "skstruct.linear_model", "skstruct.cluster",
                     "skstruct.decomposition", "skstruct.mixture", "skstruct.spd",
                     "skstruct.density", "skstruct.datasets"]:
-            t = min(_run(f"import sklearn, {mod}", cache) for _ in range(3))
+            t = min(_time(f"import sklearn, {mod}", cache) for _ in range(3))
             rows.append([mod, f"{t:.2f}", f"{t - base:.2f}"])
     return table(["import", "process time (s)", "over import sklearn (s)"], rows)
 
 
-# Prepended to a case by --profile: numba's compile events, timed in CPU seconds (robust
-# to a loaded machine), each function's time without the compiles nested in it.
+# Prepended to a case by --profile and to the cold runs: numba's compile events, timed in
+# CPU seconds (robust to a loaded machine), each function's time without the compiles
+# nested in it. The listener is installed when the case itself imports numba, so a case
+# that never uses numba does not pay numba's import here.
 _PROFILER = """
-import atexit, collections, sys, time
-import numba.core.event as _ev
+import atexit, collections, importlib.util, sys, time
 _stack, _recs = [], []
-class _Rec(_ev.Listener):
-    def on_start(self, event):
-        _stack.append([time.thread_time(), 0.0])
-    def on_end(self, event):
-        t0, nested = _stack.pop()
-        dt = time.thread_time() - t0
-        if _stack:
-            _stack[-1][1] += dt
-        f = event.data["dispatcher"].py_func
-        _recs.append((f.__module__.split(".")[-1] + "." + f.__qualname__,
-                      str(event.data["args"]), dt - nested))
-_ev.register("numba:compile", _Rec())
+def _install():
+    import numba.core.event as _ev
+    class _Rec(_ev.Listener):
+        def on_start(self, event):
+            _stack.append([time.thread_time(), 0.0])
+        def on_end(self, event):
+            t0, nested = _stack.pop()
+            dt = time.thread_time() - t0
+            if _stack:
+                _stack[-1][1] += dt
+            f = event.data["dispatcher"].py_func
+            _recs.append((f.__module__.split(".")[-1] + "." + f.__qualname__,
+                          str(event.data["args"]), dt - nested))
+    _ev.register("numba:compile", _Rec())
+class _OnNumbaImport:
+    def find_spec(self, name, path, target=None):
+        if name != "numba":
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec("numba")
+        run = spec.loader.exec_module
+        def exec_module(module):
+            run(module)
+            _install()
+        spec.loader.exec_module = exec_module
+        return spec
+sys.meta_path.insert(0, _OnNumbaImport())
 def _report():
     agg = collections.defaultdict(lambda: [0.0, set()])
     for name, args, t in _recs:
