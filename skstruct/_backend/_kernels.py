@@ -87,7 +87,8 @@ def _kernel_id(kernel):
 def log_profile(t, kernel, exponent=2.0):
     """Log of the kernel profile, ``log kappa(t)``, elementwise.
 
-    A wrapper of :func:`_map_scalar`, the one definition.
+    A wrapper of the kernel's compiled map (``map_scalar`` of
+    :func:`_compiled_for`), the one definition.
 
     Parameters
     ----------
@@ -105,14 +106,15 @@ def log_profile(t, kernel, exponent=2.0):
     """
     t = np.asarray(t, dtype=np.float64)
     out = np.empty(t.size)
-    _map_scalar(t.ravel(), _kernel_id(kernel), float(exponent), False, out)
+    _COMPILED[_kernel_id(kernel)][0](t.ravel(), float(exponent), False, out)
     return out.reshape(t.shape)
 
 
 def log_weight(t, kernel, exponent=2.0):
     """Log of the mean-shift weight, ``log w(t) = log(-kappa'(t))``, elementwise.
 
-    A wrapper of :func:`_map_scalar`, the one definition.
+    A wrapper of the kernel's compiled map (``map_scalar`` of
+    :func:`_compiled_for`), the one definition.
 
     Parameters
     ----------
@@ -131,7 +133,7 @@ def log_weight(t, kernel, exponent=2.0):
     """
     t = np.asarray(t, dtype=np.float64)
     out = np.empty(t.size)
-    _map_scalar(t.ravel(), _kernel_id(kernel), float(exponent), True, out)
+    _COMPILED[_kernel_id(kernel)][0](t.ravel(), float(exponent), True, out)
     return out.reshape(t.shape)
 
 
@@ -192,112 +194,153 @@ def log_normalizer(n_features, kernel, exponent=2.0):
     raise ValueError(f"Unknown kernel {kernel!r}; expected one of {KERNELS}.")
 
 
-# Compile cost (issue 19): two compiled functions, the fold calling the map on
-# each row in place (numba compiles a callee on its own and again inside each
-# caller: five small functions cost 1.7 s of compile CPU, these two ~1 s).
-@njit(cache=True, nogil=True)
-def _map_scalar(t, kid, a, use_weight, out):
-    """``out = log w(t)`` if ``use_weight`` else ``log kappa(t)``, elementwise: the one definition.
+# Compile cost (issue 19): each kernel's two functions are compiled for that
+# kernel alone (its id a constant of the closures: numba drops the other
+# kernels' branches before typing), over three loops shared by every kernel
+# (compiled once). A gaussian fit compiles no logistic, sigmoid or compact
+# kernel code.
+_jit_inner = njit(cache=True, nogil=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
 
-    For the kernel ``KERNELS[kid]`` (exponent ``a``); ``out`` may be ``t``.
-    ``log w(t) = log(-kappa'(t))``. Logistic and sigmoid: ``w = kappa(t)
-    tanh(c r) / (2 r)`` with ``c = 1/2`` and ``1``, its limit ``kappa(0) c /
-    2`` at ``r = 0`` taken through the series ``tanh(c r) / r = c - c^3 r^2 /
-    3`` below ``r = 1e-4``. Compact kernels: flat weights (the flat kernel's
-    shadow convention).
+
+@_jit_inner
+def _scaled_sq_dists(g, q, Xb, q_sq, x_sq, inv_h2):
+    """``g[j] <- ||q - Xb[j]||^2 inv_h2`` from the Gram row ``g[j] = q . Xb[j]``.
+
+    ``q_sq + x_sq[j] - 2 g[j]``, except near pairs (see :data:`NEAR`), which
+    are recomputed from the differences, so a query that sits on a data point
+    gets its tiny distance to full relative precision, not the rounding noise
+    of the expansion.
     """
-    for i in range(t.shape[0]):
-        ti = t[i]
-        if kid == 0 or (kid == 1 and a == 2.0):
-            v = -0.5 * ti - LOG2 if use_weight else -0.5 * ti
-        elif kid == 1:
-            if use_weight:
-                tc = max(ti, T_MIN)
-                half = 0.5 * a
-                v = (half - 1.0) * math.log(tc) - tc ** half / a - LOG2
-            else:
-                v = -(ti ** (0.5 * a)) / a
-        elif kid == 2 or kid == 3:
-            r = math.sqrt(ti)
-            if kid == 2:
-                v = -r - 2.0 * math.log1p(math.exp(-r))
-            else:
-                v = LOG_2_OVER_PI - r - math.log1p(math.exp(-2.0 * r))
-            if use_weight:
-                c = 0.5 if kid == 2 else 1.0
-                if r < 1e-4:
-                    ratio = c - c * c * c * r * r / 3.0
+    m, d = Xb.shape
+    for j in range(m):
+        norms = q_sq + x_sq[j]
+        raw = norms - 2.0 * g[j]
+        if raw < NEAR * norms:
+            raw = 0.0
+            for k in range(d):
+                diff = q[k] - Xb[j, k]
+                raw += diff * diff
+        g[j] = raw * inv_h2 if raw > 0.0 else 0.0
+
+
+@_jit_inner
+def _indicator_sum(g):
+    """``g[j] <- 1[g[j] <= 1]``; returns the count."""
+    tot = 0.0
+    for j in range(g.shape[0]):
+        e = 1.0 if g[j] <= 1.0 else 0.0
+        g[j] = e
+        tot += e
+    return tot
+
+
+@_jit_inner
+def _exp_shifted(g, shift):
+    """``g[j] <- exp(g[j] - shift)`` after the row max; returns ``(max, sum)``.
+
+    With ``shift`` the larger of the row max and the running max (if both are
+    ``-inf`` every term of the row is zero).
+    """
+    mx = -math.inf
+    for j in range(g.shape[0]):
+        if g[j] > mx:
+            mx = g[j]
+    m_new = shift if shift > mx else mx
+    tot = 0.0
+    if m_new == -math.inf:
+        for j in range(g.shape[0]):
+            g[j] = 0.0
+        return m_new, tot
+    for j in range(g.shape[0]):
+        e = math.exp(g[j] - m_new)
+        g[j] = e
+        tot += e
+    return m_new, tot
+
+
+def _compiled_for(kid):
+    """The map and the fold of kernel ``KERNELS[kid]``, compiled for it alone."""
+
+    @njit(cache=True, nogil=True, no_cfunc_wrapper=True)
+    def map_scalar(t, a, use_weight, out):
+        """``out = log w(t)`` if ``use_weight`` else ``log kappa(t)``, elementwise: the one definition.
+
+        For the kernel ``KERNELS[kid]`` (exponent ``a``); ``out`` may be ``t``.
+        ``log w(t) = log(-kappa'(t))``. Logistic and sigmoid: ``w = kappa(t)
+        tanh(c r) / (2 r)`` with ``c = 1/2`` and ``1``, its limit ``kappa(0) c /
+        2`` at ``r = 0`` taken through the series ``tanh(c r) / r = c - c^3 r^2 /
+        3`` below ``r = 1e-4``. Compact kernels: flat weights (the flat kernel's
+        shadow convention).
+        """
+        for i in range(t.shape[0]):
+            ti = t[i]
+            if kid == 0:
+                v = -0.5 * ti - LOG2 if use_weight else -0.5 * ti
+            elif kid == 1:
+                if a == 2.0:
+                    v = -0.5 * ti - LOG2 if use_weight else -0.5 * ti
+                elif use_weight:
+                    tc = ti if ti > T_MIN else T_MIN
+                    half = 0.5 * a
+                    v = (half - 1.0) * math.log(tc) - tc ** half / a - LOG2
                 else:
-                    ratio = math.tanh(c * r) / r
-                v = v + math.log(ratio) - LOG2
-        elif kid == 4 and not use_weight:
-            v = math.log(1.0 - ti) if ti < 1.0 else -math.inf
-        else:
-            v = 0.0 if ti <= 1.0 else -math.inf
-        out[i] = v
+                    v = -(ti ** (0.5 * a)) / a
+            elif kid == 2 or kid == 3:
+                r = math.sqrt(ti)
+                if kid == 2:
+                    c = 0.5
+                    v = -r - 2.0 * math.log1p(math.exp(-r))
+                else:
+                    c = 1.0
+                    v = LOG_2_OVER_PI - r - math.log1p(math.exp(-2.0 * r))
+                if use_weight:
+                    if r < 1e-4:
+                        ratio = c - c * c * c * r * r / 3.0
+                    else:
+                        ratio = math.tanh(c * r) / r
+                    v = v + math.log(ratio) - LOG2
+            elif kid == 4 and not use_weight:
+                v = math.log(1.0 - ti) if ti < 1.0 else -math.inf
+            else:
+                v = 0.0 if ti <= 1.0 else -math.inf
+            out[i] = v
+
+    @njit(cache=True, nogil=True, no_cfunc_wrapper=True)
+    def fold_block(G, Q, Xb, q_sq, x_sq, inv_h2, a, use_weight, M, S, scale):
+        """Turn the Gram block ``G = Q @ Xb.T`` (b, m) into scaled kernel terms, in place.
+
+        On return ``G[i, j] = exp(L_ij - M[i])`` with ``L`` the log profile (or
+        log weight when ``use_weight``) of ``t_ij = ||Q[i] - Xb[j]||^2 *
+        inv_h2`` (:func:`_scaled_sq_dists`); ``M`` (running row max), ``S``
+        (running scaled row sum) are updated and ``scale[i]`` is the factor
+        applied to the previous sums. Flat weights and the flat kernel give
+        0/1 terms (counts, no exponentials).
+        """
+        for i in range(G.shape[0]):
+            g = G[i]
+            _scaled_sq_dists(g, Q[i], Xb, q_sq[i], x_sq, inv_h2)
+            if kid >= 4 and (use_weight or kid == 5):
+                tot = _indicator_sum(g)
+                if M[i] == -math.inf and tot > 0.0:
+                    M[i] = 0.0
+                S[i] += tot
+                scale[i] = 1.0
+                continue
+            map_scalar(g, a, use_weight, g)
+            m_old = M[i]
+            m_new, tot = _exp_shifted(g, m_old)
+            if m_new == -math.inf:
+                scale[i] = 1.0
+                continue
+            sc = math.exp(m_old - m_new) if m_old > -math.inf else 0.0
+            S[i] = S[i] * sc + tot
+            M[i] = m_new
+            scale[i] = sc
+
+    return map_scalar, fold_block
 
 
-@njit(cache=True, nogil=True)
-def _fold_block(G, Q, Xb, q_sq, x_sq, inv_h2, kid, a, use_weight, M, S, scale):
-    """Turn the Gram block ``G = Q @ Xb.T`` (b, m) into scaled kernel terms, in place.
-
-    On return ``G[i, j] = exp(L_ij - M[i])`` with ``L`` the log profile (or
-    log weight when ``use_weight``) of ``t_ij = ||Q[i] - Xb[j]||^2 *
-    inv_h2``; ``M`` (running row max), ``S`` (running scaled row sum) are
-    updated and ``scale[i]`` is the factor applied to the previous sums.
-    Per row: one pass for ``t``, one for ``L`` (:func:`_map_scalar`), one
-    for the row max, one to exponentiate.
-
-    ``t`` comes from the Gram entry, ``q_sq[i] + x_sq[j] - 2 G[i, j]``, but
-    near pairs (see :data:`NEAR`) are recomputed from the differences, so a
-    query that sits on a data point gets its tiny distance to full relative
-    precision, not the rounding noise of the expansion.
-    """
-    b, m = G.shape
-    flat = kid >= 4 and (use_weight or kid == 5)  # 0/1 terms: counts, no exponentials
-    for i in range(b):
-        g = G[i]
-        for j in range(m):
-            norms = q_sq[i] + x_sq[j]
-            raw = norms - 2.0 * g[j]
-            if raw < NEAR * norms:
-                raw = 0.0
-                for k in range(Q.shape[1]):
-                    diff = Q[i, k] - Xb[j, k]
-                    raw += diff * diff
-            g[j] = raw * inv_h2 if raw > 0.0 else 0.0
-        if flat:
-            tot = 0.0
-            for j in range(m):
-                e = 1.0 if g[j] <= 1.0 else 0.0
-                g[j] = e
-                tot += e
-            if M[i] == -math.inf and tot > 0.0:
-                M[i] = 0.0
-            S[i] += tot
-            scale[i] = 1.0
-            continue
-        _map_scalar(g, kid, a, use_weight, g)
-        mx = -math.inf
-        for j in range(m):
-            if g[j] > mx:
-                mx = g[j]
-        m_old = M[i]
-        m_new = m_old if m_old > mx else mx
-        if m_new == -math.inf:
-            scale[i] = 1.0
-            for j in range(m):
-                g[j] = 0.0
-            continue
-        sc = math.exp(m_old - m_new) if m_old > -math.inf else 0.0
-        tot = 0.0
-        for j in range(m):
-            e = math.exp(g[j] - m_new)
-            g[j] = e
-            tot += e
-        S[i] = S[i] * sc + tot
-        M[i] = m_new
-        scale[i] = sc
+_COMPILED = tuple(_compiled_for(kid) for kid in range(len(KERNELS)))
 
 
 def _blocks(n, size):
@@ -367,6 +410,7 @@ def kde_accumulate(Q, X, bandwidth, kernel, exponent=2.0, *, density=True, shift
     q_sq_all = np.einsum("ij,ij->i", Q, Q)
     bq, bn = _block_sizes(m, n, block_elems)
     kid = _kernel_id(kernel)
+    fold = _COMPILED[kid][1]
     a = float(exponent)
     # Gaussian profile and weight differ by a constant factor: kappa = 2 w
     density_from_weights = density and shift and (kid == 0 or (kid == 1 and a == 2.0))
@@ -389,9 +433,9 @@ def kde_accumulate(Q, X, bandwidth, kernel, exponent=2.0, *, density=True, shift
             G = Qb @ Xb.T
             if density and not density_from_weights:
                 Gk = G.copy() if shift else G
-                _fold_block(Gk, Qb, Xb, qsq, x_sq[xs], inv_h2, kid, a, False, Mk, Sk, scale)
+                fold(Gk, Qb, Xb, qsq, x_sq[xs], inv_h2, a, False, Mk, Sk, scale)
             if shift:
-                _fold_block(G, Qb, Xb, qsq, x_sq[xs], inv_h2, kid, a, True, Mw, Sw, scale)
+                fold(G, Qb, Xb, qsq, x_sq[xs], inv_h2, a, True, Mw, Sw, scale)
                 WX *= scale[:, None]
                 WX += G @ V[xs]
         if shift:
