@@ -26,6 +26,7 @@ from numba import njit
 from sklearn.utils import gen_even_slices
 
 from ..utils._parallel import threaded_map
+from ._vector import argmax_abs, assign, axpy, dot, fill
 
 
 def l1_regression_rows(X, V, *, mask=None, max_steps=None, n_jobs=None):
@@ -88,7 +89,7 @@ def l1_regression_rows(X, V, *, mask=None, max_steps=None, n_jobs=None):
         Z = _solve_subset(obs.astype(np.float64), X, V, _ridge(V))
     certified = np.zeros(n, dtype=np.bool_)
     steps = 10 * p if max_steps is None else int(max_steps)
-    _vertex_descent(X, np.ascontiguousarray(V.T), obs, mask is None, Z, steps, _perturbation(p),
+    _vertex_descent(X, np.ascontiguousarray(V.T), V, obs, mask is None, Z, steps, _perturbation(p),
                     np.einsum("jk,jk->j", V, V), certified, np.empty((r, r)))
     rest = np.flatnonzero(~certified)
     if rest.size:
@@ -209,17 +210,24 @@ _OPTIMAL, _BUDGET, _DEGENERATE, _STUCK = 0, 1, 2, 3
 _I0 = np.int64(0)
 
 
-# Compile cost (issue 19): the walk is one function of scalar loops (the
-# simplex inlined at its one call site); the start basis, the basis inverse
-# and each step's update of it are the same Gauss-Jordan pivot (_enter); no
-# slice assignment, no literal arguments, no builtin min/max. It replaced a
-# walk in two large functions with its own Gram-Schmidt start, Gauss-Jordan
-# inverse and Sherman-Morrison update: compile CPU of the first transform
-# about 8.3 -> 6.9 s. The 1-D work arrays are allocated here, one each (two
-# np.empty variants, ~0.2 s): as views of one numpy block their loops ran up
-# to 10% slower (the compiler cannot tell that they do not overlap).
+# Compile cost (issue 19): numba's compile time grows with each statement
+# that indexes an array, and LLVM's with the code of every function linked
+# in (each function's module holds, and optimizes again, all it calls). So
+# the walk is one function whose vector work is calls to small loops of one
+# signature each (._vector's, the two matrix-vector products below, the
+# pivot _enter, the line search); every array they take is C-contiguous 1-D
+# (a row of a C 2-D array qualifies, so V is passed as well as Vt: v_a is a
+# row of V). Splitting the walk itself into functions called once (start
+# basis, simplex, phases) cost more: their code was optimized again in the
+# walk. The matrix-vector products and _enter's update keep their inner
+# loops written out: calling axpy per row (LLVM did not inline it here)
+# made the transform 1.4-1.7x slower. The start basis, the basis inverse
+# and each step's update of it are the same Gauss-Jordan pivot (_enter). The
+# 1-D work arrays are allocated here, one each (two np.empty variants): as
+# views of one numpy block their loops ran up to 10% slower (the compiler
+# cannot tell that they do not overlap).
 @njit(cache=True, nogil=True)
-def _vertex_descent(X, Vt, M, full, Z, max_steps, delta, vn, certified, B):
+def _vertex_descent(X, Vt, V, M, full, Z, max_steps, delta, vn, certified, B):
     # Per row: a vertex (r observed entries fitted exactly, rows of V
     # independent) near the start Z, then Barrodale-Roberts
     # simplex steps until the dual certificate |lam| <= 1 holds; Z[i] and
@@ -237,7 +245,6 @@ def _vertex_descent(X, Vt, M, full, Z, max_steps, delta, vn, certified, B):
     r = Vt.shape[0]
     x = np.empty(p)
     xp = np.empty(p)
-    data = np.empty(p)
     res = np.empty(p)
     sg = np.empty(p)
     off = np.empty(p)
@@ -254,6 +261,8 @@ def _vertex_descent(X, Vt, M, full, Z, max_steps, delta, vn, certified, B):
     z = np.empty(r)
     free = np.empty(r)
     limit = 2 * r + 8
+    m1 = -1.0
+    zero = 0.0
     for i in range(n):
         q = _I0
         xmax = 0.0
@@ -270,15 +279,11 @@ def _vertex_descent(X, Vt, M, full, Z, max_steps, delta, vn, certified, B):
                 vmax = vn[a] if vn[a] > vmax else vmax
         if q < r:
             continue
-        for a in range(p):
-            xp[a] = x[a] + xmax * delta[a]
+        assign(xp, x, p)
+        axpy(xp, xmax, delta, p)
         zt = 1e-12 * xmax  # residuals below this count as zero
-        for a in range(p):
-            res[a] = x[a]
-        for b in range(r):
-            zb = Z[i, b]
-            for a in range(p):
-                res[a] -= Vt[b, a] * zb
+        assign(res, x, p)
+        _add_rows(res, Vt, Z[i], m1, r, p)
         # start basis: the observed entries in increasing |res| (popped from
         # a heap), each pivoted in where the largest free coordinate of its
         # row of V in the tableau (its part outside the rows taken) has a
@@ -289,6 +294,7 @@ def _vertex_descent(X, Vt, M, full, Z, max_steps, delta, vn, certified, B):
         # not r independent rows.
         _reset(B, free)
         c = _I0
+        thr = 1e-8 * vmax / r
         for strict in range(2):
             if c == r:
                 break
@@ -298,8 +304,7 @@ def _vertex_descent(X, Vt, M, full, Z, max_steps, delta, vn, certified, B):
                     tb[a] = abs(res[a])
                     heap[size] = a
                     size += 1
-            for s0 in range((size >> 1) - 1, -1, -1):
-                _sift_down(heap, s0, size, tb)
+            _heapify(heap, size, tb)
             while size > 0 and c < r:
                 k = heap[0]
                 size -= 1
@@ -307,7 +312,7 @@ def _vertex_descent(X, Vt, M, full, Z, max_steps, delta, vn, certified, B):
                 _sift_down(heap, _I0, size, tb)
                 if off[k] == 0.0 or vn[k] == 0.0:
                     continue
-                e = _enter(B, Vt, k, free, 1e-8 * vmax / r if strict == 0 else 1e-16 * vn[k], w)
+                e = _enter(B, V, k, free, thr if strict == 0 else 1e-16 * vn[k], w)
                 if e >= 0:
                     J[e] = k
                     off[k] = 0.0
@@ -319,17 +324,15 @@ def _vertex_descent(X, Vt, M, full, Z, max_steps, delta, vn, certified, B):
         # signs); 3 on x from that basis when the certificate fails
         budget = max_steps
         budget_left = _I0
-        phase = 0
-        since = 0  # steps since B was computed
+        phase = _I0
+        since = _I0  # steps since B was computed
         while True:
-            # the simplex on data (xp in phase 1, else x) from the basis J;
-            # need: 0 nothing, 1 z, the residuals, their signs and g from B,
-            # 2 B first
-            for a in range(p):
-                data[a] = xp[a] if phase == 1 else x[a]
+            # the simplex on data from the basis J; need: 0 nothing, 1 z, the
+            # residuals, their signs and g from B, 2 B first
+            data = xp if phase == 1 else x
             steps = _I0
-            streak = 0
-            need = 1
+            streak = _I0
+            need = _I0 + 1
             status = _STUCK
             while True:
                 if need == 2:
@@ -339,60 +342,42 @@ def _vertex_descent(X, Vt, M, full, Z, max_steps, delta, vn, certified, B):
                     for e in range(r):
                         heap[e] = J[e]
                     for e in range(r):
-                        c = _enter(B, Vt, heap[e], free, 0.0, w)
+                        c = _enter(B, V, heap[e], free, zero, w)
                         if c < 0:
                             break
                         J[c] = heap[e]
                     if c < 0:
                         break
-                    since = 0
+                    since = _I0
                 if need > 0:
-                    # z from the basis (V_J z = data_J), all residuals, their
-                    # signs (0 off and below zt; in phase 2 the residuals
-                    # below zt first keep theirs) and g = sum of sign * row of V
-                    for b in range(r):
-                        acc = 0.0
-                        for e in range(r):
-                            acc += B[b, e] * data[J[e]]
-                        z[b] = acc
-                    for a in range(p):
-                        res[a] = data[a]
-                    for b in range(r):
-                        zb = z[b]
-                        for a in range(p):
-                            res[a] -= Vt[b, a] * zb
+                    # z from the basis (V_J z = data_J; d holds data_J), all
+                    # residuals, their signs (0 off and below zt; in phase 2
+                    # the residuals below zt first keep theirs) and g = sum
+                    # of sign * row of V
+                    for e in range(r):
+                        d[e] = data[J[e]]
+                    _rows_dot(z, B, d, r, r)
+                    assign(res, data, p)
+                    _add_rows(res, Vt, z, m1, r, p)
                     for a in range(p):
                         ra = res[a]
                         if phase != 2 or need == 2 or abs(ra) > zt:
                             sg[a] = off[a] * ((ra > zt) - (ra < -zt))
-                    for b in range(r):
-                        acc = 0.0
-                        for a in range(p):
-                            acc += sg[a] * Vt[b, a]
-                        g[b] = acc
-                    need = 0
+                    _rows_dot(g, Vt, sg, r, p)
+                    need = _I0
                 # certificate: lam = -B^T g; u = sign(res) off the basis and
                 # lam on it has V^T u = 0; |lam| <= 1 + 1e-9 bounds the
-                # relative duality gap by 1e-9, accepted on a B computed with
-                # no step since
-                for e in range(r):
-                    lam[e] = 0.0
-                for b in range(r):
-                    gb = g[b]
-                    for e in range(r):
-                        lam[e] -= gb * B[b, e]
-                jb = _I0
-                big = 0.0
-                for e in range(r):
-                    le = abs(lam[e])
-                    if le > big:
-                        big = le
-                        jb = e
+                # relative duality gap by 1e-9, accepted on a B computed
+                # with no step since
+                fill(lam, zero, r)
+                _add_rows(lam, B, g, m1, r, r)
+                jb = argmax_abs(lam, r)
+                big = abs(lam[jb])
                 if big <= 1.0 + 1e-9:
                     if since == 0:
                         status = _OPTIMAL
                         break
-                    need = 2
+                    need = _I0 + 2
                     continue
                 if steps >= budget:
                     status = _BUDGET
@@ -400,141 +385,156 @@ def _vertex_descent(X, Vt, M, full, Z, max_steps, delta, vn, certified, B):
                 if streak > limit:
                     status = _DEGENERATE
                     break
-                # the edge that frees position jb: V_J d = sgn e_jb, slope 1 - |lam_jb| < 0
+                # the edge that frees position jb: V_J d = sgn e_jb, slope
+                # 1 - |lam_jb| < 0; rate = V d, the change of the fit per
+                # unit step
                 sgn = -1.0 if lam[jb] > 0 else 1.0
                 for b in range(r):
-                    d[b] = sgn * B[b, jb]
-                for a in range(p):
-                    rate[a] = 0.0
-                for b in range(r):
-                    db = d[b]
-                    for a in range(p):
-                        rate[a] += Vt[b, a] * db
-                nb = _I0
-                for a in range(p):
-                    ra = rate[a]
-                    if off[a] == 0.0 or abs(ra) <= 1e-12:
-                        continue
-                    if sg[a] == 0.0:
-                        tb[nb] = 0.0
-                        inc[nb] = abs(ra)
-                        kk[nb] = a
-                        nb += 1
-                    else:
-                        t = res[a] / ra
-                        if t > 0:
-                            tb[nb] = t
-                            inc[nb] = 2.0 * abs(ra)
-                            kk[nb] = a
-                            nb += 1
-                # the exact minimum of the piecewise-linear objective along
-                # the edge: breakpoints in increasing t (ties by entry) until
-                # the slope turns >= 0. A few are usually passed: the first 8
-                # by linear scans, the rest from a binary heap. tb of the
-                # passed breakpoints is overwritten.
-                slope = 1.0 - big
-                u = -1
-                for _ in range(nb if nb < 8 else 8):
-                    v0 = 0
-                    tu = tb[0]
-                    for v in range(1, nb):  # ties go to the first
-                        if tb[v] < tu:
-                            tu = tb[v]
-                            v0 = v
-                    slope += inc[v0]
-                    if slope >= 0.0:
-                        u = v0
-                        break
-                    tb[v0] = np.inf
-                if u < 0:
-                    size = _I0
-                    for v in range(nb):
-                        if tb[v] < np.inf:
-                            heap[size] = v
-                            size += 1
-                    for s0 in range((size >> 1) - 1, -1, -1):
-                        _sift_down(heap, s0, size, tb)
-                    while size > 0:
-                        v0 = heap[0]
-                        slope += inc[v0]
-                        if slope >= 0.0:
-                            u = v0
-                            break
-                        size -= 1
-                        heap[0] = heap[size]
-                        _sift_down(heap, _I0, size, tb)
+                    d[b] = B[b, jb]
+                fill(rate, zero, p)
+                _add_rows(rate, Vt, d, sgn, r, p)
+                u = _line_search(tb, inc, kk, heap, rate, res, off, sg, 1.0 - big)
                 if u < 0:
                     break  # stuck
                 ent = kk[u]
                 tstar = tb[u]  # z moves by tstar * d (z is only read fresh from B)
                 # entry ent takes position jb: the pivot on B
-                for e in range(r):
-                    free[e] = 0.0
+                fill(free, zero, r)
                 free[jb] = 1.0
-                if _enter(B, Vt, ent, free, 0.0, w) < 0:
+                if _enter(B, V, ent, free, zero, w) < 0:
                     break  # stuck
                 off[J[jb]] = 1.0
                 J[jb] = ent
                 off[ent] = 0.0
-                # new residuals; the signs that changed (crossed breakpoints,
-                # the entering and the leaving entry) update g
+                # new residuals; the signs that changed (crossed
+                # breakpoints, the entering and the leaving entry) update g
                 for a in range(p):
                     ra = res[a] - tstar * rate[a]
                     res[a] = ra
                     s = off[a] * ((ra > zt) - (ra < -zt))
                     if s != sg[a]:
-                        ds = s - sg[a]
-                        for b in range(r):
-                            g[b] += ds * Vt[b, a]
+                        axpy(g, s - sg[a], V[a], r)
                         sg[a] = s
                 res[ent] = 0.0
-                streak = streak + 1 if tstar == 0.0 else 0
+                streak = streak + 1 if tstar == 0.0 else _I0
                 since += 1
                 steps += 1
                 if since >= 32:
-                    need = 2
+                    need = _I0 + 2
             budget -= steps
             if phase == 0 and status == _DEGENERATE:
-                phase = 1
+                phase = _I0 + 1
             elif phase == 1 and status == _OPTIMAL:
-                phase = 2
+                phase = _I0 + 2
                 budget_left = budget
                 budget = _I0
             elif phase == 2 and status != _OPTIMAL:
                 budget = budget_left
-                phase = 3
+                phase = _I0 + 3
             else:
                 break
         if status != _OPTIMAL:
             continue
         certified[i] = True
-        for b in range(r):
-            Z[i, b] = z[b]
+        assign(Z[i], z, r)
 
 
-@njit(cache=True, nogil=True, no_cpython_wrapper=True)
+_jit = njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
+
+
+@_jit
+def _add_rows(out, A, c, s, m, n):
+    # out[:n] += s * sum_{b < m} c[b] A[b, :n]  (out += s A^T c)
+    for b in range(m):
+        cb = s * c[b]
+        for a in range(n):
+            out[a] += cb * A[b, a]
+
+
+@_jit
+def _rows_dot(out, A, x, m, n):
+    # out[b] = A[b, :n] . x[:n] for b < m  (out = A x)
+    for b in range(m):
+        out[b] = dot(A[b], x, n)
+
+
+@_jit
+def _line_search(tb, inc, kk, heap, rate, res, off, sg, slope):
+    # The exact minimum of the piecewise-linear objective along the edge
+    # (slope: its slope at 0, < 0): the breakpoints t > 0 of the residuals
+    # (t = 0 for a zero one; kk their entries, inc the slope they add) in
+    # increasing t (ties by entry) until the slope turns >= 0. A few are
+    # usually passed: the first 8 by linear scans, the rest from a binary
+    # heap. Returns the index u of the breakpoint (tb[u] the step, kk[u]
+    # the entry), or -1; tb of the passed breakpoints is overwritten.
+    nb = _I0
+    for a in range(rate.shape[0]):
+        ra = rate[a]
+        if off[a] == 0.0 or abs(ra) <= 1e-12:
+            continue
+        if sg[a] == 0.0:
+            tb[nb] = 0.0
+            inc[nb] = abs(ra)
+            kk[nb] = a
+            nb += 1
+        else:
+            t = res[a] / ra
+            if t > 0:
+                tb[nb] = t
+                inc[nb] = 2.0 * abs(ra)
+                kk[nb] = a
+                nb += 1
+    for _ in range(nb if nb < 8 else 8):
+        v0 = _I0
+        tu = tb[0]
+        for v in range(1, nb):  # ties go to the first
+            if tb[v] < tu:
+                tu = tb[v]
+                v0 = v
+        slope += inc[v0]
+        if slope >= 0.0:
+            return v0
+        tb[v0] = np.inf
+    size = _I0
+    for v in range(nb):
+        if tb[v] < np.inf:
+            heap[size] = v
+            size += 1
+    _heapify(heap, size, tb)
+    while size > 0:
+        v0 = heap[0]
+        slope += inc[v0]
+        if slope >= 0.0:
+            return v0
+        size -= 1
+        heap[0] = heap[size]
+        _sift_down(heap, _I0, size, tb)
+    return _I0 - 1
+
+
+@_jit
 def _reset(B, free):
     # no basis: B = I, every position free
     r = B.shape[0]
+    zero = 0.0
+    one = 1.0
     for e in range(r):
-        for b in range(r):
-            B[e, b] = 1.0 if b == e else 0.0
-        free[e] = 1.0
+        fill(B[e], zero, r)
+        B[e, e] = one
+    fill(free, one, r)
 
 
-@njit(cache=True, nogil=True, no_cpython_wrapper=True)
-def _enter(B, Vt, a, free, thr, w):
+@_jit
+def _enter(B, V, a, free, thr, w):
     # Entry a into the free position c where its tableau row w = v_a^T B
     # (v_a: row a of V) is largest, if w_c^2 > thr: the Gauss-Jordan pivot
     # B <- B - B[:, c] (w - e_c)^T / w_c, after which (V_J B) = I with v_a
     # as row c of V_J. Returns c, or -1 (no pivot).
     r = B.shape[0]
-    for e in range(r):
-        w[e] = 0.0
-    for b in range(r):
-        vb = Vt[b, a]
-        for e in range(r):
-            w[e] += vb * B[b, e]
+    zero = 0.0
+    one = 1.0
+    fill(w, zero, r)
+    _add_rows(w, B, V[a], one, r, r)
     c = _I0 - 1
     best = 0.0
     for e in range(r):
@@ -554,7 +554,14 @@ def _enter(B, Vt, a, free, thr, w):
     return c
 
 
-@njit(cache=True, nogil=True, no_cpython_wrapper=True)
+@_jit
+def _heapify(heap, size, tb):
+    # min-heap on (tb[item], item) of heap[:size]
+    for s0 in range((size >> 1) - 1, -1, -1):
+        _sift_down(heap, s0, size, tb)
+
+
+@_jit
 def _sift_down(heap, pos, size, tb):
     # min-heap on (tb[item], item) of the items in heap[:size]
     item = heap[pos]
