@@ -26,7 +26,7 @@ from numba import njit
 from sklearn.utils import gen_even_slices
 
 from ..utils._parallel import threaded_map
-from ._vector import argmax_abs, assign, axpy, dot, fill
+from ._vector import argmax_abs, assign, axpy, fill
 
 
 def l1_regression_rows(X, V, *, mask=None, max_steps=None, n_jobs=None):
@@ -215,8 +215,8 @@ _I0 = np.int64(0)
 # in (each function's module holds, and optimizes again, all it calls). So
 # the walk is one function whose vector work is calls to small loops of one
 # signature each (._vector's, the two matrix-vector products below, the
-# pivot _enter, the line search); every array they take is C-contiguous 1-D
-# (a row of a C 2-D array qualifies, so V is passed as well as Vt: v_a is a
+# pivot _enter, the line search); every array they take is C-contiguous
+# (a row of a C 2-D array is C 1-D, so V is passed as well as Vt: v_a is a
 # row of V). Splitting the walk itself into functions called once (start
 # basis, simplex, phases) cost more: their code was optimized again in the
 # walk. The matrix-vector products and _enter's update keep their inner
@@ -455,7 +455,10 @@ def _add_rows(out, A, c, s, m, n):
 def _rows_dot(out, A, x, m, n):
     # out[b] = A[b, :n] . x[:n] for b < m  (out = A x)
     for b in range(m):
-        out[b] = dot(A[b], x, n)
+        acc = 0.0
+        for a in range(n):
+            acc += A[b, a] * x[a]
+        out[b] = acc
 
 
 @_jit
