@@ -19,6 +19,8 @@ import math
 import numpy as np
 from numba import njit
 
+from ._vector import axpy, dot, scal
+
 
 def refresh_precision(P, min_eig=1e-12):
     """Re-symmetrize precisions and recompute ``log|C|`` from a factorization.
@@ -73,10 +75,13 @@ def refresh_precision(P, min_eig=1e-12):
 
 # No fastmath: reassociation and fma contraction make results depend on the
 # CPU's vector width and instruction set. Compile time (issue 19) grows with
-# every statement: scalar loops over elements, no slices, no np.empty (work
-# arrays come in), no ``x ** 2`` (a compiled integer power), scalar math from
-# ``math``, and the two covariance rules share one code path.
-@njit(cache=True)
+# every statement, loop, array view and branch: the inner loops of the hot
+# path are calls to skstruct._backend._vector, pruning is done by the caller
+# in numpy, no slices, no np.empty (work arrays come in), no ``x ** 2`` (a
+# compiled integer power), scalar math from ``math``, ``and``/``or`` rather
+# than ``&``/``|`` on booleans, and the two covariance rules share one code
+# path. No cfunc wrapper: it is called from Python only.
+@njit(cache=True, no_cfunc_wrapper=True)
 def igmn_stream(X, sw, start, stop, M, P, stats, params, state, work, work_k):
     """Run the IGMN per-sample procedure on ``X[start:stop]``, in place.
 
@@ -154,9 +159,15 @@ def igmn_stream(X, sw, start, stop, M, P, stats, params, state, work, work_k):
     Returns
     -------
     next_row : int
-        ``stop`` when all rows are done; otherwise row ``next_row`` must
-        create a component but the arrays are full: grow and call again from
-        there.
+        ``stop`` when all rows are done. Otherwise either ``0 <= next_row <
+        stop``: row ``next_row`` must create a component but the arrays are
+        full (grow and call again from there); or ``next_row = -1 - i < 0``:
+        row ``i`` is done and left components due for pruning (older than
+        ``v_min`` with a count below ``sp_min``): remove them (all but the
+        one of largest count, the first on ties, when every component is
+        due), then call again from row ``i + 1``. Pruning is the caller's,
+        in numpy: it is rare, and compiled here it cost about 0.3 s of
+        compile time.
 
     Notes
     -----
@@ -171,33 +182,29 @@ def igmn_stream(X, sw, start, stop, M, P, stats, params, state, work, work_k):
     recursive least squares with forgetting (Verhaegen, 1989).
     """
     D = X.shape[1]
-    cap = M.shape[0]
-    kmax = params[2]
-    sp_min = params[3]
-    v_min = params[4]
     n0 = params[6]
     K = state[0]
-    next_row = stop
     for i in range(start, stop):
+        x = X[i]
         s = sw[i]
         dmin = math.inf
         lmax = -math.inf
         for k in range(K):
+            e = work[0, k]
+            t = work[1, k]
+            mu = M[k]
             for a in range(D):
-                work[0, k, a] = X[i, a] - M[k, a]
-                work[1, k, a] = 0.0
+                e[a] = x[a] - mu[a]
+                t[a] = 0.0
             # t = P e as a sum of rows b of P (P[b, a] == P[a, b] bitwise): each
             # t_a still adds its D terms in the order b = 0, 1, ..., so the
             # result is that of the dot products, but the inner loop runs
             # over contiguous memory with independent sums, which the compiler
             # vectorizes without fastmath (no reassociation).
+            Pk = P[k]
             for b in range(D):
-                eb = work[0, k, b]
-                for a in range(D):
-                    work[1, k, a] += P[k, b, a] * eb
-            s2 = 0.0
-            for a in range(D):
-                s2 += work[1, k, a] * work[0, k, a]
+                axpy(t, e[b], Pk[b], D)
+            s2 = dot(t, e, D)
             work_k[0, k] = s2
             if s2 < dmin:
                 dmin = s2
@@ -205,35 +212,36 @@ def igmn_stream(X, sw, start, stop, M, P, stats, params, state, work, work_k):
             work_k[1, k] = lp
             if lp > lmax:
                 lmax = lp
-        create = (K == 0) | ((dmin >= params[1]) & (K < kmax))
-        if create & (K == cap):
-            next_row = i
-            break
-        for k in range(K):
-            stats[2, k] += s
-        if create:
+        if K == 0 or (dmin >= params[1] and K < params[2]):  # create
+            if K == M.shape[0]:
+                state[0] = K
+                return i
             # n0 C_init / (s + n0 - 1): the prior scatter over the count.
             f = (s + n0 - 1.0) / n0
+            mu = M[K]
+            Pk = P[K]
             for a in range(D):
-                M[K, a] = X[i, a]
+                mu[a] = x[a]
                 for b in range(D):
-                    P[K, a, b] = 0.0
-                P[K, a, a] = f * params[7 + a]
+                    Pk[a, b] = 0.0
+                Pk[a, a] = f * params[7 + a]
             stats[0, K] = params[0] - D * math.log(f)
             stats[1, K] = s
-            stats[2, K] = s
+            stats[2, K] = 0.0  # aged by s below, with the others
             K += 1
             state[1] += 1
         else:
             total = 0.0
             for k in range(K):
-                work_k[1, k] = math.exp(work_k[1, k] - lmax)
-                total += work_k[1, k]
+                pk = math.exp(work_k[1, k] - lmax)
+                work_k[1, k] = pk
+                total += pk
             for k in range(K):
                 q = s * work_k[1, k] / total
-                stats[1, k] += q
-                w = q / stats[1, k]
-                wc = q / (stats[1, k] + n0 - 1.0)
+                sp = stats[1, k] + q
+                stats[1, k] = sp
+                w = q / sp
+                wc = q / (sp + n0 - 1.0)
                 dk = work_k[0, k]
                 g = wc * (1.0 - w) / (1.0 - wc)
                 if params[5] != 0.0:  # the IGMN rule
@@ -246,40 +254,28 @@ def igmn_stream(X, sw, start, stop, M, P, stats, params, state, work, work_k):
                 c = 1.0 + g * dk
                 alpha = 1.0 / (1.0 - wc)
                 beta = -alpha * g / c
-                root = math.sqrt(abs(beta))
+                axpy(M[k], w, work[0, k], D)
+                # P <- alpha P + sgn u u^T with u = sqrt(|beta|) t, row by row:
+                # alpha P[a, b] rounded, plus the rounded product, as one
+                # statement would round them.
+                t = work[1, k]
+                scal(t, math.sqrt(abs(beta)), D)
                 sgn = 1.0 if beta >= 0 else -1.0
+                Pk = P[k]
                 for a in range(D):
-                    M[k, a] += w * work[0, k, a]
-                    work[1, k, a] *= root
-                for a in range(D):
-                    ua = sgn * work[1, k, a]
-                    for b in range(D):
-                        P[k, a, b] = alpha * P[k, a, b] + ua * work[1, k, b]
+                    row = Pk[a]
+                    scal(row, alpha, D)
+                    axpy(row, sgn * t[a], t, D)
                 stats[0, k] += D * math.log1p(-wc) + math.log(c)
-        # Pruning (counts are positive: none when sp_min <= 0). When every
-        # component is due, the strongest stays (so a first one always does).
-        # np.int64(0) rather than 0: a literal 0 refined to int64 across the
-        # loop costs numba's type inference a third pass over the function.
-        n_prune = np.int64(0)
-        strongest = np.int64(0)
+        # Ages; stop for the caller to prune when a component is due (counts
+        # are positive: never when sp_min <= 0).
+        due = False
         for k in range(K):
-            n_prune += (stats[2, k] > v_min) & (stats[1, k] < sp_min)
-            if stats[1, k] > stats[1, strongest]:
-                strongest = k
-        if n_prune > 0:
-            j = np.int64(0)
-            for k in range(K):
-                if ((stats[2, k] > v_min) & (stats[1, k] < sp_min)
-                        & ((n_prune < K) | (k != strongest))):
-                    continue
-                if j != k:
-                    for a in range(D):
-                        M[j, a] = M[k, a]
-                        for b in range(D):
-                            P[j, a, b] = P[k, a, b]
-                    for r in range(3):
-                        stats[r, j] = stats[r, k]
-                j += 1
-            K = j
+            stats[2, k] += s
+            if stats[2, k] > params[4] and stats[1, k] < params[3]:
+                due = True
+        if due:
+            state[0] = K
+            return -1 - i
     state[0] = K
-    return next_row
+    return stop
