@@ -19,8 +19,6 @@ import math
 import numpy as np
 from numba import njit
 
-from ._vector import axpy, dot, scal
-
 
 def refresh_precision(P, min_eig=1e-12):
     """Re-symmetrize precisions and recompute ``log|C|`` from a factorization.
@@ -75,12 +73,14 @@ def refresh_precision(P, min_eig=1e-12):
 
 # No fastmath: reassociation and fma contraction make results depend on the
 # CPU's vector width and instruction set. Compile time (issue 19) grows with
-# every statement, loop, array view and branch: the inner loops of the hot
-# path are calls to skstruct._backend._vector, pruning is done by the caller
-# in numpy, no slices, no np.empty (work arrays come in), no ``x ** 2`` (a
-# compiled integer power), scalar math from ``math``, ``and``/``or`` rather
-# than ``&``/``|`` on booleans, and the two covariance rules share one code
-# path. No cfunc wrapper: it is called from Python only.
+# every statement: scalar loops over elements, no slices, no np.empty (work
+# arrays come in), no ``x ** 2`` (a compiled integer power), scalar math from
+# ``math``, ``and``/``or`` rather than ``&``/``|`` on booleans, and the two
+# covariance rules share one code path. No array views (``P[k]``) and no
+# calls to the _vector loops: tried (issue 19), row views passed to them in
+# the per-component loop made the stream up to 3.6 times slower at D = 16
+# (each view also updates a reference count), for no measurable compile time
+# saved. No cfunc wrapper: it is called from Python only.
 @njit(cache=True, no_cfunc_wrapper=True)
 def igmn_stream(X, sw, start, stop, M, P, stats, params, state, work, work_k):
     """Run the IGMN per-sample procedure on ``X[start:stop]``, in place.
@@ -159,15 +159,9 @@ def igmn_stream(X, sw, start, stop, M, P, stats, params, state, work, work_k):
     Returns
     -------
     next_row : int
-        ``stop`` when all rows are done. Otherwise either ``0 <= next_row <
-        stop``: row ``next_row`` must create a component but the arrays are
-        full (grow and call again from there); or ``next_row = -1 - i < 0``:
-        row ``i`` is done and left components due for pruning (older than
-        ``v_min`` with a count below ``sp_min``): remove them (all but the
-        one of largest count, the first on ties, when every component is
-        due), then call again from row ``i + 1``. Pruning is the caller's,
-        in numpy: it is rare, and compiled here it cost about 0.3 s of
-        compile time.
+        ``stop`` when all rows are done; otherwise row ``next_row`` must
+        create a component but the arrays are full: grow and call again from
+        there.
 
     Notes
     -----
@@ -185,26 +179,25 @@ def igmn_stream(X, sw, start, stop, M, P, stats, params, state, work, work_k):
     n0 = params[6]
     K = state[0]
     for i in range(start, stop):
-        x = X[i]
         s = sw[i]
         dmin = math.inf
         lmax = -math.inf
         for k in range(K):
-            e = work[0, k]
-            t = work[1, k]
-            mu = M[k]
             for a in range(D):
-                e[a] = x[a] - mu[a]
-                t[a] = 0.0
+                work[0, k, a] = X[i, a] - M[k, a]
+                work[1, k, a] = 0.0
             # t = P e as a sum of rows b of P (P[b, a] == P[a, b] bitwise): each
             # t_a still adds its D terms in the order b = 0, 1, ..., so the
             # result is that of the dot products, but the inner loop runs
             # over contiguous memory with independent sums, which the compiler
             # vectorizes without fastmath (no reassociation).
-            Pk = P[k]
             for b in range(D):
-                axpy(t, e[b], Pk[b], D)
-            s2 = dot(t, e, D)
+                eb = work[0, k, b]
+                for a in range(D):
+                    work[1, k, a] += P[k, b, a] * eb
+            s2 = 0.0
+            for a in range(D):
+                s2 += work[1, k, a] * work[0, k, a]
             work_k[0, k] = s2
             if s2 < dmin:
                 dmin = s2
@@ -218,13 +211,11 @@ def igmn_stream(X, sw, start, stop, M, P, stats, params, state, work, work_k):
                 return i
             # n0 C_init / (s + n0 - 1): the prior scatter over the count.
             f = (s + n0 - 1.0) / n0
-            mu = M[K]
-            Pk = P[K]
             for a in range(D):
-                mu[a] = x[a]
+                M[K, a] = X[i, a]
                 for b in range(D):
-                    Pk[a, b] = 0.0
-                Pk[a, a] = f * params[7 + a]
+                    P[K, a, b] = 0.0
+                P[K, a, a] = f * params[7 + a]
             stats[0, K] = params[0] - D * math.log(f)
             stats[1, K] = s
             stats[2, K] = 0.0  # aged by s below, with the others
@@ -254,28 +245,43 @@ def igmn_stream(X, sw, start, stop, M, P, stats, params, state, work, work_k):
                 c = 1.0 + g * dk
                 alpha = 1.0 / (1.0 - wc)
                 beta = -alpha * g / c
-                axpy(M[k], w, work[0, k], D)
-                # P <- alpha P + sgn u u^T with u = sqrt(|beta|) t, row by row:
-                # alpha P[a, b] rounded, plus the rounded product, as one
-                # statement would round them.
-                t = work[1, k]
-                scal(t, math.sqrt(abs(beta)), D)
+                root = math.sqrt(abs(beta))
                 sgn = 1.0 if beta >= 0 else -1.0
-                Pk = P[k]
                 for a in range(D):
-                    row = Pk[a]
-                    scal(row, alpha, D)
-                    axpy(row, sgn * t[a], t, D)
+                    M[k, a] += w * work[0, k, a]
+                    work[1, k, a] *= root
+                for a in range(D):
+                    ua = sgn * work[1, k, a]
+                    for b in range(D):
+                        P[k, a, b] = alpha * P[k, a, b] + ua * work[1, k, b]
                 stats[0, k] += D * math.log1p(-wc) + math.log(c)
-        # Ages; stop for the caller to prune when a component is due (counts
-        # are positive: never when sp_min <= 0).
-        due = False
+        # Ages, then pruning (counts are positive: none when sp_min <= 0).
+        # When every component is due, the strongest stays (so a first one
+        # always does). np.int64(0) rather than 0: a literal 0 refined to
+        # int64 across the loop costs numba's type inference a third pass.
+        n_prune = np.int64(0)
+        strongest = np.int64(0)
         for k in range(K):
             stats[2, k] += s
             if stats[2, k] > params[4] and stats[1, k] < params[3]:
-                due = True
-        if due:
-            state[0] = K
-            return -1 - i
+                n_prune += 1
+            if stats[1, k] > stats[1, strongest]:
+                strongest = k
+        if n_prune > 0:
+            j = np.int64(0)
+            for k in range(K):
+                if (stats[2, k] > params[4] and stats[1, k] < params[3]
+                        and (n_prune < K or k != strongest)):
+                    continue
+                if j != k:
+                    for a in range(D):
+                        M[j, a] = M[k, a]
+                        for b in range(D):
+                            P[j, a, b] = P[k, a, b]
+                    stats[0, j] = stats[0, k]
+                    stats[1, j] = stats[1, k]
+                    stats[2, j] = stats[2, k]
+                j += 1
+            K = j
     state[0] = K
     return stop
