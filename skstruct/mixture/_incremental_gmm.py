@@ -238,39 +238,20 @@ class _Stream:
             self._run(X[take:], sw[take:])
 
     def _run(self, X, sw):
-        """The compiled loop over ``X``, with capacity growth, pruning and a
-        refresh after every ``refresh``-th sample seen."""
+        """The compiled loop over ``X``, with capacity growth and a refresh after
+        every ``refresh``-th sample seen."""
         row, n = 0, X.shape[0]
         while row < n:
             stop = n if n - row <= self.to_refresh else row + self.to_refresh
             done = igmn_stream(X, sw, row, stop, self.M, self.P, self.stats, self.params,
                                self.ist, self.work, self.work_k)
-            prune = done < 0  # rows up to -done - 1 are done, some components are due
-            if prune:
-                done = -done
             self.n_seen += done - row
             self.to_refresh -= done - row
             row = done
-            if prune:
-                self._prune()
-            elif done < stop:
+            if done < stop:
                 self._grow()
-            if self.to_refresh == 0:
+            elif self.to_refresh == 0:
                 self._refresh()
-
-    def _prune(self):
-        """Remove the components older than ``v_min`` with a count below
-        ``sp_min`` (when every component is due, the one of largest count
-        stays, the first on ties), keeping the others in order."""
-        K = self.K
-        due = (self.age[:K] > self.params[4]) & (self.sp[:K] < self.params[3])
-        if due.all():
-            due[np.argmax(self.sp[:K])] = False
-        keep = np.flatnonzero(~due)
-        self.M[:keep.size] = self.M[keep]
-        self.P[:keep.size] = self.P[keep]
-        self.stats[:, :keep.size] = self.stats[:, keep]
-        self.ist[0] = keep.size
 
     def _refresh(self):
         self.to_refresh = self.cfg["refresh"]
