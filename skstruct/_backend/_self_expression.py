@@ -34,7 +34,7 @@ from numba import njit
 from threadpoolctl import threadpool_limits
 
 from ..utils._parallel import threaded_map
-from ._penalties import ENET, prox_1d, subdiff_distance_1d
+from ._penalties import _enet_prox, _enet_subdiff
 from ._subspaces import _dim_from_spectrum
 from ._svd import svt
 
@@ -55,8 +55,27 @@ def _run_blocks(fn, n, block, n_jobs):
 # ----------------------------------------------------------------------------------------
 # Elastic net with an oracle-guided active set
 # ----------------------------------------------------------------------------------------
-@njit(cache=True, nogil=True, error_model="numpy")
-def _support_newton(G, q, w, state, l1, l2, sup, L, y):
+@njit(cache=True, nogil=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
+def _residual(v, M, i, j, start, stop):
+    """``v - sum_{start <= m < stop} M[i, m] M[j, m]``, subtracted term by term in that order.
+
+    Rows by index, not as views: a view in a hot loop costs a reference count update.
+    """
+    for m in range(start, stop):
+        v -= M[i, m] * M[j, m]
+    return v
+
+
+@njit(cache=True, nogil=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
+def _axpy_row(y, a, M, i, n):
+    """``y[:n] += a M[i, :n]`` in place (the row by index, not as a view)."""
+    for m in range(n):
+        y[m] += a * M[i, m]
+
+
+@njit(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True,
+      no_cfunc_wrapper=True)
+def _support_newton(G, q, w, state, l1, l2, sup, L):
     """Exact step on the support of ``w`` with its signs fixed, guarded.
 
     Minimizes the sign-fixed quadratic ``0.5 v^T (G_SS + l2 I) v - (q_S - l1
@@ -66,57 +85,58 @@ def _support_newton(G, q, w, state, l1, l2, sup, L, y):
     (more atoms than their rank), the objective is linear along a null vector:
     moving along it, downhill, to the first zero drops one atom, and the step is
     retried on the smaller support. Updates the Gram-storage state ``G w - q``.
-    ``sup``, ``L``, ``y``: work buffers of shapes (s,), (s, s), (s,).
+    ``G`` is symmetric (its rows are read for its columns). ``sup``, ``L``: work
+    buffers of shapes (s,), (s + 1, s); the factor is kept in the lower triangle of
+    ``L[:s]`` and mirrored in the upper one, the forward solve in ``L[s]``, so that every
+    inner product of the forward and the back solve is one of two rows of ``L``.
 
-    One flat function with few branches: numba's compile time grows with the
-    basic blocks and typed operations of a function (measured: 0.8 s for this
-    form against 2.0 s for the same step as three functions). ``error_model="numpy"``:
-    no zero-division branches; the one division that can meet a zero, a crossing
-    step ``-w / direction``, gives +-inf there, which reads as no sign change.
+    One flat function with few loops: numba's compile time grows with the loops that
+    index arrays (about 50 ms each, issue 19); the inner products and the state update
+    are calls to :func:`_residual` and :func:`_axpy_row`, compiled once.
+    ``error_model="numpy"``: no zero-division branches; the one division that can meet
+    a zero, a crossing step ``-w / direction``, gives +-inf there, which reads as no
+    sign change.
     """
     s = w.shape[0]
+    zero = s - s  # typed int64, not a literal
     curv = 0.0
     for _ in range(s):
         # Cholesky of G_SS + l2 I row by row over the support, fused with the forward
         # solve y = L^{-1} (q_S - l1 sign(w_S)); stops at the first dependent atom
-        n = s - s  # typed int64, not a literal
+        n = zero
         null = False
         for pa in range(s):
-            if w[pa] == 0.0:
+            c = w[pa]
+            if c == 0.0:
                 continue
             sup[n] = pa
-            L[n, n] = 1.0  # the b == n pass below leaves the Schur complement there
-            for b in range(n + 1):
-                v = G[pa, sup[b]] + l2 * (n == b)
-                for m in range(b):
-                    v -= L[n, m] * L[b, m]
-                L[n, b] = v / L[b, b]
-            v = L[n, n]
-            if not v > 1e-12 * (G[pa, pa] + l2):
+            for b in range(n):
+                v = _residual(G[pa, sup[b]], L, n, b, zero, b) / L[b, b]
+                L[n, b] = v
+                L[b, n] = v
+            h = G[pa, pa] + l2
+            v = _residual(h, L, n, n, zero, n)  # the Schur complement
+            if not v > 1e-12 * h:
                 null = True  # atom sup[n] depends on sup[:n]; L[n, :n] = L^{-1} G[S, sup[n]]
                 curv = v  # curvature of the objective along the null vector
                 break
             d = math.sqrt(v)
             L[n, n] = d
-            v = q[pa] - math.copysign(l1, w[pa])
-            for m in range(n):
-                v -= L[n, m] * y[m]
-            y[n] = v / d
+            L[s, n] = _residual(q[pa] - math.copysign(l1, c), L, n, s, zero, n) / d
             n += 1
-        # back solve: the minimizer y = L^{-T} y, or (null) y = L^{-T} L[n, :n], the null
-        # vector being (-y, 1); slope: derivative of the objective along it
+        # back solve in row x of L: the minimizer L^{-T} y (x = s), or (null) L^{-T} L[n, :n]
+        # (x = n), the null vector being (-L[n, :n], 1); slope: derivative of the
+        # objective along it
+        x = n if null else s
         slope = 0.0
         for i in range(n):
             a = n - 1 - i
-            v = L[n, a] if null else y[a]
-            for m in range(a + 1, n):
-                v -= L[m, a] * y[m]
-            d = v / L[a, a]
-            y[a] = d
+            d = _residual(L[x, a], L, a, x, a + 1, n) / L[a, a]
+            L[x, a] = d
             pa = sup[a]
             c = w[pa]
             slope -= (state[pa] + math.copysign(l1, c) + l2 * c) * d
-        # direction y[a] * f1 - w * f2: towards the minimizer (f1 = f2 = 1, step <= 1) or
+        # direction L[x, a] * f1 - w * f2: towards the minimizer (f1 = f2 = 1, step <= 1) or
         # along the null vector, downhill (f1 = -+1, f2 = 0, step up to the first zero)
         f1 = 1.0
         f2 = 1.0
@@ -125,15 +145,15 @@ def _support_newton(G, q, w, state, l1, l2, sup, L, y):
             pa = sup[n]
             c = w[pa]
             slope += state[pa] + math.copysign(l1, c) + l2 * c
-            y[n] = -1.0
+            L[x, n] = -1.0
             n += 1
             f1 = -1.0 + 2.0 * (slope > 0.0)
             f2 = 0.0
             t = np.inf
         for a in range(n):  # t: the first sign change, -w / direction > 0
             c = w[sup[a]]
-            d = y[a] * f1 - c * f2
-            y[a] = d
+            d = L[x, a] * f1 - c * f2
+            L[x, a] = d
             r = -c / d
             if (r > 0.0) & (r < t):
                 t = r
@@ -142,18 +162,17 @@ def _support_newton(G, q, w, state, l1, l2, sup, L, y):
         for a in range(n):
             pa = sup[a]
             c = w[pa]
-            d = y[a]
+            d = L[x, a]
             r = -c / d
             new = (c + t * d) * ((r <= 0.0) | (r > t))  # exactly 0 where the sign changes
-            for j in range(s):
-                state[j] += (new - c) * G[j, pa]
+            _axpy_row(state, new - c, G, pa, s)  # G symmetric: row pa is column pa
             w[pa] = new
         if not null:
             return
 
 
-@njit(cache=True, nogil=True)
-def _enet_gram_batch(G, Q, W, lips, alpha, gamma, tol, max_steps, done, state, sup, L, y):
+@njit(cache=True, nogil=True, error_model="numpy")
+def _enet_gram_batch(G, Q, W, S, alpha, gamma, tol, max_steps, done, sup, L):
     """Elastic net of each target ``k`` on its own Gram problem, by an exact active set.
 
     Minimizes, for every ``k`` (warm-started from ``W[k]``, updated in place)::
@@ -161,54 +180,50 @@ def _enet_gram_batch(G, Q, W, lips, alpha, gamma, tol, max_steps, done, state, s
         0.5 w^T G[k] w - Q[k]^T w + alpha[k] (gamma ||w||_1 + (1 - gamma) / 2 ||w||^2)
 
     Each step takes the coordinate of largest violation ``dist(-g_j, ∂pen(w_j)) /
-    sqrt(G_jj)`` (:func:`~skstruct._backend._penalties.subdiff_distance_1d`, ``g = G w -
-    q``), minimizes the objective along it (:func:`~skstruct._backend._penalties.prox_1d`:
-    an atom enters the support with the sign its gradient asks), then makes the exact
-    step on the support (:func:`_support_newton`), so the support is solved in closed
-    form and only its changes take steps (feature-sign search, Lee et al. 2007, with one
-    entering atom per step). Done when no violation exceeds ``tol[k]``: the iterate is
-    then the minimizer up to that slack (every step lowers the objective; the
-    coordinate step keeps a singular support moving). Coordinates with ``lips[k, j] ==
-    0`` (empty slots) stay at zero. ``done[k]``: target ``k`` met the test within
-    ``max_steps`` steps. Shapes: ``G`` (B, s, s); ``Q``, ``W``, ``lips`` (B, s);
-    ``alpha``, ``tol``, ``done`` (B,); work space ``state``, ``y`` (s,), ``sup`` (s,)
-    int64, ``L`` (s, s) (nothing is allocated here: each allocation signature is a
-    compile of its own, issue 19).
+    sqrt(G_jj)`` (the elastic-net ``subdiff`` of :mod:`._penalties`, ``g = G w - q``),
+    minimizes the objective along it (its ``prox``: an atom enters the support with the
+    sign its gradient asks), then makes the exact step on the support
+    (:func:`_support_newton`), so the support is solved in closed form and only its
+    changes take steps (feature-sign search, Lee et al. 2007, with one entering atom per
+    step). Done when no violation exceeds ``tol[k]``: the iterate is then the minimizer
+    up to that slack (every step lowers the objective; the coordinate step keeps a
+    singular support moving). Coordinates with ``G[k, j, j] == 0`` (empty slots: zero
+    row and column) are set to 0 by the first step and never enter. ``S``: the
+    gradients ``G[k] W[k] - Q[k]`` on entry, kept up to date. ``done[k]`` is set True
+    when target ``k`` met the test within ``max_steps`` steps (pass it False). Shapes:
+    ``G`` (B, s, s), each ``G[k]`` symmetric (its rows are read for its columns); ``Q``,
+    ``W``, ``S`` (B, s); ``alpha``, ``tol``, ``done`` (B,); work space ``sup`` (s,)
+    int64, ``L`` (s + 1, s) (nothing is allocated here: each allocation
+    signature is a compile of its own, issue 19). The penalty functions are called by
+    name, not through the inlined switches (cheaper to compile, issue 19).
     """
     B, s = Q.shape
     for k in range(B):
         Gk = G[k]
         wk = W[k]
+        sk = S[k]
         a = alpha[k]
-        for r in range(s):
-            if not lips[k, r] > 0.0:
-                wk[r] = 0.0
-        for r in range(s):  # the gradient G w - q
-            acc = -Q[k, r]
-            for p in range(s):
-                if wk[p] != 0.0:
-                    acc += Gk[r, p] * wk[p]
-            state[r] = acc
-        done[k] = False
         for _ in range(max_steps):
             worst = tol[k]
-            j = -1
+            j = s  # none yet (typed int64: a literal -1 would type the calls on j apart)
             for r in range(s):
-                if lips[k, r] > 0.0:
-                    v = subdiff_distance_1d(ENET, a, gamma, wk[r], state[r], False)
-                    v /= math.sqrt(lips[k, r])
+                h = Gk[r, r]
+                if h > 0.0:
+                    v = _enet_subdiff(a, gamma, wk[r], sk[r], False) / math.sqrt(h)
                     if v > worst:
                         worst = v
                         j = r
-            if j < 0:
+                else:
+                    wk[r] = 0.0
+            if j == s:
                 done[k] = True
                 break
             old = wk[j]
-            new = prox_1d(ENET, a, gamma, old - state[j] / lips[k, j], 1.0 / lips[k, j], False)
-            for r in range(s):
-                state[r] += (new - old) * Gk[r, j]
+            h = Gk[j, j]
+            new = _enet_prox(a, gamma, old - sk[j] / h, 1.0 / h, False)
+            _axpy_row(sk, new - old, Gk, j, s)  # G symmetric: row j is column j
             wk[j] = new
-            _support_newton(Gk, Q[k], wk, state, a * gamma, a * (1.0 - gamma), sup, L, y)
+            _support_newton(Gk, Q[k], wk, sk, a * gamma, a * (1.0 - gamma), sup, L)
 
 
 def _solve_working_sets(A, Xb, P, T, C, level, l1_ratio, which, tol, max_steps):
@@ -227,7 +242,7 @@ def _solve_working_sets(A, Xb, P, T, C, level, l1_ratio, which, tol, max_steps):
     R = np.empty((which.size, A.shape[1]))
     ok = np.zeros(which.size, dtype=np.bool_)
     chunk = max(1, _BLOCK_ELEMENTS // (s * s))
-    work = (np.empty(s), np.empty(s, dtype=np.int64), np.empty((s, s)), np.empty(s))
+    work = (np.empty(s, dtype=np.int64), np.empty((s + 1, s)))
     for a in range(0, which.size, chunk):
         idx = which[a:a + chunk]
         Ti = T[idx]
@@ -237,14 +252,14 @@ def _solve_working_sets(A, Xb, P, T, C, level, l1_ratio, which, tol, max_steps):
         At[empty] = 0.0
         G = At @ At.transpose(0, 2, 1)
         Q = np.where(empty, 0.0, P[idx[:, None], Tc])
-        lips = np.ascontiguousarray(np.einsum("kss->ks", G))
-        W = np.ascontiguousarray(C[idx])
+        W = C[idx]
+        S = np.einsum("krp,kp->kr", G, W) - Q  # the gradients G w - q
         b = Xb[idx]
         # violations (in units of sqrt(G_jj)) against tol ||b||, four decades below: the
         # active set ends on the exact solution, the slack only has to pass rounding (at
         # 1e-2 tol ||b|| singular SSC problems kept objective excesses up to 3e-9)
         slack = 1e-4 * float(tol) * np.sqrt(np.einsum("kd,kd->k", b, b))
-        _enet_gram_batch(G, Q, W, lips, np.ascontiguousarray(level[idx]), float(l1_ratio),
+        _enet_gram_batch(G, Q, W, S, np.ascontiguousarray(level[idx]), float(l1_ratio),
                          slack, int(max_steps), ok[a:a + idx.size], *work)
         C[idx] = W
         R[a:a + idx.size] = b - (W[:, None, :] @ At)[:, 0, :]
