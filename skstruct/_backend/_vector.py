@@ -6,12 +6,17 @@ and LLVM per loop site), while a call to one of these costs about 10 ms at
 the call site, each of them is compiled once per process and cached once, and
 the kernel runs as fast (LLVM inlines them when the kernel is finalised).
 Measured in issue 19: 40 axpy loops written out compiled in 2.4 s, 40 calls
-to :func:`axpy` in 0.5 s, same run time from n = 3 to n = 1000.
+to :func:`axpy` in 0.5 s, same run time from n = 3 to n = 1000 on whole
+arrays. Not free in a hot inner loop over short vectors: a call on a row view
+(``A[b]``) adds a reference-count update and LLVM does not always inline the
+call, which made the IGMN stream and the self-expression kernel up to 2-3x
+slower; there, a loop written out (or a helper indexing the 2-D array) is
+the faster choice.
 
 Each function has one signature in use: float64 arrays of C layout (a row of
-a C-contiguous 2-D array qualifies), int64 lengths and offsets, float64
-scalars. Passing an int where a float is expected, an int32 index array or a
-literal constant makes numba compile another signature; pass typed values.
+a C-contiguous 2-D array qualifies), int64 lengths, float64 scalars. Passing
+an int where a float is expected or a literal constant makes numba compile
+another signature; pass typed values.
 They are callable from numba code only (no Python wrapper, no cfunc).
 
 Lengths are explicit so a kernel can work on the first ``n`` entries of a
@@ -24,26 +29,10 @@ _jit = njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
 
 
 @_jit
-def dot(x, y, n):
-    """``sum_{i < n} x[i] y[i]``."""
-    s = 0.0
-    for i in range(n):
-        s += x[i] * y[i]
-    return s
-
-
-@_jit
 def axpy(y, a, x, n):
     """``y[:n] += a x[:n]`` in place."""
     for i in range(n):
         y[i] += a * x[i]
-
-
-@_jit
-def scal(x, a, n):
-    """``x[:n] *= a`` in place."""
-    for i in range(n):
-        x[i] *= a
 
 
 @_jit
@@ -72,18 +61,3 @@ def argmax_abs(x, n):
             k = i
     return k
 
-
-@_jit
-def dot_at(vals, idx, x, start, stop):
-    """``sum_{start <= k < stop} vals[k] x[idx[k]]`` (a CSC column against a dense vector)."""
-    s = 0.0
-    for k in range(start, stop):
-        s += vals[k] * x[idx[k]]
-    return s
-
-
-@_jit
-def axpy_at(y, a, vals, idx, start, stop):
-    """``y[idx[k]] += a vals[k]`` for ``start <= k < stop`` in place."""
-    for k in range(start, stop):
-        y[idx[k]] += a * vals[k]
