@@ -170,10 +170,10 @@ _mcp_value, _mcp_prox, _mcp_subdiff = _functions_for(MCP_CODE)
 _scad_value, _scad_prox, _scad_subdiff = _functions_for(SCAD_CODE)
 
 
-# The switches on the code, for numba callers with a constant code (inlined: only the
-# one call remains; the self-expression batch) and for Python (the prox tests). The CD
-# kernels of :mod:`._cd` pick their code's functions by name instead: inlining these
-# cost them ~0.2-0.3 s of compile each (issue 19).
+# The switches on the code, for Python (the prox tests compare every code against
+# brute force). The compiled kernels of :mod:`._cd` and :mod:`._self_expression`
+# call their code's functions by name instead: inlining these cost them ~0.2-0.3 s
+# of compile each (issue 19).
 @njit(cache=True, inline="always")
 def pen_value_1d(kind, a, gamma, x):
     """Value of the 1-D penalty ``pen(x; a)`` of code ``kind`` (see the module table)."""
@@ -193,18 +193,6 @@ def prox_1d(kind, a, gamma, z, step, positive):
     if kind == 1:
         return _mcp_prox(a, gamma, z, step, positive)
     return _scad_prox(a, gamma, z, step, positive)
-
-
-@njit(cache=True, inline="always")
-def subdiff_distance_1d(kind, a, gamma, w, g, positive):
-    """``dist(-g, ∂pen(w))`` for the datafit gradient ``g`` at ``w`` (the limiting
-    subdifferential for MCP and SCAD): zero iff the coordinate is stationary;
-    ``inf`` for a negative ``w`` with ``positive``."""
-    if kind == 0:
-        return _enet_subdiff(a, gamma, w, g, positive)
-    if kind == 1:
-        return _mcp_subdiff(a, gamma, w, g, positive)
-    return _scad_subdiff(a, gamma, w, g, positive)
 
 
 class Spec(NamedTuple):
