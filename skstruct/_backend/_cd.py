@@ -118,14 +118,14 @@ def _epochs_for(kind, df):
 
     @njit(cache=True, nogil=True, no_cfunc_wrapper=True)
     def epochs_dense(XT, y, sw, w, r, lin, ws, perms, steps, unit, alpha, gamma, weights,
-                     positive, max_epochs, inner_tol, tol, gap_met, wbuf, sbuf, out):
+                     positive, max_epochs, inner_tol, tol, gap_met, buf, out):
         """Up to ``max_epochs`` CD epochs over ``ws`` with dense ``XT`` (p, n).
 
         ``df`` 0: ``r`` is the residual; 1 (logistic): ``lin = X w`` and ``r`` its
         :func:`logistic_r`. Epoch ``e`` visits ``ws[perms[e % len(perms)]]``. With
-        ``wbuf`` (K+1, |ws|) and ``sbuf`` (K+1, n) non-empty, each epoch's ``w[ws]`` and
-        linear state are stored and the kernel returns when they are full.
-        ``out[:3]`` receives (epochs run, stop code, last epoch moved <= tol max|w|).
+        ``buf`` (K+1, |ws| + n + 2) non-empty, each epoch's ``w[ws]`` and linear state
+        (``r``, or ``lin``) are stored in a row and the kernel returns when the rows are
+        full. ``out[:3]`` receives (epochs run, stop code, last epoch moved <= tol max|w|).
         """
         # this code's 1-D penalty functions (``kind`` is a constant: numba prunes the
         # other branches before typing; no inlining, which costs seconds of compile)
@@ -137,7 +137,8 @@ def _epochs_for(kind, df):
             prox, subdiff = _scad_prox, _scad_subdiff
         n = r.shape[0]
         m = ws.shape[0]
-        nbuf = wbuf.shape[0]
+        nbuf = buf.shape[0]
+        state = r if df == 0 else lin
         pos = 0
         for e in range(max_epochs):
             kws, dw, wm = 0.0, 0.0, 0.0
@@ -163,10 +164,11 @@ def _epochs_for(kind, df):
                             lin[i] += delta * XT[j, i]
                             r[i] = logistic_r(y[i], sw[i], lin[i])
             if nbuf:
+                row = buf[pos]
                 for k in range(m):
-                    wbuf[pos, k] = w[ws[k]]
+                    row[k] = w[ws[k]]
                 for i in range(n):
-                    sbuf[pos, i] = r[i] if df == 0 else lin[i]
+                    row[m + i] = state[i]
                 pos += 1
             out[2] = dw <= tol * wm
             code = _epoch_end(kws, dw, wm, inner_tol, tol, gap_met, nbuf > 0 and pos == nbuf)
@@ -180,10 +182,10 @@ def _epochs_for(kind, df):
     @njit(cache=True, nogil=True, no_cfunc_wrapper=True)
     def epochs_csc(data, indices, indptr, off, uX, y, sw, w, r, extra, lin, ws, perms,
                    steps, unit, alpha, gamma, weights, positive, max_epochs, inner_tol, tol,
-                   gap_met, wbuf, sbuf, ebuf, out):
+                   gap_met, buf, out):
         """``epochs_dense`` for CSC ``X`` with implicit centring (``extra``: the shift
-        ``s``, ``u^T R``, ``u^T u``; column ``j`` is ``Xs_j - off_j u``); ``ebuf`` (K+1, 2)
-        stores the first two extras."""
+        ``s``, ``u^T R``, ``u^T u``; column ``j`` is ``Xs_j - off_j u``); the last two
+        entries of a ``buf`` row store the first two extras."""
         if kind == 0:  # (as in epochs_dense)
             prox, subdiff = _enet_prox, _enet_subdiff
         elif kind == 1:
@@ -192,7 +194,8 @@ def _epochs_for(kind, df):
             prox, subdiff = _scad_prox, _scad_subdiff
         n = r.shape[0]
         m = ws.shape[0]
-        nbuf = wbuf.shape[0]
+        nbuf = buf.shape[0]
+        state = r if df == 0 else lin
         pos = 0
         for e in range(max_epochs):
             kws, dw, wm = 0.0, 0.0, 0.0
@@ -223,12 +226,13 @@ def _epochs_for(kind, df):
                             lin[i] += delta * data[k]
                             r[i] = logistic_r(y[i], sw[i], lin[i])
             if nbuf:
+                row = buf[pos]
                 for k in range(m):
-                    wbuf[pos, k] = w[ws[k]]
+                    row[k] = w[ws[k]]
                 for i in range(n):
-                    sbuf[pos, i] = r[i] if df == 0 else lin[i]
-                ebuf[pos, 0] = extra[0]
-                ebuf[pos, 1] = extra[1]
+                    row[m + i] = state[i]
+                row[m + n] = extra[0]
+                row[m + n + 1] = extra[1]
                 pos += 1
             out[2] = dw <= tol * wm
             code = _epoch_end(kws, dw, wm, inner_tol, tol, gap_met, nbuf > 0 and pos == nbuf)
@@ -252,9 +256,9 @@ def _kernels_for(kind):
 
     @njit(cache=True, nogil=True, no_cfunc_wrapper=True)
     def epochs_gram(G, w, g, ws, perms, steps, unit, alpha, gamma, weights, positive,
-                    max_epochs, inner_tol, tol, gap_met, wbuf, sbuf, out):
+                    max_epochs, inner_tol, tol, gap_met, buf, out):
         """``epochs_dense`` for the Gram storage (quadratic datafit): ``g = G w - q`` is
-        the gradient, ``sbuf`` (K+1, p)."""
+        the gradient and the stored state, ``buf`` (K+1, |ws| + p + 2)."""
         if kind == 0:  # (as in epochs_dense)
             prox, subdiff = _enet_prox, _enet_subdiff
         elif kind == 1:
@@ -263,7 +267,7 @@ def _kernels_for(kind):
             prox, subdiff = _scad_prox, _scad_subdiff
         p = g.shape[0]
         m = ws.shape[0]
-        nbuf = wbuf.shape[0]
+        nbuf = buf.shape[0]
         pos = 0
         for e in range(max_epochs):
             kws, dw, wm = 0.0, 0.0, 0.0
@@ -280,10 +284,11 @@ def _kernels_for(kind):
                     for i in range(p):
                         g[i] += delta * G[j, i]
             if nbuf:
+                row = buf[pos]
                 for k in range(m):
-                    wbuf[pos, k] = w[ws[k]]
+                    row[k] = w[ws[k]]
                 for i in range(p):
-                    sbuf[pos, i] = g[i]
+                    row[m + i] = g[i]
                 pos += 1
             out[2] = dw <= tol * wm
             code = _epoch_end(kws, dw, wm, inner_tol, tol, gap_met, nbuf > 0 and pos == nbuf)
@@ -295,72 +300,91 @@ def _kernels_for(kind):
         out[1] = 0
 
     @njit(cache=True, no_cfunc_wrapper=True)
-    def outer_terms(alpha, gamma, weights, positive, w, grad, unit, usable, lips, with_gap,
-                    scores):
+    def outer_terms(alpha, gamma, weights, positive, w, grad, unit, usable, with_gap, scores):
         """What the outer iteration needs from the penalty, in one pass over the features.
 
         Fills ``scores`` with the working-set scores (``inf``: nonzero or unpenalised,
         ``-1``: unusable, else the violation ``dist(-grad_j, ∂pen_j(w_j))``). With
-        ``with_gap``, the penalty's share of the elastic-net duality gap: feature levels
-        ``l1_j = alpha weights_j gamma``, ``l2_j = alpha weights_j (1 - gamma)``, dual point
-        ``theta = c r / n`` with the largest ``c <= 1`` that makes it feasible; the gap is
-        ``F(w) + pen(w) - (D_F(c) - conj)`` with ``D_F(c) = -F^*(-theta)`` the datafit's
-        part (:meth:`Design.dual`).
+        ``with_gap``, the box and conjugate terms of the elastic-net duality gap over the
+        coordinates with curvature (``unit_j > 0``): feature levels ``l1_j = alpha
+        weights_j gamma``, ``l2_j = alpha weights_j (1 - gamma)``, dual point ``theta = c
+        r / n`` with the largest ``c <= 1`` that makes it feasible; the gap is ``F(w) +
+        pen(w) - (D_F(c) - conj)`` with ``D_F(c) = -F^*(-theta)`` the datafit's part
+        (:meth:`Design.dual`) and ``pen`` from ``pen_sum``.
 
-        Returns ``(kkt, n_inf, n_unpen, c, pen, conj)``: the largest violation times
+        Returns ``(kkt, n_inf, n_unpen, c, conj)``: the largest violation times
         ``unit_j``, the number of ``inf`` scores, of usable unpenalised features
         (``weights_j == 0``; the gap is not the stopping rule then), and the gap terms
-        (zeros without ``with_gap``; other codes than the elastic net have no gap: only
-        their ``pen``, with ``c = 1`` and ``conj = 0``).
+        (``c = 1``, ``conj = 0`` without ``with_gap`` and for codes other than the
+        elastic net, which have no gap).
         """
         if kind == 0:  # (as in the epoch kernels)
-            value, subdiff = _enet_value, _enet_subdiff
+            subdiff = _enet_subdiff
         elif kind == 1:
-            value, subdiff = _mcp_value, _mcp_subdiff
+            subdiff = _mcp_subdiff
         else:
-            value, subdiff = _scad_value, _scad_subdiff
+            subdiff = _scad_subdiff
         kkt = 0.0
         n_inf = 0
         n_unpen = 0
         c = 1.0
+        conj = 0.0
         for j in range(w.shape[0]):
             a = alpha * weights[j]
+            wj, gj = w[j], grad[j]
             # (the gap's terms are the elastic net's: other codes compile none of them)
-            if kind == 0 and with_gap and lips[j] > 0.0 and a * (1.0 - gamma) == 0.0:
-                v = -grad[j] if positive else abs(grad[j])
-                if v > a * gamma:
-                    c = a * gamma / v if a * gamma / v < c else c
+            if kind == 0 and with_gap and unit[j] > 0.0:
+                v = -gj if positive else abs(gj)
+                l1, l2 = a * gamma, a * (1.0 - gamma)
+                if l2 == 0.0:
+                    if v > l1:
+                        c = l1 / v if l1 / v < c else c
+                elif l2 > 0.0 and v > l1:
+                    conj += (v - l1) * (v - l1) / (2.0 * l2)
             if not usable[j]:
                 scores[j] = -1.0
                 continue
             if weights[j] == 0.0:
                 n_unpen += 1
-            sc = subdiff(a, gamma, w[j], grad[j], positive)
+            sc = subdiff(a, gamma, wj, gj, positive)
             if sc * unit[j] > kkt:
                 kkt = sc * unit[j]
-            if w[j] != 0.0 or a == 0.0:
+            if wj != 0.0 or a == 0.0:
                 scores[j] = np.inf
                 n_inf += 1
             else:
                 scores[j] = sc
-        pen = 0.0
-        conj = 0.0
-        if with_gap:
-            for j in range(w.shape[0]):
-                a = alpha * weights[j]
-                if w[j] != 0.0:
-                    pen += value(a, gamma, w[j])
-                l2 = a * (1.0 - gamma)
-                if kind == 0 and l2 > 0.0 and lips[j] > 0.0:
-                    v = -c * grad[j]
-                    v = v if positive else abs(v)
-                    e = v - a * gamma
-                    if e > 0.0:
-                        conj += e * e / (2.0 * l2)
-        return kkt, n_inf, n_unpen, c, pen, conj
+        # conj was summed at c = 1 (one pass): c < 1 only comes from a coordinate with
+        # l2 = 0, so gamma = 1 (no l2 > 0 anywhere) or a = 0 (then c = 0 and every
+        # (c v - l1)_+ vanishes): conj at that c is 0 either way
+        return kkt, n_inf, n_unpen, c, conj if c == 1.0 else 0.0
+
+    @njit(cache=True, no_cfunc_wrapper=True)
+    def pen_sum(alpha, gamma, weights, w, q, g):
+        """``(sum_j pen(w_j; alpha * weights_j), q^T w, w^T g)`` over the nonzero ``w_j`` of
+        ``w`` (m,), in index order; ``q`` and ``g`` (m,) or empty (then the products are 0):
+        the Gram storage's datafit value comes in the same pass. Cost O(m)."""
+        if kind == 0:  # (as in the epoch kernels)
+            value = _enet_value
+        elif kind == 1:
+            value = _mcp_value
+        else:
+            value = _scad_value
+        tot = 0.0
+        qw = 0.0
+        wg = 0.0
+        prods = q.shape[0] > 0
+        for j in range(w.shape[0]):
+            wj = w[j]
+            if wj != 0.0:
+                tot += value(alpha * weights[j], gamma, wj)
+                if prods:
+                    qw += q[j] * wj
+                    wg += wj * g[j]
+        return tot, qw, wg
 
     (dense_q, csc_q), (dense_l, csc_l) = _epochs_for(kind, 0), _epochs_for(kind, 1)
-    return Kernels((dense_q, dense_l), (csc_q, csc_l), epochs_gram, outer_terms)
+    return Kernels((dense_q, dense_l), (csc_q, csc_l), epochs_gram, outer_terms, pen_sum)
 
 
 class Kernels(NamedTuple):
@@ -371,6 +395,7 @@ class Kernels(NamedTuple):
     epochs_csc: tuple
     epochs_gram: object
     outer_terms: object
+    pen_sum: object
 
 
 #: the kernels of each penalty code: ``KERNELS[spec.kind]``
@@ -379,31 +404,9 @@ KERNELS = tuple(_kernels_for(kind) for kind in (ENET, MCP_CODE, SCAD_CODE))
 
 # ----------------------------------------------------------------------------- outer-loop helpers
 def penalty_sum(kind, alpha, gamma, weights, w):
-    """``sum_j pen(w_j; alpha * weights_j)`` of ``w`` (m,) for penalty code ``kind``.
-
-    By the kernel the driver compiles anyway (:func:`outer_terms` with every
-    coordinate unusable and no curvature: only its penalty sum runs), so it adds no
-    compile of its own. Cost O(m).
-    """
-    m = w.shape[0]
-    zeros, unusable = _zero_inputs(m)
-    return float(KERNELS[kind].outer_terms(alpha, gamma, weights, False, w, zeros, zeros,
-                                           unusable, zeros, True, np.empty(m))[4])
-
-
-_ZEROS = [np.zeros(0), np.zeros(0, dtype=bool)]
-
-
-def _zero_inputs(m):
-    """Zeros of length ``m`` (float and bool) for the inputs :func:`penalty_sum` passes
-    and ``outer_terms`` only reads: one buffer, grown when needed, so the call per
-    extrapolation allocates only its output. (Not flagged read-only: numba would
-    compile a second signature of ``outer_terms`` for read-only arrays.)"""
-    z, b = _ZEROS
-    if z.shape[0] < m:
-        z, b = np.zeros(2 * m), np.zeros(2 * m, dtype=bool)
-        _ZEROS[:] = [z, b]
-    return z[:m], b[:m]
+    """``sum_j pen(w_j; alpha * weights_j)`` of ``w`` (m,) for penalty code ``kind``
+    (``weights`` (m,); the kernel ``pen_sum`` of :data:`KERNELS`). Cost O(m)."""
+    return KERNELS[kind].pen_sum(alpha, gamma, weights, w, _EMPTYF, _EMPTYF)[0]
 
 
 # ----------------------------------------------------------------------------- Python side
@@ -460,7 +463,7 @@ def logistic_gap(F, g, t, y, sw, n, w, alpha, gamma, weights, xsw=None, xt=None,
     point: ``theta = c sw y t' / n`` from ``t_i = sigma(-y_i z_i)``, balanced
     (:func:`balance_dual_point`) when ``xsw`` is given, and ``c <= 1`` the largest scale
     meeting the box constraints; the box and conjugate terms are :func:`outer_terms`'s
-    (the CD driver's), the entropy :func:`logistic_dual`.
+    (the CD driver's), the penalty ``pen_sum``'s, the entropy :func:`logistic_dual`.
 
     Parameters
     ----------
@@ -485,10 +488,12 @@ def logistic_gap(F, g, t, y, sw, n, w, alpha, gamma, weights, xsw=None, xt=None,
     if xsw is not None:
         t, g = balance_dual_point(g, t, y, sw, n, xsw, xt)
     m = w.shape[0]
-    ones = np.ones(m)
-    _, _, _, c, pen, conj = KERNELS[ENET].outer_terms(
-        alpha, gamma, weights, positive, w, -g, ones, ones > 0.0,
-        (weights > 0.0).astype(np.float64), True, np.empty(m))
+    # (unit 1 where penalised, 0 elsewhere: only its sign is read, for the box terms)
+    ks = KERNELS[ENET]
+    _, _, _, c, conj = ks.outer_terms(alpha, gamma, weights, positive, w, -g,
+                                      (weights > 0.0).astype(np.float64), np.ones(m, dtype=bool),
+                                      True, np.empty(m))
+    pen = ks.pen_sum(alpha, gamma, weights, w, _EMPTYF, _EMPTYF)[0]
     return F + pen + conj - logistic_dual(c * t, sw, n)
 
 
@@ -547,17 +552,31 @@ class Design:
         g += extra[0] * self.uX - self.off * (extra[1] + extra[0] * extra[2])
         return g / -self.n_samples
 
+    def objective(self, w, state, extra, lin, pen, ws=None):
+        """``(F, aux, pen_w)``: the datafit value, the auxiliary its dual needs (quadratic:
+        ``y^T R / n``) and the penalty of ``w``. ``pen`` = (the ``pen_sum`` kernel, alpha,
+        gamma, weights); ``ws``: increasing indices outside which ``w`` is zero, so that the
+        dense and sparse storages sum the penalty over ``w[ws]`` only (the same sum; the
+        Gram one passes over all of ``w`` for its products anyway)."""
+        psum, alpha, gamma, weights = pen
+        if self.mode == 2:
+            # from the state g = G w - q: 2 F = yty - 2 q^T w + w^T G w = yty - q^T w + w^T g,
+            # the products in the penalty's pass over w (one call: small problems run this
+            # a few times per solve)
+            P, qw, wg = psum(alpha, gamma, weights, w, self.y, state)
+            return 0.5 * (self.yty_n - qw + wg), self.yty_n - qw, P
+        if ws is None:
+            P = psum(alpha, gamma, weights, w, _EMPTYF, _EMPTYF)[0]
+        else:
+            P = psum(alpha, gamma, weights[ws], w[ws], _EMPTYF, _EMPTYF)[0]
+        return (*self.value(w, state, extra, lin), P)
+
     def value(self, w, state, extra, lin):
-        """Datafit value and the auxiliary its dual needs (quadratic: ``y^T R / n``)."""
+        """Datafit value and the auxiliary its dual needs (quadratic: ``y^T R / n``) of the
+        dense and sparse storages (the Gram one's: :meth:`objective`)."""
         n = self.n_samples
         if self.datafit != 0:
             return float(self.sw @ np.logaddexp(0.0, -self.y * lin)) / n, 0.0
-        if self.mode == 2:
-            # from the state g = G w - q: 2 F = yty - 2 q^T w + w^T G w = yty - q^T w + w^T g
-            # (ndarray.dot: half the call overhead of ``float(a @ b)`` on the short
-            # vectors of small problems, where this runs once per outer iteration)
-            qw = self.y.dot(w)
-            return 0.5 * (self.yty_n - qw + w.dot(state)), self.yty_n - qw
         rr = state.dot(state)
         yr = self.y.dot(state)
         if self.mode == 1:
@@ -582,22 +601,22 @@ class Design:
                             self.n_samples, w, alpha, gamma, weights, self.xsw, xt, positive)
 
     def epochs(self, w, state, extra, lin, ws, perms, steps, unit, kernel, max_epochs, inner_tol,
-               tol, gap_met, bufs, out):
+               tol, gap_met, buf, out):
         """Up to ``max_epochs`` CD epochs over ``ws`` by this storage's kernel (see
         ``epochs_dense`` of :data:`KERNELS`); ``kernel`` = (kind, alpha, gamma, weights,
-        positive) of the penalty (int, float, float, ndarray, bool); ``bufs`` = (wbuf,
-        sbuf, ebuf) for Anderson."""
+        positive) of the penalty (int, float, float, ndarray, bool); ``buf`` the
+        Anderson rows (K+1, |ws| + len(state) + 2), or (0, 0)."""
         ks = KERNELS[kernel[0]]
         args = (ws, perms, steps, unit, *kernel[1:], max_epochs, inner_tol, tol, gap_met)
         if self.mode == 0:
             ks.epochs_dense[self.datafit](self.X, self.y, self.sw, w, state, lin, *args,
-                                          bufs[0], bufs[1], out)
+                                          buf, out)
         elif self.mode == 1:
             ks.epochs_csc[self.datafit](self.data, self.indices, self.indptr, self.off,
                                         self.uX, self.y, self.sw, w, state, extra, lin, *args,
-                                        *bufs, out)
+                                        buf, out)
         else:
-            ks.epochs_gram(self.X, w, state, *args, bufs[0], bufs[1], out)
+            ks.epochs_gram(self.X, w, state, *args, buf, out)
 
     def solver_constants(self):
         """(usable (lipschitz > 0), steps ``1 / L_j``, units ``1 / sqrt(L_j)``, the cyclic
@@ -948,21 +967,23 @@ def _solve(d, spec, w0, state, tol, max_iter, max_epochs, p0, screen, anderson, 
     ko = np.array([0.0, 0.0, float(bool(trust_start) or w0 is None)])
     kernel = (kind, alpha, gamma, weights, positive)
     outer = KERNELS[kind].outer_terms
+    pen = (KERNELS[kind].pen_sum, alpha, gamma, weights)
     n_av = d.n_usable
     ws_all = None
     n_epochs, gap, kkt, gap_met, it = 0, np.nan, np.inf, False, 0
     for it in range(max_iter):
         grad = d.gradient(st, extra)
-        kkt, n_inf, n_unpen, c, pen, conj = outer(alpha, gamma, weights, positive, w, grad, unit,
-                                                  usable, d.lipschitz, use_gap, scores)
+        kkt, n_inf, n_unpen, c, conj = outer(alpha, gamma, weights, positive, w, grad, unit,
+                                             usable, use_gap, scores)
         if use_gap and n_unpen and not (icpt and n_unpen == 1):
             use_gap = safe = False
         if use_gap:
-            F, aux = d.value(w, st, extra, lin)
             if icpt:
+                F = d.value(w, st, extra, lin)[0]
                 gap = d.intercept_gap(alpha, gamma, weights, positive, w, grad, F, st)
             else:
-                gap = F + pen - d.dual(c, F, aux, st) + conj
+                F, aux, P = d.objective(w, st, extra, lin, pen)
+                gap = F + P - d.dual(c, F, aux, st) + conj
             gap_met = gap <= tol_gap
             if gap_met and ko[2]:
                 break
@@ -1001,7 +1022,8 @@ def _solve(d, spec, w0, state, tol, max_iter, max_epochs, p0, screen, anderson, 
         use_aa = anderson and (d.mode != 1 or
                                int((d.indptr[ws + 1] - d.indptr[ws]).sum()) >= st.shape[0])
         nbuf = _ANDERSON_K + 1 if use_aa else 0
-        bufs = (np.empty((nbuf, ws_size)), np.empty((nbuf, st.shape[0])), np.empty((nbuf, 2)))
+        # (rows: w[ws], the linear state, two extras of the sparse storage)
+        buf = np.empty((nbuf, ws_size + st.shape[0] + 2) if nbuf else (0, 0))
         # (cyclic: epoch e visits ws[perm0[0, k]] = ws[k], k < |ws|)
         perms = perm0
         budget = max_epochs
@@ -1012,13 +1034,13 @@ def _solve(d, spec, w0, state, tol, max_iter, max_epochs, p0, screen, anderson, 
                 chunk = min(budget, nbuf or _RANDOM_BATCH)
                 perms = np.argsort(rng.random_sample((chunk, ws_size)), axis=1)
             d.epochs(w, st, extra, lin, ws, perms, steps, unit, kernel, chunk, inner_tol, tol,
-                     gap_met, bufs, ko)
+                     gap_met, buf, ko)
             done = int(ko[0])
             budget -= done
             n_epochs += done
             code = int(ko[1])
             if code == _EXTRAPOLATE:
-                _extrapolate(d, kernel, w, ws, st, extra, lin, *bufs)
+                _extrapolate(d, kernel, w, ws, st, extra, lin, buf)
             elif code != _BUDGET:
                 break
         if code == _STALLED and full_ws:
@@ -1029,31 +1051,36 @@ def _solve(d, spec, w0, state, tol, max_iter, max_epochs, p0, screen, anderson, 
     return CDResult(w, st, extra, out, converged, lin)
 
 
-def _extrapolate(d, kernel, w, ws, st, extra, lin, wbuf, sbuf, ebuf):
-    """Anderson extrapolation of the K+1 stored iterates (``w[ws]`` and the datafit's
-    linear state); kept, in place, when it lowers ``P``. ``kernel`` = (kind, alpha,
-    gamma, weights, positive) of the penalty."""
+def _extrapolate(d, kernel, w, ws, st, extra, lin, buf):
+    """Anderson extrapolation of the K+1 iterates stored in the rows of ``buf`` (``w[ws]``,
+    the datafit's linear state, two extras); kept, in place, when it lowers ``P``.
+    ``kernel`` = (kind, alpha, gamma, weights, positive) of the penalty."""
     kind, alpha, gamma, weights, positive = kernel
+    m, ns = ws.shape[0], st.shape[0]
+    # (contiguous copies of the row parts: a strided operand can take another BLAS path,
+    # which changed results at rounding level)
+    wbuf = np.ascontiguousarray(buf[:, :m])
     cf = anderson_weights(wbuf)
     if cf is None:
         return
     w_acc = cf @ wbuf[1:]
     if positive and (w_acc < 0.0).any():
         return
-    wts = weights[ws]
+    pen = (KERNELS[kind].pen_sum, alpha, gamma, weights)
     w_old = w[ws]
-    P_old = d.value(w, st, extra, lin)[0] + penalty_sum(kind, alpha, gamma, wts, w_old)
-    lin_acc = cf @ sbuf[1:]
+    F, _, P = d.objective(w, st, extra, lin, pen, ws)
+    P_old = F + P
+    lin_acc = cf @ np.ascontiguousarray(buf[1:, m:m + ns])
     extra_acc = extra.copy()
     if d.mode == 1:
-        extra_acc[:2] = cf @ ebuf[1:]
+        extra_acc[:2] = cf @ np.ascontiguousarray(buf[1:, m + ns:])
     if d.datafit == 0:
         st_acc, lin_acc = lin_acc, lin
     else:
         st_acc = _logistic_residuals(d.y, d.sw, lin_acc)
     w[ws] = w_acc
-    P_new = d.value(w, st_acc, extra_acc, lin_acc)[0] + penalty_sum(kind, alpha, gamma, wts,
-                                                                    w_acc)
+    F, _, P = d.objective(w, st_acc, extra_acc, lin_acc, pen, ws)
+    P_new = F + P
     if P_new < P_old:
         st[:] = st_acc
         lin[:] = lin_acc

@@ -153,7 +153,7 @@ def _kkt(spec, weights, w, grad, unit, usable):
     distance; same compiled signature as the driver's call)."""
     m = w.shape[0]
     return KERNELS[ENET].outer_terms(spec.alpha, spec.gamma, weights, False, w, grad, unit,
-                                     usable, unit, False, np.empty(m))[0]
+                                     usable, False, np.empty(m))[0]
 
 
 def prox_newton_solve(design, spec, w0=None, *, fit_intercept=False, tol=1e-4, max_iter=100,
