@@ -53,6 +53,7 @@ from numba import njit
 from scipy.special import gammaln, zeta
 
 from ..utils._parallel import threaded_map
+from ._vector import inner_jit
 
 KERNELS = ("gaussian", "generalized_gaussian", "logistic", "sigmoid", "epanechnikov", "flat")
 _COMPACT = ("epanechnikov", "flat")
@@ -199,10 +200,9 @@ def log_normalizer(n_features, kernel, exponent=2.0):
 # kernels' branches before typing), over three loops shared by every kernel
 # (compiled once). A gaussian fit compiles no logistic, sigmoid or compact
 # kernel code.
-_jit_inner = njit(cache=True, nogil=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
 
 
-@_jit_inner
+@inner_jit
 def _scaled_sq_dists(g, q, Xb, q_sq, x_sq, inv_h2):
     """``g[j] <- ||q - Xb[j]||^2 inv_h2`` from the Gram row ``g[j] = q . Xb[j]``.
 
@@ -223,7 +223,7 @@ def _scaled_sq_dists(g, q, Xb, q_sq, x_sq, inv_h2):
         g[j] = raw * inv_h2 if raw > 0.0 else 0.0
 
 
-@_jit_inner
+@inner_jit
 def _indicator_sum(g):
     """``g[j] <- 1[g[j] <= 1]``; returns the count."""
     tot = 0.0
@@ -234,7 +234,7 @@ def _indicator_sum(g):
     return tot
 
 
-@_jit_inner
+@inner_jit
 def _exp_shifted(g, shift):
     """``g[j] <- exp(g[j] - shift)`` after the row max; returns ``(max, sum)``.
 
@@ -729,7 +729,6 @@ def dedupe_points(P, scores, radius, order=None):
             assign[fi] = len(keep)
         keep.append(i)
     return np.asarray(keep, dtype=int), assign
-
 
 
 def nearest_rows(Q, C, block=4096):

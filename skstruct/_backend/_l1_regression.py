@@ -26,7 +26,7 @@ from numba import njit
 from sklearn.utils import gen_even_slices
 
 from ..utils._parallel import threaded_map
-from ._vector import argmax_abs, assign, axpy, fill
+from ._vector import argmax_abs, assign, axpy, fill, inner_jit
 
 
 def l1_regression_rows(X, V, *, mask=None, max_steps=None, n_jobs=None):
@@ -444,10 +444,7 @@ def _vertex_descent(X, Vt, V, M, full, Z, max_steps, delta, vn, certified, B):
         assign(Z[i], z, r)
 
 
-_jit = njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
-
-
-@_jit
+@inner_jit
 def _add_rows(out, A, c, s, m, n):
     # out[:n] += s * sum_{b < m} c[b] A[b, :n]  (out += s A^T c)
     for b in range(m):
@@ -456,7 +453,7 @@ def _add_rows(out, A, c, s, m, n):
             out[a] += cb * A[b, a]
 
 
-@_jit
+@inner_jit
 def _rows_dot(out, A, x, m, n):
     # out[b] = A[b, :n] . x[:n] for b < m  (out = A x)
     for b in range(m):
@@ -466,7 +463,7 @@ def _rows_dot(out, A, x, m, n):
         out[b] = acc
 
 
-@_jit
+@inner_jit
 def _line_search(tb, inc, kk, heap, rate, res, off, sg, slope):
     # The exact minimum of the piecewise-linear objective along the edge
     # (slope: its slope at 0, < 0): the breakpoints t > 0 of the residuals
@@ -520,7 +517,7 @@ def _line_search(tb, inc, kk, heap, rate, res, off, sg, slope):
     return _I0 - 1
 
 
-@_jit
+@inner_jit
 def _reset(B, free):
     # no basis: B = I, every position free
     r = B.shape[0]
@@ -532,7 +529,7 @@ def _reset(B, free):
     fill(free, one, r)
 
 
-@_jit
+@inner_jit
 def _enter(B, V, a, free, thr, w):
     # Entry a into the free position c where its tableau row w = v_a^T B
     # (v_a: row a of V) is largest, if w_c^2 > thr: the Gauss-Jordan pivot
@@ -562,14 +559,14 @@ def _enter(B, V, a, free, thr, w):
     return c
 
 
-@_jit
+@inner_jit
 def _heapify(heap, size, tb):
     # min-heap on (tb[item], item) of heap[:size]
     for s0 in range((size >> 1) - 1, -1, -1):
         _sift_down(heap, s0, size, tb)
 
 
-@_jit
+@inner_jit
 def _sift_down(heap, pos, size, tb):
     # min-heap on (tb[item], item) of the items in heap[:size]
     item = heap[pos]

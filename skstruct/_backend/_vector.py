@@ -25,31 +25,33 @@ preallocated buffer.
 
 from numba import njit
 
-_jit = njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
+#: the decorator of small functions called from compiled code only (no Python
+#: wrapper, no cfunc); the kernels' own helpers use it too
+inner_jit = njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
 
 
-@_jit
+@inner_jit
 def axpy(y, a, x, n):
     """``y[:n] += a x[:n]`` in place."""
     for i in range(n):
         y[i] += a * x[i]
 
 
-@_jit
+@inner_jit
 def fill(x, v, n):
     """``x[:n] = v``."""
     for i in range(n):
         x[i] = v
 
 
-@_jit
+@inner_jit
 def assign(dst, src, n):
     """``dst[:n] = src[:n]``."""
     for i in range(n):
         dst[i] = src[i]
 
 
-@_jit
+@inner_jit
 def argmax_abs(x, n):
     """Index of the largest ``|x[i]|``, ``i < n`` (the first on ties; 0 if n == 0)."""
     k = 0
