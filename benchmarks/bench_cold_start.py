@@ -9,6 +9,10 @@ process: interpreter start, imports and the fit. Each estimator is set
 against the nearest scikit-learn estimator, fitted the same way. A last table
 times ``import skstruct`` and each subpackage against ``import sklearn``.
 
+An install compiles the kernels ahead of time (``skstruct._backend._aot``), so a cold
+first fit compiles nothing; ``SKSTRUCT_AOT=0 python bench_cold_start.py ...`` measures
+numba's JIT instead (what an install without a C compiler, or an edited checkout, pays).
+
 ``python bench_cold_start.py --only Lasso [more names]`` prints the first-fit table of
 those cases without writing the results file.
 ``python bench_cold_start.py --profile Lasso [more names]`` prints instead, per

@@ -1,6 +1,13 @@
 """Fixtures shared by the test modules."""
 
+import os
+
 import pytest
+
+# the compiled kernels are the ones pip built (skstruct._backend._aot): a missing or stale
+# build, or a call whose arguments do not match a kernel's signature, is an error here.
+# SKSTRUCT_AOT=1 runs the suite on numba's JIT where that build is missing.
+os.environ.setdefault("SKSTRUCT_AOT", "strict")
 
 
 @pytest.fixture(scope="module")

@@ -53,9 +53,10 @@ import math
 
 import numpy as np
 import scipy.sparse as sp
-from numba import njit
+from numba import njit, types
 
 from ._cd import GramColumns
+from ._compiled import F1, F2, I1, J1, b1, f8, register
 from ._threads import blas_limit
 from ._working_set import anderson_weights, top_indices
 
@@ -255,6 +256,14 @@ def _epoch_gram(Gm, S, W, ptr, idx, blocks, lips, a1, a2, positive, G, Z):
         if zn > wm:
             wm = zn
     return kws, dw, wm
+
+
+# the storages' epoch kernels (see the module docstring), one signature each
+_BCD_ARGS = (I1, I1, I1, F1, F1, F1, b1, F2, F2)  # ptr, idx, blocks, lips, a1, a2, positive, G, Z
+register("bcd_dense", _epoch_dense, types.UniTuple(f8, 3)(F2, F2, F2, *_BCD_ARGS))
+register("bcd_csc", _epoch_csc,
+         types.UniTuple(f8, 3)(F1, J1, J1, F1, F1, F2, F2, F2, *_BCD_ARGS))
+register("bcd_gram", _epoch_gram, types.UniTuple(f8, 3)(F2, F2, F2, *_BCD_ARGS))
 
 
 # ----------------------------------------------------------------------------- designs, specs

@@ -58,12 +58,25 @@ from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
-from numba import njit
+from numba import njit, types
 from scipy.linalg import cho_factor, cho_solve, solve_triangular
 from scipy.special import xlog1py, xlogy
 
-from ._penalties import ENET, MCP_CODE, SCAD_CODE, _enet_prox, _enet_subdiff, _enet_value, \
-    _mcp_prox, _mcp_subdiff, _mcp_value, _scad_prox, _scad_subdiff, _scad_value
+from ._compiled import B1, F1, F2, I1, I2, J1, b1, f8, i8, register, void
+from ._penalties import (
+    ENET,
+    MCP_CODE,
+    SCAD_CODE,
+    _enet_prox,
+    _enet_subdiff,
+    _enet_value,
+    _mcp_prox,
+    _mcp_subdiff,
+    _mcp_value,
+    _scad_prox,
+    _scad_subdiff,
+    _scad_value,
+)
 from ._threads import blas_limit
 from ._working_set import anderson_weights, top_indices
 
@@ -243,7 +256,18 @@ def _epochs_for(kind, df):
         out[0] = max_epochs
         out[1] = 0
 
-    return epochs_dense, epochs_csc
+    return (register(f"cd_dense_{kind}_{df}", epochs_dense, _DENSE_SIG),
+            register(f"cd_csc_{kind}_{df}", epochs_csc, _CSC_SIG))
+
+
+# the epoch kernels' arguments after the storage's: ws, perms, steps, unit, alpha, gamma,
+# weights, positive, max_epochs, inner_tol, tol, gap_met, buf, out
+_EPOCH_ARGS = (I1, I2, F1, F1, f8, f8, F1, b1, i8, f8, f8, b1, F2, F1)
+_DENSE_SIG = void(F2, F1, F1, F1, F1, F1, *_EPOCH_ARGS)
+_CSC_SIG = void(F1, J1, J1, F1, F1, F1, F1, F1, F1, F1, F1, *_EPOCH_ARGS)
+_GRAM_SIG = void(F2, F1, F1, *_EPOCH_ARGS)
+_OUTER_SIG = types.Tuple((f8, i8, i8, f8, f8))(f8, f8, F1, b1, F1, F1, F1, B1, b1, F1)
+_PEN_SUM_SIG = types.UniTuple(f8, 3)(f8, f8, F1, F1, F1, F1)
 
 
 def _kernels_for(kind):
@@ -384,7 +408,10 @@ def _kernels_for(kind):
         return tot, qw, wg
 
     (dense_q, csc_q), (dense_l, csc_l) = _epochs_for(kind, 0), _epochs_for(kind, 1)
-    return Kernels((dense_q, dense_l), (csc_q, csc_l), epochs_gram, outer_terms, pen_sum)
+    return Kernels((dense_q, dense_l), (csc_q, csc_l),
+                   register(f"cd_gram_{kind}", epochs_gram, _GRAM_SIG),
+                   register(f"cd_outer_terms_{kind}", outer_terms, _OUTER_SIG),
+                   register(f"cd_pen_sum_{kind}", pen_sum, _PEN_SUM_SIG))
 
 
 class Kernels(NamedTuple):

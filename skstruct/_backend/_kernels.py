@@ -53,6 +53,7 @@ from numba import njit
 from scipy.special import gammaln, zeta
 
 from ..utils._parallel import threaded_map
+from ._compiled import F1, F2, b1, f8, register, void
 from ._vector import inner_jit
 
 KERNELS = ("gaussian", "generalized_gaussian", "logistic", "sigmoid", "epanechnikov", "flat")
@@ -337,7 +338,9 @@ def _compiled_for(kid):
             M[i] = m_new
             scale[i] = sc
 
-    return map_scalar, fold_block
+    return (register(f"kde_map_{kid}", map_scalar, void(F1, f8, b1, F1)),
+            register(f"kde_fold_{kid}", fold_block,
+                     void(F2, F2, F2, F1, F1, f8, f8, b1, F1, F1, F1)))
 
 
 _COMPILED = tuple(_compiled_for(kid) for kid in range(len(KERNELS)))

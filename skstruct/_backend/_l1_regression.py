@@ -22,10 +22,11 @@ budget exhausted).
 
 import numpy as np
 from joblib import effective_n_jobs
-from numba import njit
+from numba import njit, types
 from sklearn.utils import gen_even_slices
 
 from ..utils._parallel import threaded_map
+from ._compiled import B1, B2, F1, F2, b1, i8, register, void
 from ._vector import argmax_abs, assign, axpy, fill, inner_jit
 
 
@@ -442,6 +443,12 @@ def _vertex_descent(X, Vt, V, M, full, Z, max_steps, delta, vn, certified, B):
             continue
         certified[i] = True
         assign(Z[i], z, r)
+
+
+# (Vt and V may be read-only: a fitted model's components loaded from a memory map)
+_F2_RO = types.Array(types.float64, 2, "C", readonly=True)
+register("l1_vertex_descent", _vertex_descent,
+         void(F2, _F2_RO, _F2_RO, B2, b1, F2, i8, F1, F1, B1, F2))
 
 
 @inner_jit

@@ -15,6 +15,7 @@ import numpy as np
 from numba import njit
 from threadpoolctl import threadpool_limits
 
+from ._compiled import B1, F1, f8, register
 from ._svd import partial_svd, svt, svt_subspace_step
 
 
@@ -220,6 +221,9 @@ def _fused_step(d, l_, s_, y_, o_, mu, mu_next, lam, sn, a_):
         sn[i] = t
         a_[i] = d[i] - t + y
     return acc
+
+
+register("pcp_fused_step", _fused_step, f8(F1, F1, F1, F1, B1, f8, f8, f8, F1, F1))
 
 
 def _relative_gap(D, lam, s, S, Y, mask, rng):

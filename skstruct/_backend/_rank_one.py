@@ -19,6 +19,8 @@ import math
 import numpy as np
 from numba import njit
 
+from ._compiled import F1, F2, F3, I1, i8, register
+
 
 def refresh_precision(P, min_eig=1e-12):
     """Re-symmetrize precisions and recompute ``log|C|`` from a factorization.
@@ -285,3 +287,6 @@ def igmn_stream(X, sw, start, stop, M, P, stats, params, state, work, work_k):
             K = j
     state[0] = K
     return stop
+
+
+register("igmn_stream", igmn_stream, i8(F2, F1, i8, i8, F2, F3, F2, F1, I1, F3, F2))

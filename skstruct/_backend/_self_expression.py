@@ -34,6 +34,7 @@ from numba import njit
 from threadpoolctl import threadpool_limits
 
 from ..utils._parallel import threaded_map
+from ._compiled import B1, F1, F2, F3, I1, f8, i8, register, void
 from ._penalties import _enet_prox, _enet_subdiff
 from ._subspaces import _dim_from_spectrum
 from ._svd import svt
@@ -226,6 +227,10 @@ def _enet_gram_batch(G, Q, W, S, alpha, gamma, tol, max_steps, done, sup, L):
             _axpy_row(sk, new - old, Gk, j, s)  # G symmetric: row j is column j
             wk[j] = new
             _support_newton(Gk, Q[k], wk, sk, a * gamma, a * (1.0 - gamma), sup, L)
+
+
+register("ssc_enet_gram_batch", _enet_gram_batch,
+         void(F3, F2, F2, F2, F1, f8, F1, i8, B1, I1, F2))
 
 
 def _solve_working_sets(A, Xb, P, T, C, level, l1_ratio, which, tol, max_steps):

@@ -15,6 +15,8 @@ and Euclidean norms of vech vectors equal Frobenius norms of the matrices.
 import numpy as np
 from numba import njit
 
+from ._compiled import F3, I2, b1, register
+
 _SQRT2 = np.sqrt(2.0)
 
 
@@ -479,6 +481,9 @@ def _ldl_pivots(G, index, piv):
                     for i in range(m):
                         gbe[i] -= f[i] * gea[i]
     return True
+
+
+register("spd_ldl_pivots", _ldl_pivots, b1(F3, I2, F3))
 
 
 def second_moment_factor(V, n):

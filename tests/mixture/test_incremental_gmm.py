@@ -450,4 +450,8 @@ def test_read_only_input_same_model_one_compiled_signature():
     ro.partial_fit(X_ro[:7], sample_weight=sw_ro[:7])
     ref.partial_fit(X[:7], sample_weight=sw[:7])
     _assert_same_model(ro, ref)
-    assert len(igmn_stream.signatures) == 1
+    # the read-only arrays ran the one compiled variant: the extension's (no JIT signature),
+    # or the one JIT signature
+    from skstruct._backend._compiled import extension
+
+    assert len(igmn_stream.signatures) == (0 if extension() is not None else 1)
