@@ -23,7 +23,8 @@ design:
 
 Algorithm (skglm's working-set scheme, Massias et al. 2020; Bertrand et al. 2022).
 The outer loop is numpy; only the epochs over the working set are compiled
-(numba, one small kernel per storage, so a call compiles only its own):
+(numba, one small kernel per storage and penalty, compiled ahead of time at install,
+see :mod:`skstruct._backend._compiled`; on numba's JIT a call compiles only its own):
 
 1. Outer iteration: full gradient (one BLAS / sparse product), violation score
    ``dist(-grad_j, ∂pen_j(w_j))`` of every feature

@@ -211,7 +211,8 @@ _OPTIMAL, _BUDGET, _DEGENERATE, _STUCK = 0, 1, 2, 3
 _I0 = np.int64(0)
 
 
-# Compile cost (issue 19): numba's compile time grows with each statement
+# Compile cost on numba's JIT, without the install's ahead-of-time build
+# (issue 19; the build pays it once, at install): numba's compile time grows with each statement
 # that indexes an array, and LLVM's with the code of every function linked
 # in (each function's module holds, and optimizes again, all it calls). So
 # the walk is one function whose vector work is calls to small loops of one
