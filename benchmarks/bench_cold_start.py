@@ -229,15 +229,16 @@ def _first_fits(cases, repeats=2):
                   "sklearn estimator"], rows)
 
 
-def _imports():
+def _imports(repeats=5):
+    # (best of 5: one process start varies by +-0.5 s on this machine)
     rows = []
     with tempfile.TemporaryDirectory() as cache:
-        base = min(_time("import sklearn", cache) for _ in range(3))
+        base = min(_time("import sklearn", cache) for _ in range(repeats))
         rows.append(["sklearn", f"{base:.2f}", "0.00"])
         for mod in ["skstruct", "skstruct.linear_model", "skstruct.cluster",
                     "skstruct.decomposition", "skstruct.mixture", "skstruct.spd",
                     "skstruct.density", "skstruct.datasets"]:
-            t = min(_time(f"import sklearn, {mod}", cache) for _ in range(3))
+            t = min(_time(f"import sklearn, {mod}", cache) for _ in range(repeats))
             rows.append([mod, f"{t:.2f}", f"{t - base:.2f}"])
     return table(["import", "process time (s)", "over import sklearn (s)"], rows)
 
