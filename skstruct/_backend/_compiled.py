@@ -89,8 +89,8 @@ def extension():
     return _ext
 
 
-def _sample(t):
-    """Raise unless the dispatch can check arguments of numba type ``t``."""
+def _check_type(t):
+    """Raise unless :func:`_compatible` can check arguments for numba type ``t``."""
     if not isinstance(t, (types.Array, types.Boolean, types.Integer, types.Float)):
         raise TypeError(f"kernel argument type {t} is not supported ahead of time")
 
@@ -120,7 +120,7 @@ class Kernel:
         self.name, self.jit, self.signature = name, jit, signature
         self.args = normalize_signature(signature)[0]
         for t in self.args:
-            _sample(t)
+            _check_type(t)
         self._lock = threading.Lock()
         self._inserted = set()
 
@@ -160,6 +160,9 @@ def register(name, jit, signature):
     if name in REGISTRY:
         raise ValueError(f"kernel {name!r} is registered twice")
     kernel = Kernel(name, jit, signature)
+    # (numba's dispatcher calls its _compile_for_args for argument types it has no
+    # function for, and _insert adds a function to its C table: both are numba
+    # internals, which tests/_backend/test_compiled.py checks)
     jit._compile_for_args = kernel.function_for
     REGISTRY[name] = kernel
     return jit

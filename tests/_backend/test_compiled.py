@@ -109,3 +109,42 @@ def test_names_are_unique():
 
     with pytest.raises(ValueError, match="registered twice"):
         register(next(iter(REGISTRY)), f, void(F1))
+
+
+def test_a_nogil_kernel_lets_other_threads_run():
+    # the exact l1 walk (nogil=True) run in a thread on ~0.1-1 s of rows: the main thread must
+    # run Python code while the kernel runs, which it cannot if the kernel holds the GIL
+    import threading
+    import time
+
+    from skstruct._backend import _l1_regression as L
+
+    rng = np.random.default_rng(0)
+    n, p, r = 400, 200, 20
+    V = np.linalg.qr(rng.normal(size=(p, r)))[0]
+    X = rng.normal(size=(n, r)) @ V.T + (rng.random((n, p)) < 0.1) * 5.0
+
+    def args(rows):
+        return (X[:rows], np.ascontiguousarray(V.T), V, np.ones((1, 1), dtype=bool), True,
+                X[:rows] @ np.linalg.pinv(V).T, 10 * p, L._perturbation(p),
+                np.einsum("jk,jk->j", V, V), np.zeros(rows, dtype=bool), np.empty((r, r)))
+
+    L._vertex_descent(*args(2))  # (the JIT path compiles here, outside the window)
+    full = args(n)
+    span = {}
+
+    def work():
+        span["start"] = time.perf_counter()
+        L._vertex_descent(*full)
+        span["end"] = time.perf_counter()
+
+    thread = threading.Thread(target=work)
+    seen = []
+    thread.start()
+    while thread.is_alive():
+        seen.append(time.perf_counter())
+    thread.join()
+    start, end = span["start"], span["end"]
+    assert end - start > 0.05  # (long enough for the window below to mean something)
+    inside = [t for t in seen if start + 0.2 * (end - start) < t < end - 0.2 * (end - start)]
+    assert full[9].sum() > n // 2 and inside  # (the walk certified most rows)
