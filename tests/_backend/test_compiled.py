@@ -98,8 +98,9 @@ def test_other_types_fall_back_to_the_jit_outside_strict(monkeypatch):
     pen_sum = KERNELS[ENET].pen_sum
     w = np.ones(3)
     # (a strided view is a new signature for the JIT: it compiles and runs it)
-    assert pen_sum(1.0, 1.0, np.ones(6)[::2], w, w, w)[0] == pytest.approx(3.0)
-    assert len(pen_sum.signatures) == 1
+    strided = np.ones(6)[::2]
+    assert pen_sum(1.0, 1.0, strided, w, w, w)[0] == pytest.approx(3.0)
+    assert any(sig[2].layout == "A" for sig in pen_sum.signatures)
 
 
 def test_names_are_unique():
