@@ -64,20 +64,8 @@ from scipy.linalg import cho_factor, cho_solve, solve_triangular
 from scipy.special import xlog1py, xlogy
 
 from ._compiled import B1, F1, F2, I1, I2, J1, b1, f8, i8, register, void
-from ._penalties import (
-    ENET,
-    MCP_CODE,
-    SCAD_CODE,
-    _enet_prox,
-    _enet_subdiff,
-    _enet_value,
-    _mcp_prox,
-    _mcp_subdiff,
-    _mcp_value,
-    _scad_prox,
-    _scad_subdiff,
-    _scad_value,
-)
+from ._penalties import ENET, MCP_CODE, SCAD_CODE, _enet_prox, _enet_subdiff, _enet_value, \
+    _mcp_prox, _mcp_subdiff, _mcp_value, _scad_prox, _scad_subdiff, _scad_value
 from ._threads import blas_limit
 from ._working_set import anderson_weights, top_indices
 
