@@ -10,9 +10,11 @@ numba options: ``nogil`` releases the GIL in its wrapper (threaded callers run i
 parallel), ``error_model`` as given (``"python"`` otherwise).
 """
 
+import atexit
 import importlib
 import os
 import pkgutil
+import shutil
 import tempfile
 import warnings
 from pathlib import Path
@@ -55,10 +57,11 @@ def _stamp_function(stamp):
 def compiler():
     """The ``numba.pycc.CC`` of every registered kernel and the source stamp."""
     # callees are compiled afresh (not loaded from numba's cache as object code, which
-    # an ahead-of-time module cannot link)
+    # an ahead-of-time module cannot link), their cache files removed when the build ends
     import numba
 
     numba.config.CACHE_DIR = tempfile.mkdtemp(prefix="skstruct-aot-")
+    atexit.register(shutil.rmtree, numba.config.CACHE_DIR, True)
     from numba.pycc import CC
 
     compiled = _register_all()
